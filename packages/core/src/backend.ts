@@ -1,0 +1,87 @@
+/**
+ * The plugin interface a backend implements. Backends depend on `@inproc/core` and
+ * register themselves with {@link registerBackend}; core never imports a backend.
+ * @module
+ */
+import type { Signature } from './signature.js';
+import type { Tensor } from './tensor.js';
+
+/** Model file formats. */
+export type ModelFormat = 'onnx' | 'tfjs-graph' | 'tfjs-layers';
+
+/** Every model format, in a stable order. */
+export const MODEL_FORMATS: readonly ModelFormat[] = ['onnx', 'tfjs-graph', 'tfjs-layers'];
+
+/** A model as handed to a backend: its format, its bytes and where it came from. */
+export interface ModelSource {
+  readonly format: ModelFormat;
+  /** Path, URL or a description such as `<Uint8Array 1234 bytes>`, for messages. */
+  readonly name: string;
+  /** The model file: the ONNX protobuf, or a TF.js `model.json`. */
+  readonly bytes: Uint8Array;
+  /** Absolute file-system path of the model file, when it was loaded from disk. */
+  readonly path?: string;
+  /** URL of the model file, when it was fetched. */
+  readonly url?: URL;
+  /**
+   * Reads a file that sits beside the model (TF.js weight shards, ONNX external data).
+   * Present when the model came from a path or URL. Rejects with `MODEL_NOT_FOUND`.
+   */
+  readonly readSibling?: (relativePath: string, signal?: AbortSignal) => Promise<Uint8Array>;
+}
+
+/** What `loadModel` passes to {@link Backend.load}. */
+export interface BackendLoadOptions {
+  /** `'auto'` or a device the backend listed in {@link Backend.devices}. */
+  readonly device: string;
+  /** `LoadOptions.backendOptions`, passed through untouched. */
+  readonly backendOptions: Readonly<Record<string, unknown>>;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (p: { loaded: number; total?: number }) => void;
+}
+
+/** What `Model.run` passes to {@link BackendSession.run} (after validation). */
+export interface BackendRunOptions {
+  /** Names of the outputs to compute; never empty, all known to the signature. */
+  readonly outputs: readonly string[];
+  readonly signal?: AbortSignal;
+}
+
+/** A loaded model inside one backend. Owned by exactly one `Model`. */
+export interface BackendSession {
+  readonly signature: Signature;
+  /** The device the session really runs on (after any fallback). */
+  readonly device: string;
+  /** Bytes of native memory the session holds (weights), for `resources()` and caches. */
+  readonly bytes: number;
+  /** How many `run()` calls may be in flight at once; 1 when the session must not be entered concurrently. */
+  readonly concurrency: number;
+  /** Free-form facts about the model (producer, opset, ...), shown by `inproc info`. */
+  readonly metadata: Readonly<Record<string, unknown>>;
+  /** Feeds are validated against `signature`. Returns exactly the requested outputs as core tensors. */
+  run(feeds: Readonly<Record<string, Tensor>>, options: BackendRunOptions): Promise<Record<string, Tensor>>;
+  /** Frees native memory. Called once, after every run has settled. */
+  dispose(): Promise<void>;
+}
+
+/** An execution backend. */
+export interface Backend {
+  /** Unique name, e.g. `onnx-node`. */
+  readonly name: string;
+  /** Higher is tried first under `backend: 'auto'`. */
+  readonly priority: number;
+  readonly formats: readonly ModelFormat[];
+  /** Devices this backend can use, e.g. `['cpu', 'cuda']`. `'auto'` is always accepted. */
+  readonly devices: readonly string[];
+  /**
+   * Whether the backend can be used here (its peer package installed, its runtime
+   * initialised). Called once, lazily, the first time the backend is a candidate;
+   * may throw an `InprocError` whose message says what to install.
+   */
+  isAvailable(): boolean | Promise<boolean>;
+  /**
+   * Creates a session. Throws `DEVICE_UNAVAILABLE` when the device cannot be used,
+   * `MODEL_INVALID` when the model cannot be parsed.
+   */
+  load(source: ModelSource, options: BackendLoadOptions): Promise<BackendSession>;
+}

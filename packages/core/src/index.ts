@@ -1,0 +1,14 @@
+export { InprocError, ErrorCodes, type ErrorCode, type InprocErrorOptions } from './errors.js';
+export { type DType, type DataTypeMap, type ElementTypeMap, type TypedArray, type TensorData, DTYPES, isDType, bytesPerElement } from './dtype.js';
+export { Tensor, attachNative, type NativeHandle, type NestedArray } from './tensor.js';
+export { type Dim, type TensorInfo, type Signature, type Feeds, type Outputs, validateFeeds, formatShape, isTensor } from './signature.js';
+export { resources, liveResources, trackResource, type ResourceCounts, type ResourceEntry, type ResourceKind, type ResourceLease } from './resources.js';
+export { type Backend, type BackendSession, type BackendLoadOptions, type BackendRunOptions, type ModelFormat, type ModelSource, MODEL_FORMATS } from './backend.js';
+export { registerBackend, unregisterBackend, listBackends, hasBackend, backendAvailability, type RegisterOptions, type BackendFailure } from './backend-registry.js';
+export { sniffFormat } from './format.js';
+export { fetchBytes, type ModelInput } from './source.js';
+export { type Processor, type ProcessorContext } from './processor.js';
+export { type Model, type LoadOptions, type RunOptions, type WarmupOptions } from './model.js';
+export { loadModel } from './load-model.js';
+export { zeroFeeds } from './warmup.js';
+export { readOnnxMetadata, type OnnxMetadata } from './onnx-metadata.js';

@@ -1,0 +1,78 @@
+/**
+ * The public `Model` interface and the options of `loadModel` and `Model.run`.
+ * @module
+ */
+import type { ModelFormat } from './backend.js';
+import type { Processor } from './processor.js';
+import type { Feeds, Outputs, Signature } from './signature.js';
+
+/** Options of `loadModel`. Every field is optional; the defaults give a plain in-process session. */
+export interface LoadOptions<I = Feeds, O = Outputs> {
+  /** `'auto'` (default): the first available backend, by priority, that loads the format. Or a name, or names in order of preference. */
+  readonly backend?: string | readonly string[];
+  /** `'auto'` (default) tries the fast devices and falls back (CUDA → CPU); or `'cpu'`, `'cuda'`, `'webgpu'`, `'wasm'`, ... */
+  readonly device?: string;
+  /** Sniffed from the bytes and file name when absent. */
+  readonly format?: ModelFormat;
+  /** Steps from the caller's input to the model's feeds. */
+  readonly preprocess?: Processor<I, Feeds> | readonly Processor[];
+  /** Steps from the model's outputs to the caller's result. */
+  readonly postprocess?: Processor<Outputs, O> | readonly Processor[];
+  /**
+   * Run the model before it is returned, so the first real call pays no initialisation:
+   * `true` once, a number that many times, on zero inputs whose symbolic dimensions are 1;
+   * or `{ runs, feeds }` with feeds of your own (for models that reject tiny inputs).
+   */
+  readonly warmup?: boolean | number | WarmupOptions;
+  /** Aborts the load (reading, parsing, warm-up) with `ABORTED`. */
+  readonly signal?: AbortSignal;
+  /** Bytes of the model file read so far. */
+  readonly onProgress?: (p: { loaded: number; total?: number }) => void;
+  /** Passed to the backend untouched, e.g. ORT `SessionOptions`. */
+  readonly backendOptions?: Readonly<Record<string, unknown>>;
+  /** Requests that may wait for a free slot; further calls reject with `QUEUE_FULL`. Default: unbounded (`Infinity`). */
+  readonly maxQueue?: number;
+  /** Runs in flight at once for this model. Default: what the backend session allows (1 for onnxruntime). */
+  readonly concurrency?: number;
+}
+
+/** Warm-up with chosen feeds. */
+export interface WarmupOptions {
+  /** Runs; default 1. */
+  readonly runs?: number;
+  /** Feeds for the model itself (not for the pre-processors). Default: zeros, symbolic dimensions 1. */
+  readonly feeds?: Feeds;
+}
+
+/** Options of one `Model.run` call. */
+export interface RunOptions {
+  /** Aborts the call with `ABORTED`; a queued call leaves the queue without running. */
+  readonly signal?: AbortSignal;
+  /** Rejects with `TIMEOUT` after this many milliseconds (queue time included). */
+  readonly timeoutMs?: number;
+  /** Higher runs first among queued calls; default 0. */
+  readonly priority?: number;
+  /** Compute only these outputs (names from `signature.outputs`). */
+  readonly outputs?: readonly string[];
+}
+
+/** A loaded model. Dispose it (or declare it with `await using`) to free its native memory. */
+export interface Model<I = Feeds, O = Outputs> extends AsyncDisposable {
+  readonly signature: Signature;
+  /** The backend that loaded the model, e.g. `onnx-node`. */
+  readonly backend: string;
+  /** The device actually used, e.g. `cpu` after a fallback from `auto`. */
+  readonly device: string;
+  /** The model's format. */
+  readonly format: ModelFormat;
+  /** Where the model came from (path, URL or a description of the bytes). */
+  readonly source: string;
+  /** Facts the backend reports about the model (producer, opset, ...). */
+  readonly metadata: Readonly<Record<string, unknown>>;
+  readonly disposed: boolean;
+  /** Requests waiting for a slot, and running. */
+  readonly pending: { readonly queued: number; readonly running: number };
+  run(input: I, options?: RunOptions): Promise<O>;
+  /** Idempotent. Refuses new calls at once, lets accepted ones finish, then frees native memory. */
+  dispose(): Promise<void>;
+}

@@ -1,0 +1,211 @@
+/**
+ * `Tensor`: a backend-neutral n-dimensional array. It wraps a typed array without
+ * copying, validates dtype, data and shape when constructed, and can own native memory
+ * (a GPU buffer, a backend tensor) that `dispose()` releases.
+ * @module
+ */
+import { type DType, type DataTypeMap, type ElementTypeMap, type TensorData, STORAGE, isDType, storageName, bytesPerElement } from './dtype.js';
+import { InprocError } from './errors.js';
+
+/**
+ * Native memory owned by a tensor, released exactly once by `Tensor.dispose()`.
+ * Backends attach one with {@link attachNative}. @internal
+ */
+export interface NativeHandle {
+  /** Bytes of native memory held, for `resources()`. */
+  readonly bytes: number;
+  release(): void;
+}
+
+const nativeHandles = new WeakMap<Tensor, NativeHandle>();
+
+/** Brand on `Tensor.prototype` so that tensors made by another copy of core are recognised. @internal */
+export const TENSOR_BRAND = Symbol.for('inproc.tensor');
+
+/** Recursive array of element values, as accepted by the constructor for any rank. */
+export type NestedArray<T> = readonly (T | NestedArray<T>)[];
+
+/**
+ * An n-dimensional array of one {@link DType}.
+ *
+ * ```ts
+ * const x = new Tensor('float32', new Float32Array([1, 2, 3, 4]), [2, 2]); // no copy
+ * const ids = new Tensor('int64', [101, 2023, 102], [1, 3]);             // converted to BigInt64Array
+ * ```
+ */
+export class Tensor<D extends DType = DType> implements Disposable {
+  readonly dtype: D;
+  readonly shape: readonly number[];
+  readonly size: number;
+  #data: DataTypeMap[D] | undefined;
+
+  static {
+    Object.defineProperty(this.prototype, TENSOR_BRAND, { value: true });
+  }
+
+  /**
+   * @param dtype element type
+   * @param data a typed array of the dtype's storage type (wrapped, not copied), or a
+   *   plain (possibly nested) array of values (converted)
+   * @param shape dimensions; their product must equal the number of elements
+   * @throws InprocError `INPUT_INVALID` when dtype, data and shape disagree
+   */
+  constructor(dtype: D, data: DataTypeMap[D] | NestedArray<ElementTypeMap[D]>, shape: readonly number[]) {
+    if (!isDType(dtype)) {
+      throw new InprocError('INPUT_INVALID', `tensor: unknown dtype ${JSON.stringify(dtype)}; expected one of float32, float16, float64, int8, uint8, int16, uint16, int32, uint32, int64, uint64, bool, string`);
+    }
+    const size = checkShape(shape);
+    const stored = toStorage(dtype, data);
+    if (stored.length !== size) {
+      throw new InprocError('INPUT_INVALID', `tensor: shape [${shape.join(', ')}] holds ${size} elements, but the data has ${stored.length}`);
+    }
+    this.dtype = dtype;
+    this.shape = Object.freeze([...shape]);
+    this.size = size;
+    this.#data = stored;
+  }
+
+  /** The elements, in row-major order. Throws `DISPOSED` after `dispose()`. */
+  get data(): DataTypeMap[D] {
+    if (this.#data === undefined) throw new InprocError('DISPOSED', `tensor [${this.shape.join(', ')}] ${this.dtype} was used after dispose()`);
+    return this.#data;
+  }
+
+  /** True once `dispose()` was called. */
+  get disposed(): boolean {
+    return this.#data === undefined;
+  }
+
+  /** Bytes of element storage (for strings: their UTF-16 length times two). */
+  get byteLength(): number {
+    const data = this.data;
+    if (Array.isArray(data)) return (data as string[]).reduce((n, s) => n + s.length * 2, 0);
+    return (data as Exclude<TensorData, string[]>).byteLength;
+  }
+
+  /**
+   * Drops the data and releases native memory the tensor owns. Safe to call twice.
+   * Plain CPU tensors need no dispose (the garbage collector frees them); tensors
+   * returned by a backend that keeps them on a device do.
+   */
+  dispose(): void {
+    if (this.#data === undefined) return;
+    this.#data = undefined;
+    const native = nativeHandles.get(this);
+    if (native !== undefined) {
+      nativeHandles.delete(this);
+      native.release();
+    }
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  /** A short description, e.g. `Tensor<float32>[1, 3, 224, 224]`. */
+  toString(): string {
+    return `Tensor<${this.dtype}>[${this.shape.join(', ')}]`;
+  }
+}
+
+/** Ties native memory to a tensor; `tensor.dispose()` releases it. @internal */
+export function attachNative(tensor: Tensor, handle: NativeHandle): void {
+  if (nativeHandles.has(tensor)) throw new Error('tensor already owns native memory');
+  nativeHandles.set(tensor, handle);
+}
+
+/** Bytes per element, for `resources()` estimates of a shape. @internal */
+export function tensorBytes(dtype: DType, shape: readonly number[]): number {
+  return bytesPerElement(dtype) * shape.reduce((a, b) => a * b, 1);
+}
+
+function checkShape(shape: readonly number[]): number {
+  if (!Array.isArray(shape)) throw new InprocError('INPUT_INVALID', `tensor: shape must be an array of dimensions, got ${describe(shape)}`);
+  let size = 1;
+  for (const dim of shape) {
+    if (typeof dim !== 'number' || !Number.isSafeInteger(dim) || dim < 0) {
+      throw new InprocError('INPUT_INVALID', `tensor: shape dimensions must be non-negative integers, got [${shape.map((d) => describe(d)).join(', ')}]`);
+    }
+    size *= dim;
+  }
+  if (!Number.isSafeInteger(size)) throw new InprocError('INPUT_INVALID', `tensor: shape [${shape.join(', ')}] has too many elements`);
+  return size;
+}
+
+const INT_RANGES: Partial<Record<DType, readonly [number, number]>> = {
+  int8: [-128, 127],
+  uint8: [0, 255],
+  int16: [-32768, 32767],
+  uint16: [0, 65535],
+  float16: [0, 65535], // raw IEEE 754 half bits
+  int32: [-2147483648, 2147483647],
+  uint32: [0, 4294967295],
+};
+
+function toStorage<D extends DType>(dtype: D, data: unknown): DataTypeMap[D] {
+  if (ArrayBuffer.isView(data)) {
+    const tag = (data as unknown as { [Symbol.toStringTag]: string })[Symbol.toStringTag];
+    // Tags, not instanceof, so typed arrays from another realm (a worker, a vm context) are accepted.
+    if (dtype !== 'string' && tag === STORAGE[dtype as Exclude<DType, 'string'>].name) return data as DataTypeMap[D];
+    throw new InprocError('INPUT_INVALID', `tensor: dtype ${dtype} expects ${storageName(dtype)} data, got ${tag ?? 'DataView'}`);
+  }
+  if (!Array.isArray(data)) {
+    throw new InprocError('INPUT_INVALID', `tensor: data must be ${storageName(dtype)} or an array, got ${describe(data)}`);
+  }
+  const flat = (data as unknown[]).flat(Infinity);
+  if (dtype === 'string') {
+    for (const [i, v] of flat.entries()) if (typeof v !== 'string') throw badElement(dtype, i, v);
+    return flat as DataTypeMap[D];
+  }
+  const out = new STORAGE[dtype as Exclude<DType, 'string'>](flat.length);
+  if (dtype === 'int64' || dtype === 'uint64') {
+    const min = dtype === 'int64' ? -(2n ** 63n) : 0n;
+    const max = dtype === 'int64' ? 2n ** 63n - 1n : 2n ** 64n - 1n;
+    for (let i = 0; i < flat.length; i++) {
+      const v = flat[i];
+      const big = typeof v === 'bigint' ? v : typeof v === 'number' && Number.isSafeInteger(v) ? BigInt(v) : undefined;
+      if (big === undefined || big < min || big > max) throw badElement(dtype, i, v);
+      (out as BigInt64Array | BigUint64Array)[i] = big;
+    }
+  } else if (dtype === 'bool') {
+    for (let i = 0; i < flat.length; i++) {
+      const v = flat[i];
+      if (v === true || v === 1) (out as Uint8Array)[i] = 1;
+      else if (v !== false && v !== 0) throw badElement(dtype, i, v);
+    }
+  } else {
+    const range = INT_RANGES[dtype];
+    const numeric = out as Exclude<TensorData, string[] | BigInt64Array | BigUint64Array>;
+    for (let i = 0; i < flat.length; i++) {
+      const v = flat[i];
+      if (typeof v !== 'number' || (range !== undefined && (!Number.isInteger(v) || v < range[0] || v > range[1]))) throw badElement(dtype, i, v);
+      numeric[i] = v;
+    }
+  }
+  return out as DataTypeMap[D];
+}
+
+function badElement(dtype: DType, index: number, value: unknown): InprocError {
+  const expected = {
+    string: 'a string',
+    bool: 'a boolean or 0/1',
+    int64: 'an integer (number or bigint) in the int64 range',
+    uint64: 'an integer (number or bigint) in the uint64 range',
+    float32: 'a number',
+    float64: 'a number',
+  } as Partial<Record<DType, string>>;
+  const range = INT_RANGES[dtype];
+  const want = expected[dtype] ?? (range ? `an integer in [${range[0]}, ${range[1]}]` : 'a number');
+  return new InprocError('INPUT_INVALID', `tensor: element ${index} of a ${dtype} tensor must be ${want}, got ${describe(value)}`);
+}
+
+/** A short, safe description of a value for messages. @internal */
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (typeof value !== 'object') return String(value);
+  if (ArrayBuffer.isView(value)) return (value as unknown as { [Symbol.toStringTag]: string })[Symbol.toStringTag];
+  if (Array.isArray(value)) return `array(${value.length})`;
+  return (value as object).constructor?.name ?? 'object';
+}

@@ -1,0 +1,189 @@
+/**
+ * The onnxruntime-node backend. onnxruntime-node is an optional peer: it is imported
+ * the first time the backend is a candidate, and a missing package is reported by name.
+ * @module
+ */
+import {
+  type Backend,
+  type BackendLoadOptions,
+  type BackendRunOptions,
+  type BackendSession,
+  type DType,
+  type Dim,
+  type ModelSource,
+  type Signature,
+  type TensorInfo,
+  InprocError,
+  Tensor,
+  isDType,
+  readOnnxMetadata,
+  trackResource,
+} from '@inproc/core';
+import type * as Ort from 'onnxruntime-node';
+import { AUTO_ORDER, EXECUTION_PROVIDERS, type OnnxNodeDevice, type SupportedProvider, deviceProblem } from './devices.js';
+
+type OrtModule = typeof Ort;
+
+let ortModule: Promise<OrtModule> | undefined;
+
+/** Imports onnxruntime-node once. @internal */
+export function importOrt(): Promise<OrtModule> {
+  ortModule ??= import('onnxruntime-node').then(
+    (m) => ((m as unknown as { default?: OrtModule }).default ?? m) as OrtModule,
+    (error: unknown) => {
+      ortModule = undefined;
+      throw new InprocError('BACKEND_UNAVAILABLE', 'onnx-node needs the onnxruntime-node package: npm install onnxruntime-node', { cause: error });
+    },
+  );
+  return ortModule;
+}
+
+const DEVICES = Object.keys(EXECUTION_PROVIDERS) as OnnxNodeDevice[];
+
+/** The onnx-node backend object, registered by `inproc` in Node. */
+export const onnxNodeBackend: Backend = {
+  name: 'onnx-node',
+  priority: 100,
+  formats: ['onnx'],
+  devices: DEVICES,
+  async isAvailable() {
+    const ort = await importOrt();
+    return typeof ort.InferenceSession?.create === 'function';
+  },
+  load: loadSession,
+};
+
+/** The devices `device: 'auto'` would try here, in order (always ending with `cpu`). */
+export async function autoDevices(): Promise<readonly OnnxNodeDevice[]> {
+  const ort = await importOrt();
+  const supported = ort.listSupportedBackends() as readonly SupportedProvider[];
+  return [...AUTO_ORDER.filter((d) => deviceProblem(d, supported) === undefined), 'cpu'];
+}
+
+async function loadSession(source: ModelSource, options: BackendLoadOptions): Promise<BackendSession> {
+  const ort = await importOrt();
+  const { executionProviders: userProviders, ...userOptions } = options.backendOptions as Ort.InferenceSession.SessionOptions;
+  // ORT would also print every error it returns to stderr; Inproc reports them as InprocErrors.
+  // Pass logSeverityLevel (0 verbose .. 4 fatal) in backendOptions to see ORT's own log.
+  const sessionOptions: Ort.InferenceSession.SessionOptions = { logSeverityLevel: 4, ...userOptions };
+  const supported = ort.listSupportedBackends() as readonly SupportedProvider[];
+
+  let attempts: OnnxNodeDevice[];
+  if (options.device === 'auto') {
+    attempts = [...(await autoDevices())];
+  } else {
+    const device = options.device as OnnxNodeDevice;
+    if (!DEVICES.includes(device)) throw new InprocError('DEVICE_UNAVAILABLE', `onnx-node has no device "${options.device}" (it has ${DEVICES.join(', ')})`);
+    const problem = deviceProblem(device, supported);
+    if (problem !== undefined) throw new InprocError('DEVICE_UNAVAILABLE', problem);
+    attempts = [device];
+  }
+
+  const failures: string[] = [];
+  for (const device of attempts) {
+    options.signal?.throwIfAborted();
+    const providers = userProviders ?? [EXECUTION_PROVIDERS[device]];
+    let session: Ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(source.bytes, { ...sessionOptions, executionProviders: providers });
+    } catch (error) {
+      failures.push(`${device}: ${firstLine(error)}`);
+      if (device !== 'cpu' && attempts.at(-1) === 'cpu') continue; // 'auto': fall back
+      if (device === 'cpu') throw new InprocError('MODEL_INVALID', `${source.name}: onnxruntime could not load the model: ${firstLine(error)}`, { cause: error });
+      // An explicit accelerator failed: the model's fault or the device's? Ask the CPU provider.
+      const onCpu = await ort.InferenceSession.create(source.bytes, { ...sessionOptions, executionProviders: ['cpu'] }).catch(() => undefined);
+      if (onCpu === undefined) throw new InprocError('MODEL_INVALID', `${source.name}: onnxruntime could not load the model: ${firstLine(error)}`, { cause: error });
+      await onCpu.release();
+      throw new InprocError('DEVICE_UNAVAILABLE', `${source.name}: the ${device} execution provider failed: ${firstLine(error)}`, { cause: error });
+    }
+    try {
+      return new OnnxNodeSession(ort, session, source, device, failures);
+    } catch (error) {
+      await session.release();
+      throw error;
+    }
+  }
+  throw new InprocError('MODEL_INVALID', `${source.name}: onnxruntime could not load the model:\n  ${failures.join('\n  ')}`);
+}
+
+class OnnxNodeSession implements BackendSession {
+  readonly signature: Signature;
+  readonly device: string;
+  readonly bytes: number;
+  readonly concurrency = 1; // onnxruntime-node runs synchronously on the JS thread
+  readonly metadata: Readonly<Record<string, unknown>>;
+  readonly #ort: OrtModule;
+  readonly #session: Ort.InferenceSession;
+  readonly #label: string;
+
+  constructor(ort: OrtModule, session: Ort.InferenceSession, source: ModelSource, device: OnnxNodeDevice, fallbacks: readonly string[]) {
+    this.#ort = ort;
+    this.#session = session;
+    this.device = device;
+    this.bytes = source.bytes.byteLength;
+    this.#label = `onnx-node ${source.name}`;
+    this.signature = {
+      inputs: session.inputMetadata.map((m) => toInfo(m, source.name, 'input')),
+      outputs: session.outputMetadata.map((m) => toInfo(m, source.name, 'output')),
+    };
+    const onnx = readOnnxMetadata(source.bytes);
+    this.metadata = { ...(onnx ?? {}), ...(fallbacks.length ? { fallbacks } : {}) };
+  }
+
+  async run(feeds: Readonly<Record<string, Tensor>>, options: BackendRunOptions): Promise<Record<string, Tensor>> {
+    const ortFeeds: Record<string, Ort.Tensor> = {};
+    const leases = [];
+    try {
+      for (const [name, tensor] of Object.entries(feeds)) {
+        // Wraps the caller's typed array: no copy reaches onnxruntime.
+        ortFeeds[name] = new this.#ort.Tensor(tensor.dtype as Ort.Tensor.Type, tensor.data as Ort.Tensor.DataType, tensor.shape);
+        leases.push(trackResource('tensor', 0, `${this.#label} input ${name}`));
+      }
+      let results: Ort.InferenceSession.ReturnType;
+      try {
+        results = await this.#session.run(ortFeeds, [...options.outputs]);
+      } catch (error) {
+        throw new InprocError('RUN_FAILED', `${this.#label}: ${firstLine(error)}`, { cause: error });
+      }
+      const outputs: Record<string, Tensor> = {};
+      for (const name of options.outputs) {
+        const value = results[name];
+        if (value === undefined) throw new InprocError('RUN_FAILED', `${this.#label}: onnxruntime returned no output "${name}"`);
+        try {
+          outputs[name] = toCoreTensor(value, name, this.#label);
+        } finally {
+          value.dispose();
+        }
+      }
+      return outputs;
+    } finally {
+      for (const lease of leases) lease.release();
+    }
+  }
+
+  async dispose(): Promise<void> {
+    await this.#session.release();
+  }
+}
+
+function toCoreTensor(value: Ort.Tensor, name: string, label: string): Tensor {
+  const dtype = value.type as DType;
+  if (!isDType(dtype)) throw new InprocError('RUN_FAILED', `${label}: output "${name}" has element type ${value.type}, which Inproc tensors do not support`);
+  // The output's typed array is handed over as is (zero copy); ORT keeps no reference to CPU outputs.
+  return new Tensor(dtype, value.data as never, value.dims);
+}
+
+function toInfo(meta: Ort.InferenceSession.ValueMetadata, source: string, kind: string): TensorInfo {
+  if (!meta.isTensor) {
+    throw new InprocError('MODEL_INVALID', `${source}: ${kind} "${meta.name}" is not a tensor (sequences and maps are not supported)`);
+  }
+  const type = meta.type === 'float16' ? 'float16' : meta.type;
+  if (!isDType(type)) throw new InprocError('MODEL_INVALID', `${source}: ${kind} "${meta.name}" has element type ${meta.type}, which Inproc does not support`);
+  const shape: Dim[] = meta.shape.map((d) => (typeof d === 'number' ? (d >= 0 ? d : null) : d === '' ? null : d));
+  return { name: meta.name, dtype: type, shape };
+}
+
+function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0]!.trim();
+}

@@ -1,0 +1,2 @@
+export { onnxNodeBackend, autoDevices } from './backend.js';
+export { EXECUTION_PROVIDERS, AUTO_ORDER, type OnnxNodeDevice } from './devices.js';
