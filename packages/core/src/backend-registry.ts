@@ -111,7 +111,7 @@ export async function loadWithBackends(source: ModelSource, request: ResolveRequ
       throw new InprocError('INPUT_INVALID', `options.backend must be 'auto', a backend name or a non-empty array of names, got ${JSON.stringify(request.backend)}`);
     }
     candidates = [];
-    for (const name of wanted) {
+    for (const name of wanted as readonly string[]) {
       const entry = registry().entries.get(name);
       if (entry === undefined) failures.push({ backend: name, code: 'UNAVAILABLE', message: `no backend named "${name}" is registered (registered: ${names(listBackends())})` });
       else candidates.push(entry.backend);

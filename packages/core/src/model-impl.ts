@@ -13,7 +13,7 @@ import { type Processor, type ProcessorContext, runProcessors } from './processo
 import { trackResource, type ResourceLease } from './resources.js';
 import { RunQueue } from './run-queue.js';
 import { type Feeds, type Outputs, type Signature, selectOutputs, validateFeeds } from './signature.js';
-import { describe } from './tensor.js';
+import { type Tensor, describe } from './tensor.js';
 
 export interface ModelInit {
   readonly backend: string;
@@ -85,7 +85,7 @@ export class ModelImpl<I = Feeds, O = Outputs> implements Model<I, O> {
     }
   }
 
-  async #runSession(feeds: Record<string, import('./tensor.js').Tensor>, outputs: readonly string[], signal: AbortSignal | undefined): Promise<Outputs> {
+  async #runSession(feeds: Record<string, Tensor>, outputs: readonly string[], signal: AbortSignal | undefined): Promise<Outputs> {
     try {
       return await this.#session.run(feeds, signal === undefined ? { outputs } : { outputs, signal });
     } catch (error) {

@@ -58,7 +58,7 @@ export class RunQueue {
         settled = true;
         const index = this.#waiting.indexOf(pending);
         if (index >= 0) this.#waiting.splice(index, 1);
-        reject(signal?.reason);
+        reject(signal?.reason as Error);
         this.#notifyIdle();
       };
       const pending: Pending = {
@@ -70,7 +70,7 @@ export class RunQueue {
           try {
             done = task();
           } catch (error) {
-            done = Promise.reject(error as Error);
+            done = Promise.reject(error);
           }
           done.then(
             (value) => {

@@ -115,10 +115,10 @@ export function selectOutputs(signature: Signature, requested: readonly string[]
     throw new InprocError('INPUT_INVALID', `options.outputs must be a non-empty array of output names, got ${describe(requested)}`);
   }
   const known = new Set(signature.outputs.map((o) => o.name));
-  for (const name of requested) {
-    if (!known.has(name)) throw new InprocError('INPUT_INVALID', `output "${String(name)}" is not an output of this model; its outputs are ${listNames(signature.outputs)}`);
+  for (const name of requested as readonly unknown[]) {
+    if (typeof name !== 'string' || !known.has(name)) throw new InprocError('INPUT_INVALID', `output "${String(name)}" is not an output of this model; its outputs are ${listNames(signature.outputs)}`);
   }
-  return [...new Set(requested)];
+  return [...new Set(requested as readonly string[])];
 }
 
 function listNames(infos: readonly TensorInfo[]): string {

@@ -78,9 +78,9 @@ export class Tensor<D extends DType = DType> implements Disposable {
 
   /** Bytes of element storage (for strings: their UTF-16 length times two). */
   get byteLength(): number {
-    const data = this.data;
-    if (Array.isArray(data)) return (data as string[]).reduce((n, s) => n + s.length * 2, 0);
-    return (data as Exclude<TensorData, string[]>).byteLength;
+    const data: TensorData = this.data;
+    if (Array.isArray(data)) return data.reduce((n, s) => n + s.length * 2, 0);
+    return data.byteLength;
   }
 
   /**
@@ -143,21 +143,25 @@ const INT_RANGES: Partial<Record<DType, readonly [number, number]>> = {
 };
 
 function toStorage<D extends DType>(dtype: D, data: unknown): DataTypeMap[D] {
+  return convert(dtype, data) as DataTypeMap[D];
+}
+
+function convert(dtype: DType, data: unknown): TensorData {
   if (ArrayBuffer.isView(data)) {
     const tag = (data as unknown as { [Symbol.toStringTag]: string })[Symbol.toStringTag];
     // Tags, not instanceof, so typed arrays from another realm (a worker, a vm context) are accepted.
-    if (dtype !== 'string' && tag === STORAGE[dtype as Exclude<DType, 'string'>].name) return data as DataTypeMap[D];
+    if (dtype !== 'string' && tag === STORAGE[dtype].name) return data as TensorData;
     throw new InprocError('INPUT_INVALID', `tensor: dtype ${dtype} expects ${storageName(dtype)} data, got ${tag ?? 'DataView'}`);
   }
   if (!Array.isArray(data)) {
     throw new InprocError('INPUT_INVALID', `tensor: data must be ${storageName(dtype)} or an array, got ${describe(data)}`);
   }
-  const flat = (data as unknown[]).flat(Infinity);
+  const flat: unknown[] = (data as unknown[]).flat(Infinity);
   if (dtype === 'string') {
     for (const [i, v] of flat.entries()) if (typeof v !== 'string') throw badElement(dtype, i, v);
-    return flat as DataTypeMap[D];
+    return flat as string[];
   }
-  const out = new STORAGE[dtype as Exclude<DType, 'string'>](flat.length);
+  const out = new STORAGE[dtype](flat.length);
   if (dtype === 'int64' || dtype === 'uint64') {
     const min = dtype === 'int64' ? -(2n ** 63n) : 0n;
     const max = dtype === 'int64' ? 2n ** 63n - 1n : 2n ** 64n - 1n;
@@ -182,7 +186,7 @@ function toStorage<D extends DType>(dtype: D, data: unknown): DataTypeMap[D] {
       numeric[i] = v;
     }
   }
-  return out as DataTypeMap[D];
+  return out;
 }
 
 function badElement(dtype: DType, index: number, value: unknown): InprocError {
@@ -204,8 +208,11 @@ export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (typeof value === 'bigint') return `${value}n`;
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  if (typeof value !== 'object') return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === undefined) return String(value);
+  if (typeof value === 'function') return 'function';
+  if (typeof value === 'symbol') return value.toString();
   if (ArrayBuffer.isView(value)) return (value as unknown as { [Symbol.toStringTag]: string })[Symbol.toStringTag];
   if (Array.isArray(value)) return `array(${value.length})`;
-  return (value as object).constructor?.name ?? 'object';
+  const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
+  return typeof name === 'string' ? name : 'object';
 }

@@ -13,7 +13,7 @@ export function zeroFeeds(signature: Signature, dynamicSize = 1): Record<string,
     const shape = info.shape.map((d) => (typeof d === 'number' && d >= 0 ? d : dynamicSize));
     const size = shape.reduce((a, b) => a * b, 1);
     const data = info.dtype === 'string' ? new Array<string>(size).fill('') : new STORAGE[info.dtype](size);
-    feeds[info.name] = new Tensor(info.dtype, data as never, shape);
+    feeds[info.name] = new Tensor(info.dtype, data, shape);
   }
   return feeds;
 }

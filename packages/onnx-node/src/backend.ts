@@ -29,7 +29,7 @@ let ortModule: Promise<OrtModule> | undefined;
 /** Imports onnxruntime-node once. @internal */
 export function importOrt(): Promise<OrtModule> {
   ortModule ??= import('onnxruntime-node').then(
-    (m) => ((m as unknown as { default?: OrtModule }).default ?? m) as OrtModule,
+    (m) => ((m as unknown as { default?: OrtModule }).default ?? m),
     (error: unknown) => {
       ortModule = undefined;
       throw new InprocError('BACKEND_UNAVAILABLE', 'onnx-node needs the onnxruntime-node package: npm install onnxruntime-node', { cause: error });
@@ -136,7 +136,7 @@ class OnnxNodeSession implements BackendSession {
     try {
       for (const [name, tensor] of Object.entries(feeds)) {
         // Wraps the caller's typed array: no copy reaches onnxruntime.
-        ortFeeds[name] = new this.#ort.Tensor(tensor.dtype as Ort.Tensor.Type, tensor.data as Ort.Tensor.DataType, tensor.shape);
+        ortFeeds[name] = new this.#ort.Tensor(tensor.dtype, tensor.data, tensor.shape);
         leases.push(trackResource('tensor', 0, `${this.#label} input ${name}`));
       }
       let results: Ort.InferenceSession.ReturnType;
@@ -170,7 +170,7 @@ function toCoreTensor(value: Ort.Tensor, name: string, label: string): Tensor {
   const dtype = value.type as DType;
   if (!isDType(dtype)) throw new InprocError('RUN_FAILED', `${label}: output "${name}" has element type ${value.type}, which Inproc tensors do not support`);
   // The output's typed array is handed over as is (zero copy); ORT keeps no reference to CPU outputs.
-  return new Tensor(dtype, value.data as never, value.dims);
+  return new Tensor(dtype, value.data, value.dims);
 }
 
 function toInfo(meta: Ort.InferenceSession.ValueMetadata, source: string, kind: string): TensorInfo {
