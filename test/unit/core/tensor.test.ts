@@ -1,0 +1,120 @@
+import { runInNewContext } from 'node:vm';
+import { describe, expect, it } from 'vitest';
+import { DTYPES, InprocError, Tensor, type DType } from '@inproc/core';
+
+function code(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(InprocError);
+    return (error as InprocError).code;
+  }
+  return undefined;
+}
+
+describe('Tensor', () => {
+  it('wraps typed arrays of every dtype without copying', () => {
+    const storage: Record<Exclude<DType, 'string'>, ArrayBufferView> = {
+      float32: new Float32Array(6),
+      float16: new Uint16Array(6),
+      float64: new Float64Array(6),
+      int8: new Int8Array(6),
+      uint8: new Uint8Array(6),
+      int16: new Int16Array(6),
+      uint16: new Uint16Array(6),
+      int32: new Int32Array(6),
+      uint32: new Uint32Array(6),
+      int64: new BigInt64Array(6),
+      uint64: new BigUint64Array(6),
+      bool: new Uint8Array(6),
+    };
+    for (const [dtype, data] of Object.entries(storage)) {
+      const t = new Tensor(dtype as DType, data as never, [2, 3]);
+      expect(t.data).toBe(data);
+      expect(t.dtype).toBe(dtype);
+      expect(t.shape).toEqual([2, 3]);
+      expect(t.size).toBe(6);
+      expect(t.byteLength).toBe(data.byteLength);
+    }
+    expect(DTYPES).toHaveLength(13);
+  });
+
+  it('converts plain and nested arrays', () => {
+    expect(new Tensor('float32', [1, 2.5, -3], [3]).data).toEqual(new Float32Array([1, 2.5, -3]));
+    expect(new Tensor('int32', [[1, 2], [3, 4]], [2, 2]).data).toEqual(new Int32Array([1, 2, 3, 4]));
+    const ids = new Tensor('int64', [1, 2n ** 62n, -7], [3]);
+    expect(ids.data).toBeInstanceOf(BigInt64Array);
+    expect([...ids.data]).toEqual([1n, 2n ** 62n, -7n]);
+    expect([...new Tensor('uint64', [2n ** 64n - 1n], [1]).data]).toEqual([2n ** 64n - 1n]);
+    expect([...new Tensor('bool', [true, false, 1, 0], [4]).data]).toEqual([1, 0, 1, 0]);
+    expect(new Tensor('string', ['a', 'bc'], [2]).data).toEqual(['a', 'bc']);
+    expect(new Tensor('float32', [], [0]).size).toBe(0);
+    const scalar = new Tensor('float64', [42], []);
+    expect(scalar.size).toBe(1);
+    expect(scalar.shape).toEqual([]);
+    expect(String(scalar)).toBe('Tensor<float64>[]');
+  });
+
+  it('accepts typed arrays from another realm and Node Buffers', () => {
+    const foreign = runInNewContext('new Float32Array([1, 2])') as Float32Array;
+    expect(foreign instanceof Float32Array).toBe(false);
+    expect(new Tensor('float32', foreign, [2]).data).toBe(foreign);
+    const buffer = Buffer.from([1, 2, 3]);
+    expect(new Tensor('uint8', buffer, [3]).data).toBe(buffer);
+  });
+
+  it('keeps its shape immutable', () => {
+    const shape = [2, 2];
+    const t = new Tensor('float32', new Float32Array(4), shape);
+    shape[0] = 9;
+    expect(t.shape).toEqual([2, 2]);
+    expect(Object.isFrozen(t.shape)).toBe(true);
+  });
+
+  it('rejects a dtype, data and shape that disagree', () => {
+    expect(code(() => new Tensor('float128' as DType, [1], [1]))).toBe('INPUT_INVALID');
+    expect(code(() => new Tensor('float32', new Float64Array(4), [4]))).toBe('INPUT_INVALID');
+    expect(code(() => new Tensor('int64', new Int32Array(4), [4]))).toBe('INPUT_INVALID');
+    expect(code(() => new Tensor('float32', new DataView(new ArrayBuffer(8)) as never, [2]))).toBe('INPUT_INVALID');
+    expect(code(() => new Tensor('float32', new Float32Array(4), [2, 3]))).toBe('INPUT_INVALID');
+    expect(code(() => new Tensor('float32', new Float32Array(4), [-1, -4]))).toBe('INPUT_INVALID');
+    expect(code(() => new Tensor('float32', new Float32Array(4), [2.5, 2]))).toBe('INPUT_INVALID');
+    expect(code(() => new Tensor('float32', new Float32Array(4), [Number.NaN]))).toBe('INPUT_INVALID');
+    expect(code(() => new Tensor('float32', new Float32Array(4), '4' as never))).toBe('INPUT_INVALID');
+    expect(code(() => new Tensor('float32', 'abcd' as never, [4]))).toBe('INPUT_INVALID');
+    expect(code(() => new Tensor('float32', null as never, [0]))).toBe('INPUT_INVALID');
+    expect(code(() => new Tensor('float32', new Float32Array(0), [2 ** 30, 2 ** 30, 2 ** 30]))).toBe('INPUT_INVALID');
+  });
+
+  it('rejects elements that do not fit the dtype, saying which', () => {
+    expect(code(() => new Tensor('uint8', [1, 256], [2]))).toBe('INPUT_INVALID');
+    expect(code(() => new Tensor('int8', [-129], [1]))).toBe('INPUT_INVALID');
+    expect(code(() => new Tensor('int32', [1.5], [1]))).toBe('INPUT_INVALID');
+    expect(code(() => new Tensor('int64', [2 ** 60], [1]))).toBe('INPUT_INVALID'); // unsafe as a number
+    expect(code(() => new Tensor('int64', [2n ** 63n], [1]))).toBe('INPUT_INVALID');
+    expect(code(() => new Tensor('uint64', [-1n], [1]))).toBe('INPUT_INVALID');
+    expect(code(() => new Tensor('bool', [2], [1]))).toBe('INPUT_INVALID');
+    expect(code(() => new Tensor('float32', ['1'] as never, [1]))).toBe('INPUT_INVALID');
+    expect(code(() => new Tensor('string', [1] as never, [1]))).toBe('INPUT_INVALID');
+    try {
+      new Tensor('uint8', [1, 2, 300], [3]);
+    } catch (error) {
+      expect((error as Error).message).toBe('tensor: element 2 of a uint8 tensor must be an integer in [0, 255], got 300');
+    }
+  });
+
+  it('disposes idempotently and refuses use afterwards', () => {
+    const t = new Tensor('float32', new Float32Array(2), [2]);
+    expect(t.disposed).toBe(false);
+    t.dispose();
+    t.dispose();
+    expect(t.disposed).toBe(true);
+    expect(code(() => t.data)).toBe('DISPOSED');
+    {
+      using scoped = new Tensor('int32', [1], [1]);
+      expect(scoped.data[0]).toBe(1);
+      var escaped = scoped; // eslint-disable-line no-var
+    }
+    expect(escaped.disposed).toBe(true);
+  });
+});
