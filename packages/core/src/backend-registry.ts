@@ -5,6 +5,7 @@
  * @module
  */
 import type { Backend, BackendLoadOptions, BackendSession, ModelSource } from './backend.js';
+import { throwIfAborted } from './call-signal.js';
 import { InprocError, messageOf, type ErrorCode } from './errors.js';
 
 interface Entry {
@@ -123,7 +124,7 @@ export async function loadWithBackends(source: ModelSource, request: ResolveRequ
   for (const b of byFormat) if (!byDevice.includes(b)) failures.push({ backend: b.name, code: 'DEVICE_UNAVAILABLE', message: `has no device "${device}" (it has ${b.devices.join(', ')})` });
 
   for (const backend of byDevice) {
-    request.load.signal?.throwIfAborted();
+    throwIfAborted(request.load.signal, 'the load');
     const availability = await backendAvailability(backend.name);
     if (!availability.ok) {
       failures.push({ backend: backend.name, code: 'UNAVAILABLE', message: availability.reason });

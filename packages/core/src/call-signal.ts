@@ -9,6 +9,11 @@ import { describe } from './tensor.js';
 
 export interface CallSignal {
   readonly signal: AbortSignal | undefined;
+  /**
+   * Throws the signal's reason if it fired, or `TIMEOUT` if the deadline passed even
+   * though the timer could not fire yet (a synchronous native run blocks the event loop).
+   */
+  check(): void;
   /** Stops the timer and detaches from the caller's signal. */
   done(): void;
 }
@@ -20,7 +25,9 @@ export function callSignal(what: string, signal: AbortSignal | undefined, timeou
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new InprocError('INPUT_INVALID', `signal must be an AbortSignal, got ${describe(signal)}`);
   }
-  if (signal === undefined && timeoutMs === undefined) return { signal: undefined, done: () => undefined };
+  if (signal === undefined && timeoutMs === undefined) return { signal: undefined, check: () => undefined, done: () => undefined };
+  const deadline = timeoutMs === undefined ? Number.POSITIVE_INFINITY : performance.now() + timeoutMs;
+  const timedOut = (): InprocError => new InprocError('TIMEOUT', `${what} timed out after ${timeoutMs} ms`);
   const controller = new AbortController();
   const abort = (): void => controller.abort(new InprocError('ABORTED', `${what} was aborted`, { cause: signal?.reason }));
   if (signal?.aborted === true) abort();
@@ -28,9 +35,13 @@ export function callSignal(what: string, signal: AbortSignal | undefined, timeou
   const timer =
     timeoutMs === undefined || controller.signal.aborted
       ? undefined
-      : setTimeout(() => controller.abort(new InprocError('TIMEOUT', `${what} timed out after ${timeoutMs} ms`)), timeoutMs);
+      : setTimeout(() => controller.abort(timedOut()), timeoutMs);
   return {
     signal: controller.signal,
+    check() {
+      if (!controller.signal.aborted && performance.now() > deadline) controller.abort(timedOut());
+      if (controller.signal.aborted) throw controller.signal.reason;
+    },
     done() {
       if (timer !== undefined) clearTimeout(timer);
       signal?.removeEventListener('abort', abort);
@@ -62,4 +73,9 @@ export function raceSignal<T>(promise: Promise<T>, signal: AbortSignal | undefin
       },
     );
   });
+}
+
+/** Throws `ABORTED` (an `InprocError`, not the DOM's `AbortError`) when the signal has fired. */
+export function throwIfAborted(signal: AbortSignal | undefined, what: string): void {
+  if (signal?.aborted === true) throw new InprocError('ABORTED', `${what} was aborted`, { cause: signal.reason });
 }

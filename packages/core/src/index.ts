@@ -12,3 +12,4 @@ export { type Model, type LoadOptions, type RunOptions, type WarmupOptions } fro
 export { loadModel } from './load-model.js';
 export { zeroFeeds } from './warmup.js';
 export { readOnnxMetadata, type OnnxMetadata } from './onnx-metadata.js';
+export { throwIfAborted } from './call-signal.js';

@@ -4,6 +4,7 @@
  * @module
  */
 import { loadWithBackends } from './backend-registry.js';
+import { throwIfAborted } from './call-signal.js';
 import { InprocError, messageOf } from './errors.js';
 import { callerStack } from './leak-reporter.js';
 import type { LoadOptions, Model } from './model.js';
@@ -29,7 +30,7 @@ export async function loadModel<I = Feeds, O = Outputs>(source: ModelInput, opti
   checkOptions(options);
   const { signal } = options;
   const resolved = await resolveSource(source, { format: options.format, signal, onProgress: options.onProgress });
-  signal?.throwIfAborted();
+  throwIfAborted(signal, 'the load');
   let loaded;
   try {
     loaded = await loadWithBackends(resolved, {
@@ -62,11 +63,11 @@ export async function loadModel<I = Feeds, O = Outputs>(source: ModelInput, opti
       const given = typeof warmup === 'object' ? warmup.feeds : undefined;
       const feeds = given === undefined ? zeroFeeds(model.signature) : validateFeeds(model.signature, given);
       for (let i = 0; i < runs; i++) {
-        signal?.throwIfAborted();
+        throwIfAborted(signal, 'the load');
         await loaded.session.run(feeds, { outputs: model.signature.outputs.map((o) => o.name) });
       }
     }
-    signal?.throwIfAborted();
+    throwIfAborted(signal, 'the load');
   } catch (error) {
     await model.dispose();
     if (signal?.aborted === true) throw abortedOr(error, signal);

@@ -78,8 +78,11 @@ export class ModelImpl<I = Feeds, O = Outputs> implements Model<I, O> {
       const feeds = this.#preprocess.length === 0 ? input : await raceSignal(runProcessors(this.#preprocess, input, context), call.signal);
       const named = validateFeeds(this.signature, feeds);
       const result = await this.#queue.schedule(() => this.#runSession(named, outputs, call.signal), priority, call.signal);
+      call.check();
       if (this.#postprocess.length === 0) return result as O;
-      return (await raceSignal(runProcessors(this.#postprocess, result, context), call.signal)) as O;
+      const answer = await raceSignal(runProcessors(this.#postprocess, result, context), call.signal);
+      call.check();
+      return answer as O;
     } finally {
       call.done();
     }

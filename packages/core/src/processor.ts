@@ -4,6 +4,7 @@
  * it can be registered, named in a manifest and composed.
  * @module
  */
+import { throwIfAborted } from './call-signal.js';
 import type { Signature } from './signature.js';
 
 /** What a processor sees of the call it runs in. */
@@ -27,7 +28,7 @@ export interface Processor<I = unknown, O = unknown> {
 export async function runProcessors(processors: readonly Processor[], input: unknown, context: ProcessorContext): Promise<unknown> {
   let value = input;
   for (const processor of processors) {
-    context.signal?.throwIfAborted();
+    throwIfAborted(context.signal, 'the call');
     value = await processor.process(value, context);
   }
   return value;

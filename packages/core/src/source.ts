@@ -8,6 +8,7 @@ import type { ModelFormat, ModelSource } from './backend.js';
 import { MODEL_FORMATS } from './backend.js';
 import { InprocError, messageOf } from './errors.js';
 import { sniffFormat } from './format.js';
+import { throwIfAborted } from './call-signal.js';
 import { isNode, node } from './platform.js';
 import { describe } from './tensor.js';
 
@@ -30,7 +31,7 @@ export async function resolveSource(input: ModelInput, options: ReadOptions = {}
   if (options.format !== undefined && !MODEL_FORMATS.includes(options.format)) {
     throw new InprocError('INPUT_INVALID', `options.format must be one of ${MODEL_FORMATS.join(', ')}, got ${describe(options.format)}`);
   }
-  options.signal?.throwIfAborted?.();
+  throwIfAborted(options.signal, 'the load');
   let partial: Omit<ModelSource, 'format'>;
   if (input instanceof Uint8Array) {
     partial = { bytes: input, name: `<Uint8Array ${input.byteLength} bytes>` };
@@ -128,7 +129,7 @@ async function readFileChunked(fs: Awaited<ReturnType<typeof node>>['fs'], file:
     const bytes = new Uint8Array(size);
     let loaded = 0;
     while (loaded < size) {
-      options.signal?.throwIfAborted();
+      throwIfAborted(options.signal, 'the load');
       const { bytesRead } = await handle.read(bytes, loaded, Math.min(CHUNK, size - loaded), loaded);
       if (bytesRead === 0) break; // file shrank while being read
       loaded += bytesRead;

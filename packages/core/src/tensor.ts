@@ -19,6 +19,25 @@ export interface NativeHandle {
 
 const nativeHandles = new WeakMap<Tensor, NativeHandle>();
 
+/** Where a tensor's elements live: in JS memory (`'cpu'`) or in a device's memory. */
+export type TensorLocation = 'cpu' | 'gpu-buffer' | 'ml-tensor';
+
+/**
+ * Elements that a backend keeps in device memory (a WebGPU buffer, a WebNN tensor),
+ * handed to {@link Tensor.fromDevice}. The tensor owns it: `Tensor.dispose()` calls
+ * `release()` exactly once.
+ */
+export interface DeviceStorage extends NativeHandle {
+  readonly location: Exclude<TensorLocation, 'cpu'>;
+  /** Copies the elements into JS memory (a typed array of the dtype's storage type). */
+  download(): Promise<TensorData>;
+  /** The backend's own tensor object, so that the backend can feed it to a later run without a copy. */
+  readonly native?: unknown;
+}
+
+// Storage objects handed to fromDevice(): the constructor accepts only these in place of data.
+const deviceStorages = new WeakSet<object>();
+
 /** Brand on `Tensor.prototype` so that tensors made by another copy of core are recognised. @internal */
 export const TENSOR_BRAND = Symbol.for('inproc.tensor');
 
@@ -38,6 +57,10 @@ export class Tensor<D extends DType = DType> implements Disposable {
   readonly shape: readonly number[];
   readonly size: number;
   #data: DataTypeMap[D] | undefined;
+  #disposed = false;
+  // Set for tensors whose elements live in device memory; #data is filled by getData().
+  readonly #device: DeviceStorage | undefined;
+  #download: Promise<DataTypeMap[D]> | undefined;
 
   static {
     Object.defineProperty(this.prototype, TENSOR_BRAND, { value: true });
@@ -55,6 +78,15 @@ export class Tensor<D extends DType = DType> implements Disposable {
       throw new InprocError('INPUT_INVALID', `tensor: unknown dtype ${JSON.stringify(dtype)}; expected one of float32, float16, float64, int8, uint8, int16, uint16, int32, uint32, int64, uint64, bool, string`);
     }
     const size = checkShape(shape);
+    if (typeof data === 'object' && data !== null && deviceStorages.has(data)) {
+      if (dtype === 'string') throw new InprocError('INPUT_INVALID', 'tensor: string tensors cannot live in device memory');
+      this.dtype = dtype;
+      this.shape = Object.freeze([...shape]);
+      this.size = size;
+      this.#device = data as unknown as DeviceStorage;
+      attachNative(this, this.#device);
+      return;
+    }
     const stored = toStorage(dtype, data);
     if (stored.length !== size) {
       throw new InprocError('INPUT_INVALID', `tensor: shape [${shape.join(', ')}] holds ${size} elements, but the data has ${stored.length}`);
@@ -65,19 +97,63 @@ export class Tensor<D extends DType = DType> implements Disposable {
     this.#data = stored;
   }
 
-  /** The elements, in row-major order. Throws `DISPOSED` after `dispose()`. */
+  /**
+   * A tensor whose elements stay in device memory (e.g. a WebGPU output kept on the
+   * GPU). For backend authors: the tensor owns `storage` and releases it on
+   * `dispose()`. Its `data` is readable once `getData()` has downloaded it.
+   */
+  static fromDevice<D extends Exclude<DType, 'string'>>(dtype: D, shape: readonly number[], storage: DeviceStorage): Tensor<D> {
+    if (typeof storage !== 'object' || storage === null || typeof storage.download !== 'function' || typeof storage.release !== 'function') {
+      throw new InprocError('INPUT_INVALID', `Tensor.fromDevice: storage needs download() and release(), got ${describe(storage)}`);
+    }
+    deviceStorages.add(storage);
+    return new Tensor(dtype, storage as never, shape);
+  }
+
+  /**
+   * The elements, in row-major order. Throws `DISPOSED` after `dispose()`, and
+   * `INPUT_INVALID` for a device tensor whose elements were not read with `getData()` yet.
+   */
   get data(): DataTypeMap[D] {
-    if (this.#data === undefined) throw new InprocError('DISPOSED', `tensor [${this.shape.join(', ')}] ${this.dtype} was used after dispose()`);
+    if (this.#disposed) throw new InprocError('DISPOSED', `tensor [${this.shape.join(', ')}] ${this.dtype} was used after dispose()`);
+    if (this.#data === undefined) {
+      throw new InprocError('INPUT_INVALID', `tensor [${this.shape.join(', ')}] ${this.dtype} lives in ${this.location} memory; read it with await tensor.getData()`);
+    }
     return this.#data;
+  }
+
+  /** Where the elements live; `'cpu'` for every tensor not made by {@link Tensor.fromDevice}. */
+  get location(): TensorLocation {
+    return this.#device?.location ?? 'cpu';
+  }
+
+  /**
+   * The elements, downloaded from device memory the first time for a device tensor
+   * (the download is kept; the device memory stays until `dispose()`). Resolves
+   * `data` at once for a CPU tensor. Rejects with `DISPOSED` after `dispose()`.
+   */
+  getData(): Promise<DataTypeMap[D]> {
+    if (this.#disposed) return Promise.reject(new InprocError('DISPOSED', `tensor [${this.shape.join(', ')}] ${this.dtype} was used after dispose()`));
+    if (this.#data !== undefined) return Promise.resolve(this.#data);
+    const device = this.#device!;
+    this.#download ??= device.download().then((raw) => {
+      const data = toStorage(this.dtype, raw);
+      if (data.length !== this.size) throw new InprocError('RUN_FAILED', `tensor [${this.shape.join(', ')}]: the device returned ${data.length} elements`);
+      if (this.#disposed) throw new InprocError('DISPOSED', `tensor [${this.shape.join(', ')}] ${this.dtype} was disposed during its download`);
+      this.#data = data;
+      return data;
+    });
+    return this.#download;
   }
 
   /** True once `dispose()` was called. */
   get disposed(): boolean {
-    return this.#data === undefined;
+    return this.#disposed;
   }
 
   /** Bytes of element storage (for strings: their UTF-16 length times two). */
   get byteLength(): number {
+    if (this.#device !== undefined && !this.#disposed) return tensorBytes(this.dtype, this.shape);
     const data: TensorData = this.data;
     if (Array.isArray(data)) return data.reduce((n, s) => n + s.length * 2, 0);
     return data.byteLength;
@@ -89,7 +165,8 @@ export class Tensor<D extends DType = DType> implements Disposable {
    * returned by a backend that keeps them on a device do.
    */
   dispose(): void {
-    if (this.#data === undefined) return;
+    if (this.#disposed) return;
+    this.#disposed = true;
     this.#data = undefined;
     const native = nativeHandles.get(this);
     if (native !== undefined) {
@@ -102,9 +179,9 @@ export class Tensor<D extends DType = DType> implements Disposable {
     this.dispose();
   }
 
-  /** A short description, e.g. `Tensor<float32>[1, 3, 224, 224]`. */
+  /** A short description, e.g. `Tensor<float32>[1, 3, 224, 224]` (`@gpu-buffer` appended for a device tensor). */
   toString(): string {
-    return `Tensor<${this.dtype}>[${this.shape.join(', ')}]`;
+    return `Tensor<${this.dtype}>[${this.shape.join(', ')}]${this.#device === undefined ? '' : `@${this.#device.location}`}`;
   }
 }
 

@@ -17,6 +17,7 @@ import {
   Tensor,
   isDType,
   readOnnxMetadata,
+  throwIfAborted,
   trackResource,
 } from '@inproc/core';
 import type * as Ort from 'onnxruntime-node';
@@ -81,7 +82,7 @@ async function loadSession(source: ModelSource, options: BackendLoadOptions): Pr
 
   const failures: string[] = [];
   for (const device of attempts) {
-    options.signal?.throwIfAborted();
+    throwIfAborted(options.signal, 'the load');
     const providers = userProviders ?? [EXECUTION_PROVIDERS[device]];
     let session: Ort.InferenceSession;
     try {

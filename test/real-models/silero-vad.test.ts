@@ -1,0 +1,79 @@
+/**
+ * Silero VAD v5 from the @ricky0123/vad-web npm package: a real model with a recurrent
+ * state, an int64 scalar input and dynamic dimensions.
+ */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Tensor, loadModel, resources } from 'inproc';
+
+const dist = dirname(createRequire(import.meta.url).resolve('@ricky0123/vad-web'));
+const CHUNK = 512; // samples per call at 16 kHz, as vad-web feeds v5
+
+function chunkOf(signal: (t: number) => number, index: number): Float32Array {
+  return Float32Array.from({ length: CHUNK }, (_, i) => signal((index * CHUNK + i) / 16000));
+}
+
+describe('Silero VAD v5 (real model from @ricky0123/vad-web)', () => {
+  it('loads with its real signature and runs over a stream of chunks, carrying the state', async () => {
+    const before = resources();
+    {
+      await using vad = await loadModel(join(dist, 'silero_vad_v5.onnx'));
+      expect(vad.backend).toBe('onnx-node');
+      expect(vad.signature.inputs).toEqual([
+        { name: 'input', dtype: 'float32', shape: [null, null] },
+        { name: 'state', dtype: 'float32', shape: [2, null, 128] },
+        { name: 'sr', dtype: 'int64', shape: [] },
+      ]);
+      expect(vad.signature.outputs.map((o) => o.name)).toEqual(['output', 'stateN']);
+
+      const sr = new Tensor('int64', [16000n], []);
+      const probabilities = async (signal: (t: number) => number, chunks: number): Promise<number[]> => {
+        let state = new Tensor('float32', new Float32Array(2 * 128), [2, 1, 128]);
+        const out: number[] = [];
+        for (let i = 0; i < chunks; i++) {
+          const result = await vad.run({ input: new Tensor('float32', chunkOf(signal, i), [1, CHUNK]), state, sr });
+          expect(result['output']!.shape).toEqual([1, 1]);
+          expect(result['stateN']!.shape).toEqual([2, 1, 128]);
+          state = result['stateN'] as Tensor<'float32'>;
+          out.push((result['output']!.data as Float32Array)[0]!);
+        }
+        return out;
+      };
+
+      const silence = await probabilities(() => 0, 20);
+      // A voiced, vowel-like signal: a 140 Hz glottal pulse train through formant resonances, syllable-modulated.
+      const voiced = (t: number): number => {
+        const syllable = 0.5 + 0.5 * Math.sin(2 * Math.PI * 4 * t);
+        const f0 = 140 + 20 * Math.sin(2 * Math.PI * 1.5 * t);
+        let s = 0;
+        for (let h = 1; h <= 30; h++) {
+          const f = h * f0;
+          const formants = Math.exp(-(((f - 700) / 130) ** 2)) + 0.7 * Math.exp(-(((f - 1200) / 150) ** 2)) + 0.3 * Math.exp(-(((f - 2600) / 250) ** 2));
+          s += (formants / h ** 0.3) * Math.sin(2 * Math.PI * f * t);
+        }
+        return 0.3 * syllable * s;
+      };
+      const speech = await probabilities(voiced, 40);
+
+      for (const p of [...silence, ...speech]) {
+        expect(p).toBeGreaterThanOrEqual(0);
+        expect(p).toBeLessThanOrEqual(1);
+      }
+      expect(Math.max(...silence)).toBeLessThan(0.1);
+      // The state carries context: the model's answer changes as it hears more of the signal.
+      expect(new Set(speech.map((p) => p.toFixed(4))).size).toBeGreaterThan(5);
+    }
+    expect(resources()).toEqual(before);
+  });
+
+  it('loads the legacy model with its LSTM h/c inputs', async () => {
+    await using vad = await loadModel(join(dist, 'silero_vad_legacy.onnx'));
+    expect(vad.signature.inputs.map((i) => `${i.name}:${i.dtype}[${i.shape.join(',')}]`)).toEqual(['input:float32[batch,sequence]', 'sr:int64[]', 'h:float32[2,batch,64]', 'c:float32[2,batch,64]']);
+    const zeros = (): Tensor => new Tensor('float32', new Float32Array(2 * 64), [2, 1, 64]);
+    const out = await vad.run({ input: new Tensor('float32', new Float32Array(1536), [1, 1536]), sr: new Tensor('int64', [16000n], []), h: zeros(), c: zeros() });
+    const p = (out['output']!.data as Float32Array)[0]!;
+    expect(p).toBeGreaterThanOrEqual(0);
+    expect(p).toBeLessThan(0.1);
+  });
+});
