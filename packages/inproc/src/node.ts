@@ -1,13 +1,21 @@
 /**
- * `inproc` for Node: everything of `@inproc/core`, with the onnxruntime-node backend
- * registered. Importing this module registers the backend (once per process, also when
- * several copies of the package are loaded).
+ * `inproc` for Node (the `node` export condition): everything of `@inproc/core`, with
+ * the onnxruntime-node backend registered, and onnxruntime-web below it (priority 50,
+ * WASM only in Node) for machines without onnxruntime-node's native binary. In an
+ * Electron renderer that loads this entry through Node's resolver (nodeIntegration, no
+ * bundler), a `window` is present: it is treated as a browser and gets onnx-web only.
+ * Importing this module registers the backends once per process, also when several
+ * copies of the package are loaded.
  * @module
  */
 import { hasBackend, registerBackend } from '@inproc/core';
 import { onnxNodeBackend } from '@inproc/onnx-node';
+import { onnxWebBackend } from '@inproc/onnx-web';
 
-if (!hasBackend(onnxNodeBackend.name)) registerBackend(onnxNodeBackend);
+const browserLike = typeof (globalThis as { window?: unknown }).window === 'object';
+if (!browserLike && !hasBackend(onnxNodeBackend.name)) registerBackend(onnxNodeBackend);
+if (!hasBackend(onnxWebBackend.name)) registerBackend(onnxWebBackend);
 
 export * from '@inproc/core';
 export { onnxNodeBackend } from '@inproc/onnx-node';
+export { onnxWebBackend, configureOnnxWeb, onnxWebRuntimeOptions, autoDevices as onnxWebAutoDevices, type OnnxWebRuntimeOptions, type OnnxWebDevice, type WasmPaths } from '@inproc/onnx-web';

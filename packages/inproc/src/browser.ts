@@ -1,0 +1,14 @@
+/**
+ * `inproc` in browsers, web workers and Electron renderers (the `browser` export
+ * condition): everything of `@inproc/core`, with the onnxruntime-web backend registered
+ * (WebGPU where an adapter and a device can be obtained, else WASM). Nothing here
+ * imports a Node module, so the bundle stays free of `fs`, `onnxruntime-node`, `sharp`.
+ * @module
+ */
+import { hasBackend, registerBackend } from '@inproc/core';
+import { onnxWebBackend } from '@inproc/onnx-web';
+
+if (!hasBackend(onnxWebBackend.name)) registerBackend(onnxWebBackend);
+
+export * from '@inproc/core';
+export { onnxWebBackend, configureOnnxWeb, onnxWebRuntimeOptions, autoDevices as onnxWebAutoDevices, type OnnxWebRuntimeOptions, type OnnxWebDevice, type WasmPaths } from '@inproc/onnx-web';

@@ -1,0 +1,337 @@
+/**
+ * The onnxruntime-web backend: WASM everywhere, WebGPU and WebNN in browsers and
+ * Electron renderers. onnxruntime-web is an optional peer, imported the first time the
+ * backend is a candidate.
+ * @module
+ */
+import {
+  type Backend,
+  type BackendLoadOptions,
+  type BackendRunOptions,
+  type BackendSession,
+  type DType,
+  type Dim,
+  type ModelSource,
+  type ResourceLease,
+  type Signature,
+  type TensorInfo,
+  InprocError,
+  Tensor,
+  bytesPerElement,
+  isDType,
+  readOnnxMetadata,
+  trackResource,
+} from '@inproc/core';
+import type * as Ort from 'onnxruntime-web';
+import { DEVICE_LOCATION, ONNX_WEB_DEVICES, type OnnxWebDevice, isOnnxWebDevice } from './devices.js';
+import { hasWebNn, isBrowserLike } from './environment.js';
+import { type OnnxWebRuntimeOptions, RUNTIME_KEYS, checkRuntimeOptions } from './options.js';
+import { type OrtModule, importOrt, probeWebGpu, startRuntime } from './runtime.js';
+
+/** Priority under `backend: 'auto'`: below onnx-node (100), which is faster in Node. */
+export const ONNX_WEB_PRIORITY = 50;
+
+/** The onnx-web backend object, registered by `inproc` (in browsers, and in Node below onnx-node). */
+export const onnxWebBackend: Backend = {
+  name: 'onnx-web',
+  priority: ONNX_WEB_PRIORITY,
+  formats: ['onnx'],
+  devices: ONNX_WEB_DEVICES,
+  async isAvailable() {
+    const ort = await importOrt();
+    return typeof ort.InferenceSession?.create === 'function';
+  },
+  load: loadSession,
+};
+
+/**
+ * The devices `device: 'auto'` would try here, in order: `webgpu` in a browser where
+ * an adapter and a device were really obtained, then `wasm`. WebNN is never chosen
+ * automatically (ask for it by name).
+ */
+export async function autoDevices(): Promise<readonly OnnxWebDevice[]> {
+  const gpu = await probeWebGpu();
+  return gpu.ok ? ['webgpu', 'wasm'] : ['wasm'];
+}
+
+type OutputLocation = Ort.Tensor.DataLocation;
+type PreferredLocation = Ort.InferenceSession.SessionOptions['preferredOutputLocation'];
+
+const LOCATIONS: readonly string[] = ['cpu', 'cpu-pinned', 'gpu-buffer', 'ml-tensor'];
+
+async function loadSession(source: ModelSource, options: BackendLoadOptions): Promise<BackendSession> {
+  const { runtime, session: userOptions } = splitOptions(options.backendOptions);
+  const ort = await startRuntime(runtime);
+  const { executionProviders: userProviders, preferredOutputLocation, ...rest } = userOptions;
+  checkLocation(preferredOutputLocation);
+  // ORT would also log every error it returns; Inproc reports them as InprocErrors.
+  // Pass logSeverityLevel (0 verbose .. 4 fatal) in backendOptions to see ORT's own log.
+  const sessionOptions: Ort.InferenceSession.SessionOptions = { logSeverityLevel: 4, ...rest };
+
+  let attempts: OnnxWebDevice[];
+  if (options.device === 'auto') {
+    attempts = [...(await autoDevices())];
+  } else {
+    if (!isOnnxWebDevice(options.device)) throw new InprocError('DEVICE_UNAVAILABLE', `onnx-web has no device "${options.device}" (it has ${ONNX_WEB_DEVICES.join(', ')})`);
+    const problem = await deviceProblem(options.device);
+    if (problem !== undefined) throw new InprocError('DEVICE_UNAVAILABLE', problem);
+    attempts = [options.device];
+  }
+
+  const failures: string[] = [];
+  for (const device of attempts) {
+    options.signal?.throwIfAborted();
+    const location = locationFor(device, preferredOutputLocation, options.device === 'auto');
+    const providers = userProviders ?? [provider(device)];
+    const create = (providers: readonly Ort.InferenceSession.ExecutionProviderConfig[]): Promise<Ort.InferenceSession> =>
+      // A copy: the proxy worker takes ownership of the buffer it is sent (and would detach the caller's).
+      ort.InferenceSession.create(ort.env.wasm.proxy === true ? source.bytes.slice() : source.bytes, {
+        ...sessionOptions,
+        ...(location === undefined ? {} : { preferredOutputLocation: location }),
+        executionProviders: providers,
+      });
+    let session: Ort.InferenceSession;
+    try {
+      session = await create(providers);
+    } catch (error) {
+      if (isRuntimeFailure(error)) throw runtimeUnavailable(error);
+      failures.push(`${device}: ${firstLine(error)}`);
+      if (device !== 'wasm' && attempts.at(-1) === 'wasm') continue; // 'auto': fall back
+      if (device === 'wasm') throw new InprocError('MODEL_INVALID', `${source.name}: onnxruntime-web could not load the model: ${firstLine(error)}`, { cause: error });
+      // An explicit accelerator failed: the model's fault or the device's? Ask WASM.
+      const onWasm = await ort.InferenceSession.create(source.bytes.slice(), { ...sessionOptions, executionProviders: ['wasm'] }).catch(() => undefined);
+      if (onWasm === undefined) throw new InprocError('MODEL_INVALID', `${source.name}: onnxruntime-web could not load the model: ${firstLine(error)}`, { cause: error });
+      await onWasm.release();
+      throw new InprocError('DEVICE_UNAVAILABLE', `${source.name}: the ${device} execution provider failed: ${firstLine(error)}`, { cause: error });
+    }
+    try {
+      return new OnnxWebSession(ort, session, source, device, failures);
+    } catch (error) {
+      await session.release();
+      throw error;
+    }
+  }
+  throw new InprocError('MODEL_INVALID', `${source.name}: onnxruntime-web could not load the model:\n  ${failures.join('\n  ')}`);
+}
+
+/** Why an explicitly requested device cannot be used here, or `undefined`. */
+async function deviceProblem(device: OnnxWebDevice): Promise<string | undefined> {
+  if (device === 'wasm') return undefined;
+  if (!isBrowserLike()) return `onnx-web: device "${device}" needs a browser or an Electron renderer; in Node onnxruntime-web runs WASM only (for a GPU in Node use onnx-node)`;
+  if (device === 'webgpu') {
+    const gpu = await probeWebGpu();
+    return gpu.ok ? undefined : `onnx-web: WebGPU is not available: ${gpu.reason}`;
+  }
+  return hasWebNn() ? undefined : 'onnx-web: WebNN is not available in this browser (navigator.ml is missing; in Chromium it is behind a flag)';
+}
+
+function provider(device: OnnxWebDevice): Ort.InferenceSession.ExecutionProviderConfig {
+  return device === 'webnn' ? { name: 'webnn', deviceType: 'gpu' } : device;
+}
+
+/**
+ * The output location to ask ORT for on this device. Device memory on a device that has
+ * none is an error when that device was demanded, and plain CPU outputs after an
+ * automatic fallback to WASM (the tensors' `location` says so).
+ */
+function locationFor(device: OnnxWebDevice, wanted: PreferredLocation, auto: boolean): PreferredLocation {
+  if (wanted === undefined) return undefined;
+  const values = typeof wanted === 'string' ? [wanted] : Object.values(wanted);
+  const own = DEVICE_LOCATION[device];
+  const foreign = values.find((v) => v !== 'cpu' && v !== 'cpu-pinned' && v !== own);
+  if (foreign === undefined) return wanted;
+  if (auto && device === 'wasm') return undefined;
+  throw new InprocError('INPUT_INVALID', `backendOptions.preferredOutputLocation "${foreign}" is not available on device ${device} (${own === 'cpu' ? 'its outputs are CPU data' : `it keeps outputs as "${own}"`})`);
+}
+
+function checkLocation(wanted: unknown): void {
+  if (wanted === undefined) return;
+  const ok = (v: unknown): boolean => typeof v === 'string' && LOCATIONS.includes(v);
+  if (typeof wanted === 'string' ? ok(wanted) : typeof wanted === 'object' && wanted !== null && !Array.isArray(wanted) && Object.values(wanted).every(ok)) return;
+  throw new InprocError('INPUT_INVALID', `backendOptions.preferredOutputLocation must be one of ${LOCATIONS.join(', ')} or a record of output name to location, got ${JSON.stringify(wanted)}`);
+}
+
+function splitOptions(backendOptions: Readonly<Record<string, unknown>>): { runtime: OnnxWebRuntimeOptions; session: Ort.InferenceSession.SessionOptions } {
+  const runtime: Record<string, unknown> = {};
+  const session: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(backendOptions)) {
+    if ((RUNTIME_KEYS as readonly string[]).includes(key)) runtime[key] = value;
+    else session[key] = value;
+  }
+  return { runtime: checkRuntimeOptions(runtime, 'backendOptions'), session: session };
+}
+
+/** ORT failed to start its WASM runtime (the .wasm file could not be fetched or compiled), not to parse the model. */
+function isRuntimeFailure(error: unknown): boolean {
+  return /no available backend found|failed to (asynchronously prepare|load) wasm|Failed to fetch dynamically imported module|wasm streaming compile failed|both async and sync fetching of the wasm failed/i.test(
+    error instanceof Error ? error.message : String(error),
+  );
+}
+
+function runtimeUnavailable(error: unknown): InprocError {
+  return new InprocError(
+    'BACKEND_UNAVAILABLE',
+    `onnx-web: the onnxruntime-web WASM runtime could not be started (${firstLine(error)}); check that its .wasm files are served (see wasmPaths in the @inproc/onnx-web README)`,
+    { cause: error },
+  );
+}
+
+/** Core tensors that this backend made from ORT tensors kept in device memory, for feeding them back without a copy. */
+const deviceOrtTensors = new WeakMap<Tensor, Ort.Tensor>();
+
+class OnnxWebSession implements BackendSession {
+  readonly signature: Signature;
+  readonly device: string;
+  readonly bytes: number;
+  /** ORT-web sessions must not be entered concurrently ("Session already started"); `#serial` enforces it even if a caller raises `concurrency`. */
+  readonly concurrency = 1;
+  readonly metadata: Readonly<Record<string, unknown>>;
+  readonly #ort: OrtModule;
+  readonly #session: Ort.InferenceSession;
+  readonly #label: string;
+  /** Outputs still in device memory; disposed with the session at the latest. */
+  readonly #deviceOutputs = new Set<Tensor>();
+  #tail: Promise<unknown> = Promise.resolve();
+
+  constructor(ort: OrtModule, session: Ort.InferenceSession, source: ModelSource, device: OnnxWebDevice, fallbacks: readonly string[]) {
+    this.#ort = ort;
+    this.#session = session;
+    this.device = device;
+    this.bytes = source.bytes.byteLength;
+    this.#label = `onnx-web/${device} ${source.name}`;
+    this.signature = {
+      inputs: session.inputMetadata.map((m) => toInfo(m, source.name, 'input')),
+      outputs: session.outputMetadata.map((m) => toInfo(m, source.name, 'output')),
+    };
+    const onnx = readOnnxMetadata(source.bytes);
+    this.metadata = { ...(onnx ?? {}), ...(fallbacks.length ? { fallbacks } : {}) };
+  }
+
+  /** Runs `task` after every earlier task of this session settled: one session, one run at a time; other sessions are not held up. */
+  #serial<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.#tail.then(task);
+    this.#tail = result.catch(() => undefined);
+    return result;
+  }
+
+  run(feeds: Readonly<Record<string, Tensor>>, options: BackendRunOptions): Promise<Record<string, Tensor>> {
+    return this.#serial(() => this.#run(feeds, options));
+  }
+
+  async #run(feeds: Readonly<Record<string, Tensor>>, options: BackendRunOptions): Promise<Record<string, Tensor>> {
+    const ortFeeds: Record<string, Ort.Tensor> = {};
+    const leases: ResourceLease[] = [];
+    const made: Ort.Tensor[] = [];
+    try {
+      for (const [name, tensor] of Object.entries(feeds)) {
+        const onDevice = tensor.location === 'cpu' ? undefined : deviceOrtTensors.get(tensor);
+        if (onDevice !== undefined) {
+          ortFeeds[name] = onDevice; // stays on the GPU: no download, no upload
+          continue;
+        }
+        const data = tensor.location === 'cpu' ? tensor.data : await tensor.getData();
+        const value = new this.#ort.Tensor(tensor.dtype, data, tensor.shape);
+        made.push(value);
+        ortFeeds[name] = value;
+        leases.push(trackResource('tensor', 0, `${this.#label} input ${name}`));
+      }
+      let results: Ort.InferenceSession.ReturnType;
+      try {
+        results = await this.#session.run(ortFeeds, [...options.outputs]);
+      } catch (error) {
+        throw new InprocError('RUN_FAILED', `${this.#label}: ${firstLine(error)}`, { cause: error });
+      }
+      const outputs: Record<string, Tensor> = {};
+      try {
+        for (const name of options.outputs) {
+          const value = results[name];
+          if (value === undefined) throw new InprocError('RUN_FAILED', `${this.#label}: onnxruntime-web returned no output "${name}"`);
+          outputs[name] = this.#toCoreTensor(value, name);
+        }
+        // Core drops the result of a call aborted while it ran: device outputs would leak.
+        options.signal?.throwIfAborted();
+      } catch (error) {
+        for (const value of Object.values(results)) value.dispose();
+        for (const tensor of Object.values(outputs)) tensor.dispose();
+        throw error;
+      }
+      return outputs;
+    } finally {
+      for (const value of made) value.dispose();
+      for (const lease of leases) lease.release();
+    }
+  }
+
+  #toCoreTensor(value: Ort.Tensor, name: string): Tensor {
+    const dtype = value.type as DType;
+    if (!isDType(dtype)) {
+      value.dispose();
+      throw new InprocError('RUN_FAILED', `${this.#label}: output "${name}" has element type ${value.type}, which Inproc tensors do not support`);
+    }
+    const location: OutputLocation = value.location;
+    if (location === 'cpu' || location === 'cpu-pinned') {
+      // ORT-web copies outputs out of the WASM heap into a fresh array: handed over without another copy.
+      const tensor = new Tensor(dtype, toStorage(dtype, value.data), value.dims);
+      value.dispose();
+      return tensor;
+    }
+    if (location !== 'gpu-buffer' && location !== 'ml-tensor') {
+      value.dispose();
+      throw new InprocError('RUN_FAILED', `${this.#label}: output "${name}" came back in ${location} memory, which Inproc does not read`);
+    }
+    if (dtype === 'string') {
+      value.dispose();
+      throw new InprocError('RUN_FAILED', `${this.#label}: output "${name}" is a string tensor in ${location} memory`);
+    }
+    const bytes = bytesPerElement(dtype) * value.size;
+    const lease = trackResource('tensor', bytes, `${this.#label} output ${name} (${location})`);
+    const tensor = Tensor.fromDevice(dtype, value.dims, {
+      location,
+      bytes,
+      native: value,
+      // Through the session's queue: a download must not interleave with a run of the same session.
+      download: () => this.#serial(async () => toStorage(dtype, await value.getData())),
+      release: () => {
+        this.#deviceOutputs.delete(tensor);
+        deviceOrtTensors.delete(tensor);
+        value.dispose();
+        lease.release();
+      },
+    });
+    this.#deviceOutputs.add(tensor);
+    deviceOrtTensors.set(tensor, value);
+    return tensor;
+  }
+
+  async dispose(): Promise<void> {
+    await this.#serial(async () => {
+      for (const tensor of [...this.#deviceOutputs]) tensor.dispose();
+      await this.#session.release();
+    });
+  }
+}
+
+/**
+ * ORT-web data as core storage: float16 comes back as a `Float16Array` where the
+ * browser has one, and core keeps float16 as raw bits in a `Uint16Array`.
+ */
+function toStorage(dtype: DType, data: Ort.Tensor.DataType): Ort.Tensor.DataType {
+  if (dtype === 'float16' && !(data instanceof Uint16Array) && ArrayBuffer.isView(data)) {
+    return new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2);
+  }
+  return data;
+}
+
+function toInfo(meta: Ort.InferenceSession.ValueMetadata, source: string, kind: string): TensorInfo {
+  if (!meta.isTensor) {
+    throw new InprocError('MODEL_INVALID', `${source}: ${kind} "${meta.name}" is not a tensor (sequences and maps are not supported)`);
+  }
+  if (!isDType(meta.type)) throw new InprocError('MODEL_INVALID', `${source}: ${kind} "${meta.name}" has element type ${meta.type}, which Inproc does not support`);
+  const shape: Dim[] = meta.shape.map((d) => (typeof d === 'number' ? (d >= 0 ? d : null) : d === '' ? null : d));
+  return { name: meta.name, dtype: meta.type, shape };
+}
+
+function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0]!.trim();
+}

@@ -1,0 +1,125 @@
+/**
+ * The onnxruntime-web module, imported once, and its global state: runtime options
+ * applied before the first session, and the WebGPU probe (adapter and device actually
+ * obtained) done once per page.
+ * @module
+ */
+import { InprocError } from '@inproc/core';
+import type * as Ort from 'onnxruntime-web';
+import { isBrowserLike, webGpu } from './environment.js';
+import { type OnnxWebRuntimeOptions, checkRuntimeOptions, sameRuntime } from './options.js';
+
+/** The onnxruntime-web module. @internal */
+export type OrtModule = typeof Ort;
+
+let ortModule: Promise<OrtModule> | undefined;
+let pending: OnnxWebRuntimeOptions = {};
+let applied: OnnxWebRuntimeOptions | undefined;
+
+/** Imports onnxruntime-web once. A missing package gives `BACKEND_UNAVAILABLE` naming it. @internal */
+export function importOrt(): Promise<OrtModule> {
+  // A plain specifier: bundlers resolve it with the browser condition (the WebGPU/JSEP
+  // build, whose .wasm it references with new URL(..., import.meta.url)); Node gets
+  // onnxruntime-web's Node build (WASM only).
+  ortModule ??= import('onnxruntime-web').then(
+    (m) => ((m as unknown as { default?: OrtModule }).default?.InferenceSession === undefined ? m : (m as unknown as { default: OrtModule }).default),
+    (error: unknown) => {
+      ortModule = undefined;
+      throw new InprocError('BACKEND_UNAVAILABLE', 'onnx-web needs the onnxruntime-web package: npm install onnxruntime-web', { cause: error });
+    },
+  );
+  return ortModule;
+}
+
+/**
+ * Sets onnxruntime-web's runtime options (threads, SIMD, proxy worker, `.wasm`
+ * location) for every onnx-web model. Call it before the first load; once the runtime
+ * has started, asking for different options throws `INPUT_INVALID` (onnxruntime-web
+ * reads them only once), and asking for the same ones is a no-op.
+ *
+ * ```ts
+ * configureOnnxWeb({ numThreads: 1, wasmPaths: '/static/ort/' });
+ * ```
+ * @throws InprocError `INPUT_INVALID`
+ */
+export function configureOnnxWeb(options: OnnxWebRuntimeOptions): void {
+  const checked = checkRuntimeOptions(options, 'configureOnnxWeb');
+  if (applied !== undefined) {
+    assertSame(checked, 'configureOnnxWeb');
+    return;
+  }
+  pending = { ...pending, ...checked };
+}
+
+/** The options the runtime started with, or `undefined` before the first load. */
+export function onnxWebRuntimeOptions(): OnnxWebRuntimeOptions | undefined {
+  return applied;
+}
+
+/**
+ * The module, with runtime options applied to `ort.env` the first time (`extra` are
+ * those of the load's `backendOptions`). @internal
+ */
+export async function startRuntime(extra: OnnxWebRuntimeOptions): Promise<OrtModule> {
+  const ort = await importOrt();
+  if (applied !== undefined) {
+    assertSame(extra, 'backendOptions');
+    return ort;
+  }
+  const options = { ...pending, ...extra };
+  const wasm = ort.env.wasm;
+  if (options.numThreads !== undefined) wasm.numThreads = options.numThreads;
+  if (options.simd !== undefined) wasm.simd = options.simd;
+  if (options.proxy !== undefined) wasm.proxy = options.proxy;
+  if (options.wasmPaths !== undefined) wasm.wasmPaths = options.wasmPaths as Ort.Env.WasmPrefixOrFilePaths;
+  // Inproc reports failures as InprocErrors; ORT's own console output would duplicate them.
+  ort.env.logLevel = 'error';
+  applied = options;
+  return ort;
+}
+
+function assertSame(options: OnnxWebRuntimeOptions, where: string): void {
+  const key = sameRuntime(applied ?? {}, options);
+  if (key !== undefined) {
+    throw new InprocError(
+      'INPUT_INVALID',
+      `${where}: onnxruntime-web already started with ${key} ${JSON.stringify(applied?.[key] ?? 'default')}, got ${JSON.stringify(options[key])}; runtime options apply once per page or process (call configureOnnxWeb() before the first load)`,
+    );
+  }
+}
+
+/** Outcome of the WebGPU probe. @internal */
+export type WebGpuProbe = { readonly ok: true; readonly adapter: string } | { readonly ok: false; readonly reason: string };
+
+let probe: Promise<WebGpuProbe> | undefined;
+
+/**
+ * Whether WebGPU really works here: an adapter is returned AND a device is created
+ * from it (an adapter alone can still fail at `requestDevice`, e.g. on a blocklisted
+ * driver). The probe device is destroyed at once; onnxruntime-web requests its own
+ * adapter and device with the limits it needs. Done once; the outcome is kept. @internal
+ */
+export function probeWebGpu(): Promise<WebGpuProbe> {
+  probe ??= (async (): Promise<WebGpuProbe> => {
+    if (!isBrowserLike()) return { ok: false, reason: 'onnxruntime-web runs WASM only in Node (for WebGPU in Node use onnx-node with device "webgpu")' };
+    const gpu = webGpu();
+    if (gpu === undefined) return { ok: false, reason: 'this browser has no WebGPU (navigator.gpu is missing; it also needs a secure context: https or http://localhost)' };
+    let adapter;
+    try {
+      adapter = await gpu.requestAdapter();
+    } catch (error) {
+      return { ok: false, reason: `navigator.gpu.requestAdapter() failed: ${error instanceof Error ? error.message : String(error)}` };
+    }
+    if (adapter === null || adapter === undefined) return { ok: false, reason: 'navigator.gpu.requestAdapter() returned no adapter (no usable GPU, or WebGPU is disabled in this browser)' };
+    try {
+      const device = await adapter.requestDevice();
+      device.destroy();
+    } catch (error) {
+      return { ok: false, reason: `the WebGPU adapter could not create a device: ${error instanceof Error ? error.message : String(error)}` };
+    }
+    const info = adapter.info;
+    const name = [info?.vendor, info?.architecture, info?.description].filter((s) => typeof s === 'string' && s !== '').join(' ');
+    return { ok: true, adapter: name === '' ? 'unknown adapter' : name };
+  })();
+  return probe;
+}
