@@ -18,6 +18,8 @@ export interface CallSignal {
   done(): void;
 }
 
+const NO_SIGNAL: CallSignal = Object.freeze({ signal: undefined, check: () => undefined, done: () => undefined });
+
 export function callSignal(what: string, signal: AbortSignal | undefined, timeoutMs: number | undefined): CallSignal {
   if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !(timeoutMs >= 0) || !Number.isFinite(timeoutMs))) {
     throw new InprocError('INPUT_INVALID', `timeoutMs must be a non-negative finite number, got ${describe(timeoutMs)}`);
@@ -25,7 +27,7 @@ export function callSignal(what: string, signal: AbortSignal | undefined, timeou
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new InprocError('INPUT_INVALID', `signal must be an AbortSignal, got ${describe(signal)}`);
   }
-  if (signal === undefined && timeoutMs === undefined) return { signal: undefined, check: () => undefined, done: () => undefined };
+  if (signal === undefined && timeoutMs === undefined) return NO_SIGNAL;
   const deadline = timeoutMs === undefined ? Number.POSITIVE_INFINITY : performance.now() + timeoutMs;
   const timedOut = (): InprocError => new InprocError('TIMEOUT', `${what} timed out after ${timeoutMs} ms`);
   const controller = new AbortController();

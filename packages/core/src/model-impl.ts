@@ -52,7 +52,7 @@ export class ModelImpl<I = Feeds, O = Outputs> implements Model<I, O> {
     this.metadata = init.session.metadata;
     this.#preprocess = init.preprocess;
     this.#postprocess = init.postprocess;
-    this.#queue = new RunQueue({ concurrency: init.concurrency, maxQueue: init.maxQueue });
+    this.#queue = new RunQueue({ concurrency: init.concurrency, maxQueue: init.maxQueue, onError: this.#wrapRunError });
     const label = `${init.backend}/${init.session.device} ${init.source}`;
     this.#leases = [trackResource('model', 0, `model ${label}`), trackResource('session', init.session.bytes, `session ${label}`)];
     watchForLeak(this, label, init.loadedAt, this.#leakToken);
@@ -66,20 +66,36 @@ export class ModelImpl<I = Feeds, O = Outputs> implements Model<I, O> {
     return { queued: this.#queue.queued, running: this.#queue.running };
   }
 
-  async run(input: I, options: RunOptions = {}): Promise<O> {
+  run(input: I, options?: RunOptions): Promise<O> {
+    // Fast path (no options, no processors, a free slot): validation, then the backend's
+    // promise with one continuation for bookkeeping. Model.run sits on every inference, so
+    // each promise layer here costs real throughput on small models.
+    if (options === undefined && this.#preprocess.length === 0 && this.#postprocess.length === 0 && this.#disposing === undefined && this.#queue.idle) {
+      let named: Record<string, Tensor>;
+      try {
+        named = validateFeeds(this.signature, input);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return this.#queue.runNow(() => this.#runSession(named, selectOutputs(this.signature, undefined), undefined)) as Promise<O>;
+    }
+    return this.#run(input, options === undefined ? {} : options);
+  }
+
+  async #run(input: I, options: RunOptions): Promise<O> {
     if (this.#disposing !== undefined) throw new InprocError('DISPOSED', `model ${this.source} was used after dispose()`);
     if (typeof options !== 'object' || options === null) throw new InprocError('INPUT_INVALID', `run options must be an object, got ${describe(options)}`);
     const priority = options.priority ?? 0;
     if (typeof priority !== 'number' || !Number.isFinite(priority)) throw new InprocError('INPUT_INVALID', `options.priority must be a finite number, got ${describe(priority)}`);
     const outputs = selectOutputs(this.signature, options.outputs);
-    const call = callSignal(`run of ${this.source}`, options.signal, options.timeoutMs);
+    const call = callSignal('the run', options.signal, options.timeoutMs);
     try {
-      const context: ProcessorContext = { signature: this.signature, signal: call.signal };
-      const feeds = this.#preprocess.length === 0 ? input : await raceSignal(runProcessors(this.#preprocess, input, context), call.signal);
+      const context: ProcessorContext | undefined = this.#preprocess.length + this.#postprocess.length === 0 ? undefined : { signature: this.signature, signal: call.signal };
+      const feeds = context === undefined || this.#preprocess.length === 0 ? input : await raceSignal(runProcessors(this.#preprocess, input, context), call.signal);
       const named = validateFeeds(this.signature, feeds);
       const result = await this.#queue.schedule(() => this.#runSession(named, outputs, call.signal), priority, call.signal);
       call.check();
-      if (this.#postprocess.length === 0) return result as O;
+      if (context === undefined || this.#postprocess.length === 0) return result as O;
       const answer = await raceSignal(runProcessors(this.#postprocess, result, context), call.signal);
       call.check();
       return answer as O;
@@ -88,14 +104,19 @@ export class ModelImpl<I = Feeds, O = Outputs> implements Model<I, O> {
     }
   }
 
-  async #runSession(feeds: Record<string, Tensor>, outputs: readonly string[], signal: AbortSignal | undefined): Promise<Outputs> {
+  #runSession(feeds: Record<string, Tensor>, outputs: readonly string[], signal: AbortSignal | undefined): Promise<Outputs> {
     try {
-      return await this.#session.run(feeds, signal === undefined ? { outputs } : { outputs, signal });
+      return this.#session.run(feeds, signal === undefined ? { outputs } : { outputs, signal });
     } catch (error) {
-      if (InprocError.is(error)) throw error;
-      throw new InprocError('RUN_FAILED', `${this.backend} failed to run ${this.source}: ${messageOf(error)}`, { cause: error });
+      return Promise.reject(error);
     }
   }
+
+  /** Backends should reject with InprocErrors; anything else is a run failure. */
+  #wrapRunError = (error: unknown): never => {
+    if (InprocError.is(error)) throw error;
+    throw new InprocError('RUN_FAILED', `${this.backend} failed to run ${this.source}: ${messageOf(error)}`, { cause: error });
+  };
 
   dispose(): Promise<void> {
     this.#disposing ??= this.#dispose();

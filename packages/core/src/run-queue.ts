@@ -16,11 +16,14 @@ interface Pending {
 export interface RunQueueOptions {
   readonly concurrency: number;
   readonly maxQueue: number;
+  /** Maps a task's rejection to the error callers see (e.g. wraps it as RUN_FAILED). */
+  readonly onError: (error: unknown) => never;
 }
 
 export class RunQueue {
   readonly #concurrency: number;
   readonly #maxQueue: number;
+  readonly #onError: (error: unknown) => never;
   readonly #waiting: Pending[] = [];
   #running = 0;
   #seq = 0;
@@ -29,6 +32,12 @@ export class RunQueue {
   constructor(options: RunQueueOptions) {
     this.#concurrency = options.concurrency;
     this.#maxQueue = options.maxQueue;
+    this.#onError = options.onError;
+  }
+
+  /** True when a call would start at once: a free slot and nobody waiting. */
+  get idle(): boolean {
+    return this.#running < this.#concurrency && this.#waiting.length === 0;
   }
 
   /** Requests waiting for a slot. */
@@ -72,26 +81,57 @@ export class RunQueue {
           } catch (error) {
             done = Promise.reject(error);
           }
+          const finish = (): void => {
+            settled = true;
+            signal?.removeEventListener('abort', onAbort);
+            this.#release();
+          };
           done.then(
             (value) => {
               if (!settled) resolve(value);
+              finish();
             },
             (error: unknown) => {
-              if (!settled) reject(error);
+              if (!settled) {
+                try {
+                  this.#onError(error);
+                } catch (mapped) {
+                  reject(mapped);
+                }
+              }
+              finish();
             },
-          ).finally(() => {
-            settled = true;
-            signal?.removeEventListener('abort', onAbort);
-            this.#running--;
-            this.#pump();
-            this.#notifyIdle();
-          }).catch(() => undefined);
+          );
         },
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       this.#enqueue(pending);
       this.#pump();
     });
+  }
+
+  /**
+   * Starts `task` now, in a free slot (callers check {@link idle}): the fast path of
+   * Model.run, with a single continuation for the bookkeeping.
+   */
+  runNow<T>(task: () => Promise<T>): Promise<T> {
+    this.#running++;
+    return task().then(
+      (value) => {
+        this.#release();
+        return value;
+      },
+      (error: unknown) => {
+        this.#release();
+        return this.#onError(error);
+      },
+    );
+  }
+
+  #release(): void {
+    this.#running--;
+    this.#pump();
+    this.#notifyIdle();
   }
 
   /** Resolves once nothing is queued or running. */
@@ -114,7 +154,7 @@ export class RunQueue {
   }
 
   #notifyIdle(): void {
-    if (this.#running !== 0 || this.#waiting.length !== 0) return;
+    if (this.#running !== 0 || this.#waiting.length !== 0 || this.#idle.length === 0) return;
     const waiters = this.#idle;
     this.#idle = [];
     for (const resolve of waiters) resolve();

@@ -52,16 +52,13 @@ export function isTensor(value: unknown): value is Tensor {
  */
 export function validateFeeds(signature: Signature, feeds: unknown): Record<string, Tensor> {
   const named = normaliseFeeds(signature, feeds);
-  const expected = new Map(signature.inputs.map((info) => [info.name, info]));
-  for (const name of Object.keys(named)) {
-    if (!expected.has(name)) {
-      throw new InprocError('INPUT_UNEXPECTED', `input "${name}" is not an input of this model; its inputs are ${listNames(signature.inputs)}`);
-    }
-  }
-  const bound = new Map<string, { size: number; input: string }>();
+  // Hot path (every Model.run): no allocation unless a check fails or symbolic dims are bound.
+  let bound: Map<string, { size: number; input: string }> | undefined;
   for (const info of signature.inputs) {
     const tensor = named[info.name];
     if (tensor === undefined) {
+      const unexpected = Object.keys(named).find((name) => !signature.inputs.some((i) => i.name === name));
+      if (unexpected !== undefined) throw unexpectedInput(signature, unexpected);
       const given = Object.keys(named);
       throw new InprocError('INPUT_MISSING', `input "${info.name}" (${info.dtype} ${formatShape(info.shape)}) is missing; given ${given.length ? given.map((n) => `"${n}"`).join(', ') : 'no inputs'}`);
     }
@@ -84,6 +81,7 @@ export function validateFeeds(signature: Signature, feeds: unknown): Record<stri
         throw new InprocError('INPUT_SHAPE', `input "${info.name}": expected shape ${formatShape(info.shape)}, got [${shape.join(', ')}] (dimension ${axis} must be ${want})`);
       }
       if (typeof want === 'string' && want !== '') {
+        bound ??= new Map();
         const seen = bound.get(want);
         if (seen === undefined) bound.set(want, { size: got, input: info.name });
         else if (seen.size !== got) {
@@ -92,7 +90,15 @@ export function validateFeeds(signature: Signature, feeds: unknown): Record<stri
       }
     }
   }
+  if (Object.keys(named).length !== signature.inputs.length) {
+    const unexpected = Object.keys(named).find((name) => !signature.inputs.some((i) => i.name === name));
+    if (unexpected !== undefined) throw unexpectedInput(signature, unexpected);
+  }
   return named;
+}
+
+function unexpectedInput(signature: Signature, name: string): InprocError {
+  return new InprocError('INPUT_UNEXPECTED', `input "${name}" is not an input of this model; its inputs are ${listNames(signature.inputs)}`);
 }
 
 function normaliseFeeds(signature: Signature, feeds: unknown): Record<string, Tensor> {
@@ -110,7 +116,7 @@ function normaliseFeeds(signature: Signature, feeds: unknown): Record<string, Te
 
 /** Checks requested output names; returns them (all outputs when none were asked for). @internal */
 export function selectOutputs(signature: Signature, requested: readonly string[] | undefined): readonly string[] {
-  if (requested === undefined) return signature.outputs.map((o) => o.name);
+  if (requested === undefined) return allOutputs(signature);
   if (!Array.isArray(requested) || requested.length === 0) {
     throw new InprocError('INPUT_INVALID', `options.outputs must be a non-empty array of output names, got ${describe(requested)}`);
   }
@@ -119,6 +125,18 @@ export function selectOutputs(signature: Signature, requested: readonly string[]
     if (typeof name !== 'string' || !known.has(name)) throw new InprocError('INPUT_INVALID', `output "${String(name)}" is not an output of this model; its outputs are ${listNames(signature.outputs)}`);
   }
   return [...new Set(requested as readonly string[])];
+}
+
+const outputNames = new WeakMap<Signature, readonly string[]>();
+
+/** The names of all outputs, computed once per signature. */
+function allOutputs(signature: Signature): readonly string[] {
+  let names = outputNames.get(signature);
+  if (names === undefined) {
+    names = Object.freeze(signature.outputs.map((o) => o.name));
+    outputNames.set(signature, names);
+  }
+  return names;
 }
 
 function listNames(infos: readonly TensorInfo[]): string {

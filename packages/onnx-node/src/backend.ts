@@ -18,7 +18,6 @@ import {
   isDType,
   readOnnxMetadata,
   throwIfAborted,
-  trackResource,
 } from '@inproc/core';
 import type * as Ort from 'onnxruntime-node';
 import { AUTO_ORDER, EXECUTION_PROVIDERS, type OnnxNodeDevice, type SupportedProvider, deviceProblem } from './devices.js';
@@ -131,35 +130,35 @@ class OnnxNodeSession implements BackendSession {
     this.metadata = { ...(onnx ?? {}), ...(fallbacks.length ? { fallbacks } : {}) };
   }
 
-  async run(feeds: Readonly<Record<string, Tensor>>, options: BackendRunOptions): Promise<Record<string, Tensor>> {
+  run(feeds: Readonly<Record<string, Tensor>>, options: BackendRunOptions): Promise<Record<string, Tensor>> {
+    // The hot path of every Model.run: wrap, run, unwrap, with one continuation.
     const ortFeeds: Record<string, Ort.Tensor> = {};
-    const leases = [];
-    try {
-      for (const [name, tensor] of Object.entries(feeds)) {
-        // Wraps the caller's typed array: no copy reaches onnxruntime.
-        ortFeeds[name] = new this.#ort.Tensor(tensor.dtype, tensor.data, tensor.shape);
-        leases.push(trackResource('tensor', 0, `${this.#label} input ${name}`));
-      }
-      let results: Ort.InferenceSession.ReturnType;
-      try {
-        results = await this.#session.run(ortFeeds, [...options.outputs]);
-      } catch (error) {
-        throw new InprocError('RUN_FAILED', `${this.#label}: ${firstLine(error)}`, { cause: error });
-      }
-      const outputs: Record<string, Tensor> = {};
-      for (const name of options.outputs) {
-        const value = results[name];
-        if (value === undefined) throw new InprocError('RUN_FAILED', `${this.#label}: onnxruntime returned no output "${name}"`);
-        try {
-          outputs[name] = toCoreTensor(value, name, this.#label);
-        } finally {
-          value.dispose();
-        }
-      }
-      return outputs;
-    } finally {
-      for (const lease of leases) lease.release();
+    for (const name in feeds) {
+      const tensor = feeds[name]!;
+      // Wraps the caller's typed array (no copy). It lives in JS memory, so it is not a native tensor of the ledger.
+      ortFeeds[name] = new this.#ort.Tensor(tensor.dtype, tensor.data, tensor.shape);
     }
+    const { outputs } = options;
+    // Ask only for a subset when one was requested: ORT computes just what those need.
+    const pending = outputs.length === this.signature.outputs.length ? this.#session.run(ortFeeds) : this.#session.run(ortFeeds, outputs as string[]);
+    return pending.then(
+      (results) => {
+        const converted: Record<string, Tensor> = {};
+        for (const name of outputs) {
+          const value = results[name];
+          if (value === undefined) throw new InprocError('RUN_FAILED', `${this.#label}: onnxruntime returned no output "${name}"`);
+          try {
+            converted[name] = toCoreTensor(value, name, this.#label);
+          } finally {
+            value.dispose();
+          }
+        }
+        return converted;
+      },
+      (error: unknown) => {
+        throw new InprocError('RUN_FAILED', `${this.#label}: ${firstLine(error)}`, { cause: error });
+      },
+    );
   }
 
   async dispose(): Promise<void> {
