@@ -1,0 +1,149 @@
+/**
+ * Model signatures from TF.js models. Graph models: the graph's inputs and outputs as
+ * TF.js reports them, completed from the `model.json` itself (its SignatureDef when it
+ * has one, else the Placeholder and output nodes' attributes), because TF.js drops what
+ * Inproc needs: names of symbolic dimensions and the dtypes of outputs. Layers models:
+ * the model's input and output layers.
+ * @module
+ * @internal
+ */
+import { InprocError, type DType, type Dim, type Signature, type TensorInfo } from '@inproc/core';
+import type * as Tf from '@tensorflow/tfjs';
+import type { GraphNode, ModelJson } from './model-json.js';
+
+/** A signature plus, per entry, the name TF.js wants in `execute()`. */
+export interface BoundSignature {
+  readonly signature: Signature;
+  /** Signature input name -> graph node to feed (layers: input index). */
+  readonly feedKeys: ReadonlyMap<string, string>;
+  /** Signature output name -> name to ask `execute()` for (layers: output index). */
+  readonly fetchKeys: ReadonlyMap<string, string>;
+}
+
+/** TensorFlow `DataType` enum names -> the TF.js dtype a graph model computes in (as the converter maps them). */
+const TF_DTYPES: Readonly<Record<string, DType | undefined>> = {
+  DT_FLOAT: 'float32',
+  DT_HALF: 'float32',
+  DT_DOUBLE: 'float32',
+  DT_BFLOAT16: 'float32',
+  DT_INT32: 'int32',
+  DT_INT64: 'int32',
+  DT_INT16: 'int32',
+  DT_INT8: 'int32',
+  DT_UINT8: 'int32',
+  DT_UINT16: 'int32',
+  DT_BOOL: 'bool',
+  DT_STRING: 'string',
+};
+
+/** The dtypes TF.js tensors can have that Inproc tensors can hold. */
+export function coreDType(dtype: string | undefined): 'float32' | 'int32' | 'bool' | 'string' | undefined {
+  return dtype === 'float32' || dtype === 'int32' || dtype === 'bool' || dtype === 'string' ? dtype : undefined;
+}
+
+interface SigEntry {
+  readonly name?: string;
+  readonly dtype?: string;
+  readonly tensorShape?: { readonly dim?: readonly { readonly size?: string | number; readonly name?: string }[]; readonly unknownRank?: boolean };
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Shape from a TensorShapeProto in JSON: `-1` is symbolic (named when the dim has a name). */
+function protoShape(shape: SigEntry['tensorShape'] | undefined): { shape: Dim[]; unknownRank?: true } | undefined {
+  if (!isObject(shape)) return undefined;
+  if (shape.unknownRank === true) return { shape: [], unknownRank: true };
+  const dims: unknown = shape.dim ?? [];
+  if (!Array.isArray(dims)) return undefined;
+  return {
+    shape: (dims as unknown[]).map((d): Dim => {
+      const dim = isObject(d) ? d : {};
+      const size = Number(dim['size'] ?? -1);
+      if (Number.isSafeInteger(size) && size >= 0) return size;
+      return typeof dim['name'] === 'string' && dim['name'] !== '' ? dim['name'] : null;
+    }),
+  };
+}
+
+function attrType(attr: Record<string, unknown> | undefined, keys: readonly string[]): DType | undefined {
+  for (const key of keys) {
+    const value = attr?.[key];
+    if (isObject(value) && typeof value['type'] === 'string') {
+      const dtype = TF_DTYPES[value['type']];
+      if (dtype !== undefined) return dtype;
+    }
+  }
+  return undefined;
+}
+
+/** `name` unless the signature key says something else (`x:0` only restates node `x`). */
+function publicName(node: string, key: string | undefined): string {
+  if (key === undefined || key === node || key === `${node}:0`) return node;
+  return key;
+}
+
+export function graphSignature(model: Tf.GraphModel, json: ModelJson, source: string): BoundSignature {
+  const nodes = new Map<string, GraphNode>(((json.modelTopology['node'] ?? []) as GraphNode[]).map((n) => [n.name, n]));
+  const sigDoc = (json.signature ?? (json.userDefinedMetadata?.['signature'] as Record<string, unknown> | undefined)) as
+    | { inputs?: Record<string, SigEntry>; outputs?: Record<string, SigEntry> }
+    | undefined;
+  const sigInputs = isObject(sigDoc?.inputs) ? sigDoc.inputs : {};
+  const sigOutputs = isObject(sigDoc?.outputs) ? sigDoc.outputs : {};
+  const entryFor = (entries: Record<string, SigEntry>, key: string, node: string): SigEntry | undefined =>
+    entries[key] ?? entries[node] ?? entries[`${node}:0`] ?? Object.values(entries).find((e) => e.name === node || e.name === `${node}:0`);
+
+  const feedKeys = new Map<string, string>();
+  const inputs: TensorInfo[] = model.inputs.map((info, i) => {
+    const key = model.inputNodes[i] ?? info.name;
+    const node = nodes.get(info.name);
+    const entry = entryFor(sigInputs, key, info.name);
+    const name = unique(publicName(info.name, key), feedKeys, info.name);
+    const dtype = coreDType(info.dtype) ?? attrType(node?.attr, ['dtype']) ?? (entry?.dtype === undefined ? undefined : TF_DTYPES[entry.dtype]);
+    if (dtype === undefined) throw new InprocError('MODEL_INVALID', `${source}: input "${info.name}" has dtype ${String(info.dtype ?? 'unknown')}, which Inproc tensors cannot hold`);
+    const declared = protoShape(entry?.tensorShape) ?? protoShape((node?.attr?.['shape'] as { shape?: SigEntry['tensorShape'] } | undefined)?.shape);
+    const fallback = info.shape === undefined ? { shape: [] as Dim[], unknownRank: true as const } : { shape: info.shape.map((d) => (d >= 0 ? d : null)) };
+    const { shape, unknownRank } = declared ?? fallback;
+    feedKeys.set(name, info.name);
+    return unknownRank === true ? { name, dtype, shape, unknownRank } : { name, dtype, shape };
+  });
+
+  const fetchKeys = new Map<string, string>();
+  const outputs: TensorInfo[] = model.outputs.map((info, i) => {
+    const key = model.outputNodes[i] ?? info.name;
+    const node = nodes.get(info.name);
+    const entry = entryFor(sigOutputs, key, info.name);
+    const name = unique(publicName(info.name, key), fetchKeys, key);
+    const dtype =
+      coreDType(info.dtype) ??
+      (entry?.dtype === undefined ? undefined : TF_DTYPES[entry.dtype]) ??
+      attrType(node?.attr, ['T', 'dtype', 'DstT', 'out_type', 'output_type', 'Tout']) ??
+      // TF.js's default dtype; the run reports the real one.
+      'float32';
+    const declared = protoShape(entry?.tensorShape) ?? (info.shape === undefined ? undefined : { shape: info.shape.map((d) => (d >= 0 ? d : null)) });
+    fetchKeys.set(name, key);
+    return declared === undefined ? { name, dtype, shape: [], unknownRank: true } : declared.unknownRank === true ? { name, dtype, shape: [], unknownRank: true } : { name, dtype, shape: declared.shape };
+  });
+  return { signature: { inputs, outputs }, feedKeys, fetchKeys };
+}
+
+function unique(name: string, taken: ReadonlyMap<string, string>, fallback: string): string {
+  return taken.has(name) ? fallback : name;
+}
+
+export function layersSignature(model: Tf.LayersModel, source: string): BoundSignature {
+  const feedKeys = new Map<string, string>();
+  const inputs: TensorInfo[] = model.inputs.map((t, i) => {
+    const name = model.inputNames[i] ?? t.name;
+    const dtype = coreDType(t.dtype);
+    if (dtype === undefined) throw new InprocError('MODEL_INVALID', `${source}: input "${name}" has dtype ${t.dtype}, which Inproc tensors cannot hold`);
+    feedKeys.set(name, String(i));
+    return { name, dtype, shape: t.shape.map((d) => (d === null || d < 0 ? null : d)) };
+  });
+  const fetchKeys = new Map<string, string>();
+  const outputs: TensorInfo[] = model.outputs.map((t, i) => {
+    const name = model.outputNames[i] ?? t.name;
+    fetchKeys.set(name, String(i));
+    return { name, dtype: coreDType(t.dtype) ?? 'float32', shape: t.shape.map((d) => (d === null || d < 0 ? null : d)) };
+  });
+  return { signature: { inputs, outputs }, feedKeys, fetchKeys };
+}

@@ -1,0 +1,125 @@
+/**
+ * Importing the TF.js packages, which are all optional peers. `@tensorflow/tfjs` and its
+ * browser backends are imported with literal specifiers so that bundlers include them;
+ * the native bindings (`@tensorflow/tfjs-node`, `-node-gpu`) only in Node, through a
+ * computed specifier that bundlers leave alone. Their types are declared here (the
+ * parts Inproc uses) because they cannot be installed where libtensorflow cannot be
+ * downloaded.
+ * @module
+ * @internal
+ */
+import { InprocError } from '@inproc/core';
+import type * as Tf from '@tensorflow/tfjs';
+import type * as TfWasm from '@tensorflow/tfjs-backend-wasm';
+
+/** The TF.js API (`@tensorflow/tfjs`, or a native binding, which re-exports it). */
+export type TfApi = typeof Tf;
+
+/**
+ * `@tensorflow/tfjs-node` and `@tensorflow/tfjs-node-gpu`: importing either registers the
+ * `tensorflow` backend (libtensorflow) and re-exports the whole `@tensorflow/tfjs` API.
+ * Only that API and the version record are used.
+ */
+export type TfjsNodeModule = TfApi & { readonly version: Readonly<Record<string, string>> };
+
+export type TfWasmModule = Pick<typeof TfWasm, 'setWasmPaths'>;
+
+/** A CommonJS package imported from ESM arrives as `{ default: exports, ...named }`. */
+function unwrap<T>(module: unknown): T {
+  const m = module as { default?: T } & T;
+  return m.default !== undefined && typeof m.default === 'object' ? m.default : m;
+}
+
+function missing(pkg: string, why: string, cause: unknown, code: 'BACKEND_UNAVAILABLE' | 'DEVICE_UNAVAILABLE'): InprocError {
+  return new InprocError(code, `${why} needs the ${pkg} package: npm install ${pkg}`, { cause });
+}
+
+let tfjs: Promise<TfApi> | undefined;
+
+/** `@tensorflow/tfjs`, imported once. Rejects with `BACKEND_UNAVAILABLE` naming the package. */
+export function importTfjs(): Promise<TfApi> {
+  tfjs ??= import('@tensorflow/tfjs').then(
+    (m) => unwrap<TfApi>(m),
+    (error: unknown) => {
+      tfjs = undefined;
+      throw missing('@tensorflow/tfjs', 'the tfjs backend', error, 'BACKEND_UNAVAILABLE');
+    },
+  );
+  return tfjs;
+}
+
+let wasm: Promise<TfWasmModule> | undefined;
+
+/** `@tensorflow/tfjs-backend-wasm` (registers the `wasm` backend). `DEVICE_UNAVAILABLE` when missing. */
+export function importWasm(): Promise<TfWasmModule> {
+  wasm ??= import('@tensorflow/tfjs-backend-wasm').then(
+    (m) => unwrap<TfWasmModule>(m),
+    (error: unknown) => {
+      wasm = undefined;
+      throw missing('@tensorflow/tfjs-backend-wasm', 'device "wasm"', error, 'DEVICE_UNAVAILABLE');
+    },
+  );
+  return wasm;
+}
+
+let webgpu: Promise<unknown> | undefined;
+
+/** `@tensorflow/tfjs-backend-webgpu` (registers the `webgpu` backend). `DEVICE_UNAVAILABLE` when missing. */
+export function importWebgpu(): Promise<unknown> {
+  webgpu ??= import('@tensorflow/tfjs-backend-webgpu').catch((error: unknown) => {
+    webgpu = undefined;
+    throw missing('@tensorflow/tfjs-backend-webgpu', 'device "webgpu"', error, 'DEVICE_UNAVAILABLE');
+  });
+  return webgpu;
+}
+
+// A computed specifier: bundlers must not try to resolve the native bindings for browsers.
+const dynamicImport = (specifier: string): Promise<unknown> => import(/* @vite-ignore */ /* webpackIgnore: true */ specifier);
+
+const nodeBindings = new Map<string, Promise<TfjsNodeModule>>();
+
+/** A native binding (`@tensorflow/tfjs-node` or `-node-gpu`), imported once. `DEVICE_UNAVAILABLE` naming it when missing. */
+export function importNodeBinding(pkg: '@tensorflow/tfjs-node' | '@tensorflow/tfjs-node-gpu', device: string): Promise<TfjsNodeModule> {
+  let pending = nodeBindings.get(pkg);
+  if (pending === undefined) {
+    pending = dynamicImport(pkg).then(
+      (m) => {
+        const api = unwrap<TfjsNodeModule>(m);
+        if (typeof api.loadGraphModel !== 'function' || typeof api.setBackend !== 'function') {
+          throw new InprocError('DEVICE_UNAVAILABLE', `${pkg} did not export the TensorFlow.js API`);
+        }
+        return api;
+      },
+      (error: unknown) => {
+        nodeBindings.delete(pkg);
+        throw missing(pkg, `device "${device}"`, error, 'DEVICE_UNAVAILABLE');
+      },
+    );
+    nodeBindings.set(pkg, pending);
+  }
+  return pending;
+}
+
+/** True in Node (not in browsers, workers, or Electron renderers with a window). */
+export function isNode(): boolean {
+  const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
+  return typeof proc?.versions?.node === 'string' && typeof (globalThis as { window?: unknown }).window === 'undefined';
+}
+
+/** Node's `module`, `path` and `fs` (for finding installed files); never imported in browsers. */
+export async function nodeModules(): Promise<NodeModules> {
+  const [module, path, fs] = (await Promise.all([dynamicImport('node:module'), dynamicImport('node:path'), dynamicImport('node:fs')])) as [
+    { createRequire: (from: string) => { resolve: (id: string) => string } },
+    { dirname: (path: string) => string; sep: string },
+    { existsSync: (path: string) => boolean },
+  ];
+  return { createRequire: module.createRequire, dirname: path.dirname, sep: path.sep, existsSync: fs.existsSync };
+}
+
+/** The few Node functions used (arrow-typed: they do not use `this`). */
+export interface NodeModules {
+  readonly createRequire: (from: string) => { resolve: (id: string) => string };
+  readonly dirname: (path: string) => string;
+  readonly sep: string;
+  readonly existsSync: (path: string) => boolean;
+}
