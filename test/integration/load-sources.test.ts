@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InprocError, Tensor, loadModel, resources } from 'inproc';
+import { InprocError, Tensor, loadModel, resources, type LoadOptions, type ModelInput } from 'inproc';
 import { mlpModel } from '../fixtures/onnx/models.js';
 
 const bytes = mlpModel(64);
@@ -23,7 +23,7 @@ async function code(promise: Promise<unknown>): Promise<string> {
   return 'resolved';
 }
 
-async function check(source: Parameters<typeof loadModel>[0], options: Parameters<typeof loadModel>[1] = {}): Promise<void> {
+async function check(source: ModelInput, options: LoadOptions = {}): Promise<void> {
   await using model = await loadModel(source, options);
   const { y } = await model.run(new Tensor('float32', new Float32Array(64), [1, 64]));
   expect(y!.shape).toEqual([1, 64]);
@@ -77,7 +77,7 @@ describe('loadModel sources', () => {
     const padded = new Uint8Array(bytes.byteLength + 16);
     padded.set(bytes, 7);
     await check(padded.subarray(7, 7 + bytes.byteLength));
-    await check(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+    await check(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
   });
 
   it('reports progress while reading a file', async () => {
@@ -139,7 +139,10 @@ describe('loadModel sources', () => {
 
   it('says which backends were tried when the format has none', async () => {
     const layers = new TextEncoder().encode(JSON.stringify({ format: 'layers-model', modelTopology: {}, weightsManifest: [] }));
-    const e = await loadModel(layers, { backend: 'onnx-node' }).catch((error: unknown) => error as InprocError);
+    const e = await loadModel(layers, { backend: 'onnx-node' }).then(
+      () => expect.unreachable('a layers model has no ONNX backend'),
+      (error: unknown) => error as InprocError,
+    );
     expect(e.code).toBe('BACKEND_UNAVAILABLE');
     expect(e.message).toContain('onnx-node: does not load tfjs-layers models');
   });

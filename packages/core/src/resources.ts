@@ -47,7 +47,7 @@ function ledger(): Ledger {
 
 /**
  * Records a live resource. Backends call this for every native handle they create and
- * release the lease when the handle is freed. @internal (public for backend authors)
+ * release the lease when the handle is freed. For backend authors.
  */
 export function trackResource(kind: ResourceKind, bytes: number, label: string): ResourceLease {
   const entry: ResourceEntry = { kind, bytes: Math.max(0, Math.round(bytes)), label };

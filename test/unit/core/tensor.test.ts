@@ -73,8 +73,8 @@ describe('Tensor', () => {
 
   it('rejects a dtype, data and shape that disagree', () => {
     expect(code(() => new Tensor('float128' as DType, [1], [1]))).toBe('INPUT_INVALID');
-    expect(code(() => new Tensor('float32', new Float64Array(4), [4]))).toBe('INPUT_INVALID');
-    expect(code(() => new Tensor('int64', new Int32Array(4), [4]))).toBe('INPUT_INVALID');
+    expect(code(() => new Tensor('float32', new Float64Array(4) as never, [4]))).toBe('INPUT_INVALID');
+    expect(code(() => new Tensor('int64', new Int32Array(4) as never, [4]))).toBe('INPUT_INVALID');
     expect(code(() => new Tensor('float32', new DataView(new ArrayBuffer(8)) as never, [2]))).toBe('INPUT_INVALID');
     expect(code(() => new Tensor('float32', new Float32Array(4), [2, 3]))).toBe('INPUT_INVALID');
     expect(code(() => new Tensor('float32', new Float32Array(4), [-1, -4]))).toBe('INPUT_INVALID');
