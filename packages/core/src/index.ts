@@ -13,3 +13,4 @@ export { loadModel } from './load-model.js';
 export { zeroFeeds } from './warmup.js';
 export { readOnnxMetadata, type OnnxMetadata } from './onnx-metadata.js';
 export { throwIfAborted } from './call-signal.js';
+export { registerProcessor, listProcessors, createProcessor, type ProcessorSpec, type ProcessorFactory } from './processor-registry.js';
