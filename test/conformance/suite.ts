@@ -4,8 +4,12 @@
  * the same list. It depends on nothing but the public API handed in through the
  * context, and throws plain `Error`s, so it runs anywhere.
  */
-import type { DType, ErrorCode, Model, ResourceCounts, Tensor as TensorType, loadModel as LoadModel, LoadOptions } from 'inproc';
+import type { DType, ErrorCode, Model, ModelFormat, ResourceCounts, Tensor as TensorType, loadModel as LoadModel, LoadOptions } from 'inproc';
 
+/**
+ * The fixture models. Backends of another format build the same models in it (same
+ * names, dtypes, symbolic dimension names and weights; see test/fixtures/tfjs/models.ts).
+ */
 export interface ConformanceFixtures {
   /** `mlpModel(256)` from test/fixtures/onnx/models.ts (or the same model in the backend's format). */
   readonly mlp: Uint8Array;
@@ -31,6 +35,19 @@ export interface ConformanceContext {
   readonly dtypes: readonly DType[];
   /** Extra load options (e.g. backendOptions) for every load. */
   readonly loadOptions?: LoadOptions;
+  /** The format of the fixtures, which loaded models must report. Default `'onnx'`. */
+  readonly format?: ModelFormat;
+  /**
+   * Load options per fixture, for formats whose model file does not carry its weights
+   * (a TF.js `model.json` given as bytes gets its shards through `backendOptions.weights`).
+   */
+  readonly fixtureOptions?: Partial<Record<keyof ConformanceFixtures, LoadOptions>>;
+  /**
+   * The integer dtype of the multi-IO model's `ids` input and `next` output. Default
+   * `'int64'` (checked with values beyond 2^32); `'int32'` for runtimes without int64
+   * (TF.js), checked with values near 2^31.
+   */
+  readonly idsDtype?: 'int64' | 'int32';
 }
 
 export interface ConformanceCheck {
@@ -58,8 +75,19 @@ function sameCounts(a: ResourceCounts, b: ResourceCounts, what: string): void {
   assert(JSON.stringify(a) === JSON.stringify(b), `${what}: resources() ${JSON.stringify(a)} should be ${JSON.stringify(b)}`);
 }
 
-async function load(ctx: ConformanceContext, bytes: Uint8Array, extra: LoadOptions = {}): Promise<Model> {
-  return ctx.loadModel(bytes, { backend: ctx.backend, device: ctx.device, ...ctx.loadOptions, ...extra });
+async function load(ctx: ConformanceContext, fixture: keyof ConformanceFixtures, extra: LoadOptions = {}, bytes: Uint8Array = ctx.fixtures[fixture]): Promise<Model> {
+  return ctx.loadModel(bytes, { backend: ctx.backend, device: ctx.device, ...ctx.loadOptions, ...ctx.fixtureOptions?.[fixture], ...extra });
+}
+
+/** The multi-IO model's `ids` values, the `next` it must return, and the storage it must come in. */
+function idsCase(ctx: ConformanceContext): { dtype: 'int64' | 'int32'; values: readonly (number | bigint)[]; next: string; storage: string } {
+  if (ctx.idsDtype === 'int32') return { dtype: 'int32', values: [1, 2, 3, 2 ** 30, -5, 0], next: `2,3,4,${2 ** 30 + 1},-4,1`, storage: 'Int32Array' };
+  return { dtype: 'int64', values: [1, 2, 3, 2n ** 40n, -5, 0], next: `2,3,4,${2n ** 40n + 1n},-4,1`, storage: 'BigInt64Array' };
+}
+
+function zeroIds(ctx: ConformanceContext, shape: readonly number[]): TensorType {
+  const size = shape.reduce((a, b) => a * b, 1);
+  return ctx.idsDtype === 'int32' ? new ctx.Tensor('int32', new Int32Array(size), shape) : new ctx.Tensor('int64', new BigInt64Array(size), shape);
 }
 
 function input(ctx: ConformanceContext, batch: number): TensorType<'float32'> {
@@ -79,11 +107,11 @@ export const conformanceChecks: readonly ConformanceCheck[] = [
   {
     name: 'loads from bytes and reports backend, device, format and signature',
     async run(ctx) {
-      const model = await load(ctx, ctx.fixtures.mlp);
+      const model = await load(ctx, 'mlp');
       try {
         assert(model.backend === ctx.backend, `backend ${model.backend}`);
         assert(ctx.device === 'auto' ? ctx.devices.includes(model.device) : model.device === ctx.device, `device ${model.device}`);
-        assert(model.format === 'onnx', `format ${model.format}`);
+        assert(model.format === (ctx.format ?? 'onnx'), `format ${model.format}`);
         assert(!model.disposed, 'not disposed');
         const { inputs, outputs } = model.signature;
         assert(inputs.length === 1 && inputs[0]!.name === 'x' && inputs[0]!.dtype === 'float32', `inputs ${JSON.stringify(inputs)}`);
@@ -97,7 +125,7 @@ export const conformanceChecks: readonly ConformanceCheck[] = [
   {
     name: 'computes the MLP like the reference at batch 1 and 3',
     async run(ctx) {
-      await using model = await load(ctx, ctx.fixtures.mlp);
+      await using model = await load(ctx, 'mlp');
       for (const batch of [1, 3]) {
         const x = input(ctx, batch);
         const { y } = await model.run({ x });
@@ -111,7 +139,7 @@ export const conformanceChecks: readonly ConformanceCheck[] = [
   {
     name: 'feeds a single-input model with a bare tensor',
     async run(ctx) {
-      await using model = await load(ctx, ctx.fixtures.mlp);
+      await using model = await load(ctx, 'mlp');
       const out = await model.run(input(ctx, 2));
       assert(JSON.stringify(out['y']?.shape) === '[2,256]', 'bare tensor ran');
     },
@@ -119,17 +147,19 @@ export const conformanceChecks: readonly ConformanceCheck[] = [
   {
     name: 'runs several inputs and outputs with float32, int64 and bool, and honours outputs',
     async run(ctx) {
-      await using model = await load(ctx, ctx.fixtures.multiIo);
+      await using model = await load(ctx, 'multiIo');
+      const ids = idsCase(ctx);
       const feeds = {
         a: new ctx.Tensor('float32', [1, 2, 3, 4, 5, 6, 7, 8], [2, 4]),
-        ids: new ctx.Tensor('int64', [1, 2, 3, 2n ** 40n, -5, 0], [2, 3]),
+        ids: new ctx.Tensor(ids.dtype, ids.values as never, [2, 3]),
         mask: new ctx.Tensor('bool', [true, false, true, false, false, true], [2, 3]),
       };
       const all = await model.run(feeds);
       assert(Object.keys(all).sort().join() === 'inverted,next,sum', `outputs ${Object.keys(all).join()}`);
       assert(JSON.stringify([...(all['sum']!.data as Float32Array)]) === '[2,4,6,8,10,12,14,16]', 'sum');
-      assert(all['next']!.dtype === 'int64' && all['next']!.data instanceof BigInt64Array, 'next is int64 in a BigInt64Array');
-      assert([...(all['next']!.data)].join() === `2,3,4,${2n ** 40n + 1n},-4,1`, `next ${[...(all['next']!.data)].join()}`);
+      const next = all['next']!.data as ArrayLike<unknown> & { [Symbol.toStringTag]: string };
+      assert(all['next']!.dtype === ids.dtype && next[Symbol.toStringTag] === ids.storage, `next is ${ids.dtype} in a ${ids.storage}`);
+      assert(Array.from(next).join() === ids.next, `next ${Array.from(next).join()}`);
       assert(all['inverted']!.dtype === 'bool' && [...(all['inverted']!.data as Uint8Array)].join() === '0,1,0,1,1,0', 'inverted');
       const some = await model.run(feeds, { outputs: ['next'] });
       assert(Object.keys(some).join() === 'next', `selected outputs ${Object.keys(some).join()}`);
@@ -140,7 +170,7 @@ export const conformanceChecks: readonly ConformanceCheck[] = [
   {
     name: 'round-trips every supported dtype exactly',
     async run(ctx) {
-      await using model = await load(ctx, ctx.fixtures.identity);
+      await using model = await load(ctx, 'identity');
       const samples: Record<DType, readonly unknown[]> = {
         float32: [1.5, -2.25, 0],
         float16: [0x3c00, 0xc000, 0],
@@ -170,16 +200,16 @@ export const conformanceChecks: readonly ConformanceCheck[] = [
   {
     name: 'rejects bad feeds with the right code and stays usable',
     async run(ctx) {
-      await using model = await load(ctx, ctx.fixtures.multiIo);
+      await using model = await load(ctx, 'multiIo');
       const a = new ctx.Tensor('float32', new Float32Array(8), [2, 4]);
-      const ids = new ctx.Tensor('int64', new BigInt64Array(6), [2, 3]);
+      const ids = zeroIds(ctx, [2, 3]);
       const mask = new ctx.Tensor('bool', new Uint8Array(6), [2, 3]);
       await expectCode(model.run({ a, ids }), 'INPUT_MISSING');
       await expectCode(model.run({ a, ids, mask, extra: a }), 'INPUT_UNEXPECTED');
       await expectCode(model.run({ a: new ctx.Tensor('float64', new Float64Array(8), [2, 4]), ids, mask }), 'INPUT_DTYPE');
       await expectCode(model.run({ a: new ctx.Tensor('float32', new Float32Array(8), [8]), ids, mask }), 'INPUT_SHAPE');
       await expectCode(model.run({ a: new ctx.Tensor('float32', new Float32Array(10), [2, 5]), ids, mask }), 'INPUT_SHAPE');
-      const err = await expectCode(model.run({ a, ids: new ctx.Tensor('int64', new BigInt64Array(9), [3, 3]), mask }), 'INPUT_SHAPE');
+      const err = await expectCode(model.run({ a, ids: zeroIds(ctx, [3, 3]), mask }), 'INPUT_SHAPE');
       assert(err.message.includes('batch'), `message names the symbolic dimension: ${err.message}`);
       await expectCode(model.run({ a: [1, 2, 3] as never, ids, mask }), 'INPUT_INVALID');
       await expectCode(model.run(a), 'INPUT_INVALID');
@@ -191,7 +221,7 @@ export const conformanceChecks: readonly ConformanceCheck[] = [
   {
     name: 'checks fixed dimensions',
     async run(ctx) {
-      await using model = await load(ctx, ctx.fixtures.fixed);
+      await using model = await load(ctx, 'fixed');
       const err = await expectCode(model.run(new ctx.Tensor('float32', new Float32Array(8), [2, 4])), 'INPUT_SHAPE');
       assert(err.message.includes('[2, 3]') && err.message.includes('[2, 4]'), `message says expected and given: ${err.message}`);
       const { y } = await model.run(new ctx.Tensor('float32', [1, 2, 3, 4, 5, 6], [2, 3]));
@@ -201,7 +231,7 @@ export const conformanceChecks: readonly ConformanceCheck[] = [
   {
     name: 'wraps a run-time failure as RUN_FAILED and stays usable',
     async run(ctx) {
-      await using model = await load(ctx, ctx.fixtures.failing);
+      await using model = await load(ctx, 'failing');
       const err = await expectCode(model.run(new ctx.Tensor('float32', [1, 2], [2])), 'RUN_FAILED');
       assert((err as { cause?: unknown }).cause !== undefined, 'RUN_FAILED carries the backend error as cause');
       const { y } = await model.run(new ctx.Tensor('float32', new Float32Array(15), [15]));
@@ -212,13 +242,14 @@ export const conformanceChecks: readonly ConformanceCheck[] = [
     name: 'rejects corrupt and unknown model bytes',
     async run(ctx) {
       const before = ctx.resources();
+      const format = ctx.format ?? 'onnx';
       const truncated = ctx.fixtures.mlp.subarray(0, Math.floor(ctx.fixtures.mlp.length / 2));
-      await expectCode(load(ctx, truncated, { format: 'onnx' }), 'MODEL_INVALID');
-      await expectCode(load(ctx, new TextEncoder().encode('definitely not a model')), 'FORMAT_UNKNOWN');
-      await expectCode(load(ctx, new Uint8Array(0)), 'MODEL_INVALID');
+      await expectCode(load(ctx, 'mlp', { format }, truncated), 'MODEL_INVALID');
+      await expectCode(load(ctx, 'mlp', {}, new TextEncoder().encode('definitely not a model')), 'FORMAT_UNKNOWN');
+      await expectCode(load(ctx, 'mlp', {}, new Uint8Array(0)), 'MODEL_INVALID');
       const flipped = new Uint8Array(ctx.fixtures.mlp);
       for (let i = 20; i < flipped.length; i += 97) flipped[i] = 0xff;
-      await expectCode(load(ctx, flipped, { format: 'onnx' }), 'MODEL_INVALID');
+      await expectCode(load(ctx, 'mlp', { format }, flipped), 'MODEL_INVALID');
       sameCounts(ctx.resources(), before, 'after failed loads');
     },
   },
@@ -226,7 +257,7 @@ export const conformanceChecks: readonly ConformanceCheck[] = [
     name: 'disposes idempotently, refuses use after dispose, and returns resources',
     async run(ctx) {
       const before = ctx.resources();
-      const model = await load(ctx, ctx.fixtures.mlp);
+      const model = await load(ctx, 'mlp');
       const during = ctx.resources();
       assert(during.models === before.models + 1 && during.sessions === before.sessions + 1, `one more model and session: ${JSON.stringify(during)}`);
       assert(during.bytes > before.bytes, 'the session holds bytes');
@@ -242,7 +273,7 @@ export const conformanceChecks: readonly ConformanceCheck[] = [
     name: 'dispose waits for calls already accepted',
     async run(ctx) {
       const before = ctx.resources();
-      const model = await load(ctx, ctx.fixtures.slow);
+      const model = await load(ctx, 'slow');
       const x = new ctx.Tensor('float32', new Float32Array(512).fill(0.01), [1, 512]);
       const runs = [model.run(x), model.run(x)];
       await model.dispose();
@@ -254,7 +285,7 @@ export const conformanceChecks: readonly ConformanceCheck[] = [
   {
     name: 'aborts and times out calls',
     async run(ctx) {
-      await using model = await load(ctx, ctx.fixtures.slow);
+      await using model = await load(ctx, 'slow');
       const x = new ctx.Tensor('float32', new Float32Array(512), [1, 512]);
       const controller = new AbortController();
       controller.abort();
@@ -272,7 +303,7 @@ export const conformanceChecks: readonly ConformanceCheck[] = [
   {
     name: 'keeps concurrent calls apart',
     async run(ctx) {
-      await using model = await load(ctx, ctx.fixtures.mlp);
+      await using model = await load(ctx, 'mlp');
       const inputs = Array.from({ length: 12 }, (_, i) => {
         const data = new Float32Array(256).map((_, j) => Math.cos(i * 31 + j));
         return new ctx.Tensor('float32', data, [1, 256]);
@@ -295,10 +326,10 @@ export const conformanceChecks: readonly ConformanceCheck[] = [
     async run(ctx) {
       const before = ctx.resources();
       for (let i = 0; i < 50; i++) {
-        await using model = await load(ctx, ctx.fixtures.multiIo);
+        await using model = await load(ctx, 'multiIo');
         await model.run({
           a: new ctx.Tensor('float32', new Float32Array(4), [1, 4]),
-          ids: new ctx.Tensor('int64', new BigInt64Array(3), [1, 3]),
+          ids: zeroIds(ctx, [1, 3]),
           mask: new ctx.Tensor('bool', new Uint8Array(3), [1, 3]),
         });
       }

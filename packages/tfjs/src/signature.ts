@@ -113,17 +113,34 @@ export function graphSignature(model: Tf.GraphModel, json: ModelJson, source: st
     const node = nodes.get(info.name);
     const entry = entryFor(sigOutputs, key, info.name);
     const name = unique(publicName(info.name, key), fetchKeys, key);
-    const dtype =
-      coreDType(info.dtype) ??
-      (entry?.dtype === undefined ? undefined : TF_DTYPES[entry.dtype]) ??
-      attrType(node?.attr, ['T', 'dtype', 'DstT', 'out_type', 'output_type', 'Tout']) ??
-      // TF.js's default dtype; the run reports the real one.
-      'float32';
+    const dtype = coreDType(info.dtype) ?? (entry?.dtype === undefined ? undefined : TF_DTYPES[entry.dtype]) ?? outputDType(node) ?? 'float32';
     const declared = protoShape(entry?.tensorShape) ?? (info.shape === undefined ? undefined : { shape: info.shape.map((d) => (d >= 0 ? d : null)) });
     fetchKeys.set(name, key);
     return declared === undefined ? { name, dtype, shape: [], unknownRank: true } : declared.unknownRank === true ? { name, dtype, shape: [], unknownRank: true } : { name, dtype, shape: declared.shape };
   });
   return { signature: { inputs, outputs }, feedKeys, fetchKeys };
+}
+
+/** Ops whose output has the element type of their input (attribute `T`). */
+const SAME_TYPE_OPS: ReadonlySet<string> = new Set([
+  'Identity', 'IdentityN', 'Snapshot', 'StopGradient', 'Reshape', 'Squeeze', 'ExpandDims', 'ConcatV2', 'Pack', 'Transpose', 'Slice', 'StridedSlice', 'GatherV2', 'Tile',
+  'Add', 'AddV2', 'Sub', 'Mul', 'RealDiv', 'Neg', 'Abs', 'Maximum', 'Minimum', 'Relu', 'Relu6', 'Sigmoid', 'Tanh', 'Softmax', 'Exp', 'Log', 'Sqrt', 'Mean', 'Sum', 'Max', 'Min',
+  'MatMul', 'BatchMatMulV2', 'BiasAdd', 'Conv2D', '_FusedConv2D', '_FusedMatMul', 'DepthwiseConv2dNative', 'MaxPool', 'AvgPool', 'ResizeBilinear', 'Merge', 'Switch',
+]);
+/** Ops that always return booleans or int32 indices. */
+const FIXED_TYPE_OPS: Readonly<Record<string, 'bool' | 'int32'>> = {
+  Equal: 'bool', NotEqual: 'bool', Greater: 'bool', GreaterEqual: 'bool', Less: 'bool', LessEqual: 'bool', LogicalAnd: 'bool', LogicalOr: 'bool', LogicalNot: 'bool', IsNan: 'bool',
+  Where: 'int32', NonMaxSuppressionV3: 'int32', NonMaxSuppressionV4: 'int32', NonMaxSuppressionV5: 'int32', TopKV2: 'int32',
+};
+
+/** An output node's element type from its op and attributes, when they tell. */
+function outputDType(node: GraphNode | undefined): DType | undefined {
+  if (node === undefined) return undefined;
+  const declared = attrType(node.attr, ['dtype', 'DstT', 'out_type', 'output_type', 'Tout']);
+  if (declared !== undefined) return declared;
+  const fixed = FIXED_TYPE_OPS[node.op];
+  if (fixed !== undefined) return fixed;
+  return SAME_TYPE_OPS.has(node.op) ? attrType(node.attr, ['T']) : undefined;
 }
 
 function unique(name: string, taken: ReadonlyMap<string, string>, fallback: string): string {
