@@ -113,7 +113,8 @@ export function graphSignature(model: Tf.GraphModel, json: ModelJson, source: st
     const node = nodes.get(info.name);
     const entry = entryFor(sigOutputs, key, info.name);
     const name = unique(publicName(info.name, key), fetchKeys, key);
-    const dtype = coreDType(info.dtype) ?? (entry?.dtype === undefined ? undefined : TF_DTYPES[entry.dtype]) ?? outputDType(node) ?? 'float32';
+    // TF.js reports an output node's `T` attribute as its dtype, which for some ops (Where, comparisons) is the input's.
+    const dtype = (entry?.dtype === undefined ? undefined : TF_DTYPES[entry.dtype]) ?? outputDType(node) ?? coreDType(info.dtype) ?? 'float32';
     const declared = protoShape(entry?.tensorShape) ?? (info.shape === undefined ? undefined : { shape: info.shape.map((d) => (d >= 0 ? d : null)) });
     fetchKeys.set(name, key);
     return declared === undefined ? { name, dtype, shape: [], unknownRank: true } : declared.unknownRank === true ? { name, dtype, shape: [], unknownRank: true } : { name, dtype, shape: declared.shape };
