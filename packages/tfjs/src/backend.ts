@@ -67,7 +67,7 @@ async function loadTfjsModel(source: ModelSource, options: BackendLoadOptions): 
     const artifacts = toArtifacts(engine.tf, json, specs, data);
     loaded = await loadWithTfjs(engine.tf, source, artifacts, backendOptions.strict ?? true);
     throwIfAborted(options.signal, 'the load');
-    const bound = loaded.kind === 'graph' ? graphSignature(loaded.model, json, source.name) : layersSignature(loaded.model, source.name);
+    const bound = loaded.kind === 'graph' ? graphSignature(loaded.model, json, source.name) : layersSignature(loaded.model, json, source.name);
     const async = loaded.kind === 'graph' && needsAsync(graphOps(json));
     const metadata = {
       engine: engine.engine,

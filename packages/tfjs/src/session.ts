@@ -118,7 +118,7 @@ export class TfjsSession implements BackendSession {
     const keys = names.map((n) => this.#bound.fetchKeys.get(n) ?? n);
     if (this.#loaded.kind === 'layers') {
       const model = this.#loaded.model;
-      const ordered = model.inputNames.map((_, i) => inputs[String(i)]!);
+      const ordered = model.inputs.map((_, i) => inputs[String(i)]!);
       return tf.tidy(() => {
         const all = asList(model.predict(ordered.length === 1 ? ordered[0]! : ordered));
         // Outputs not asked for are freed by the scope, since they are not returned.

@@ -148,10 +148,40 @@ function unique(name: string, taken: ReadonlyMap<string, string>, fallback: stri
   return taken.has(name) ? fallback : name;
 }
 
-export function layersSignature(model: Tf.LayersModel, source: string): BoundSignature {
+/**
+ * Input and output names from a layers model's saved topology. TF.js renames layers when
+ * a name is already taken in the process (`dense_1` -> `dense_1_1`), and a `Sequential`
+ * model has no `inputNames` at all, so the model object cannot give stable names.
+ */
+function layersNames(json: ModelJson): { inputs: readonly string[]; outputs: readonly string[] } {
+  const top = isObject(json.modelTopology['model_config']) ? json.modelTopology['model_config'] : json.modelTopology;
+  const config = top['config'];
+  const nameOf = (layer: unknown): string | undefined => {
+    const c = isObject(layer) ? layer['config'] : undefined;
+    return isObject(c) && typeof c['name'] === 'string' ? c['name'] : undefined;
+  };
+  if (top['class_name'] === 'Sequential') {
+    const layers: unknown = Array.isArray(config) ? config : isObject(config) ? config['layers'] : undefined;
+    if (!Array.isArray(layers) || layers.length === 0) return { inputs: [], outputs: [] };
+    const first: unknown = layers[0];
+    const firstName = nameOf(first);
+    // Keras names a Sequential model's implicit input layer after its first layer.
+    const input = isObject(first) && first['class_name'] === 'InputLayer' ? firstName : firstName === undefined ? undefined : `${firstName}_input`;
+    const output = nameOf(layers[layers.length - 1]);
+    return { inputs: input === undefined ? [] : [input], outputs: output === undefined ? [] : [output] };
+  }
+  const refs = (key: string): string[] => {
+    const list: unknown = isObject(config) ? config[key] : undefined;
+    return Array.isArray(list) ? list.map((ref: unknown) => (Array.isArray(ref) && typeof ref[0] === 'string' ? ref[0] : '')) : [];
+  };
+  return { inputs: refs('input_layers'), outputs: refs('output_layers') };
+}
+
+export function layersSignature(model: Tf.LayersModel, json: ModelJson, source: string): BoundSignature {
+  const names = layersNames(json);
   const feedKeys = new Map<string, string>();
   const inputs: TensorInfo[] = model.inputs.map((t, i) => {
-    const name = model.inputNames[i] ?? t.name;
+    const name = unique(names.inputs[i] || (model.inputNames[i] ?? t.name), feedKeys, `input_${i}`);
     const dtype = coreDType(t.dtype);
     if (dtype === undefined) throw new InprocError('MODEL_INVALID', `${source}: input "${name}" has dtype ${t.dtype}, which Inproc tensors cannot hold`);
     feedKeys.set(name, String(i));
@@ -159,7 +189,7 @@ export function layersSignature(model: Tf.LayersModel, source: string): BoundSig
   });
   const fetchKeys = new Map<string, string>();
   const outputs: TensorInfo[] = model.outputs.map((t, i) => {
-    const name = model.outputNames[i] ?? t.name;
+    const name = unique(names.outputs[i] || (model.outputNames[i] ?? t.name), fetchKeys, `output_${i}`);
     fetchKeys.set(name, String(i));
     return { name, dtype: coreDType(t.dtype) ?? 'float32', shape: t.shape.map((d) => (d === null || d < 0 ? null : d)) };
   });
