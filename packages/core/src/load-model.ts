@@ -4,6 +4,7 @@
  * @module
  */
 import { loadWithBackends } from './backend-registry.js';
+import { type BatchingOptions, checkBatching } from './batching.js';
 import { throwIfAborted } from './call-signal.js';
 import { InprocError, messageOf } from './errors.js';
 import { callerStack } from './leak-reporter.js';
@@ -45,7 +46,17 @@ export async function loadModel<I = Feeds, O = Outputs>(source: ModelInput, opti
   } catch (error) {
     throw abortedOr(error, signal);
   }
+  let batching: BatchingOptions | undefined;
+  try {
+    batching = options.batching === undefined || options.batching === false ? undefined : checkBatching(options.batching, loaded.session.signature);
+  } catch (error) {
+    await loaded.session.dispose();
+    throw error;
+  }
   const model = new ModelImpl<I, O>({
+    name: options.name ?? baseName(resolved.name),
+    batching,
+    cacheBytes: options.cache === undefined || options.cache === false ? undefined : options.cache.maxBytes,
     backend: loaded.backend.name,
     format: resolved.format,
     source: resolved.name,
@@ -78,6 +89,13 @@ export async function loadModel<I = Feeds, O = Outputs>(source: ModelInput, opti
   return model;
 }
 
+/** `mlp.onnx` from `/models/mlp.onnx`; a model directory's name for `<dir>/model.onnx`. */
+function baseName(source: string): string {
+  const parts = source.split(/[\\/]/).filter((p) => p !== '');
+  const file = parts.at(-1) ?? source;
+  return /^model\.(onnx|json)$/.test(file) && parts.length > 1 ? `${parts.at(-2)!}/${file}` : file;
+}
+
 function asList(processors: Processor<never, unknown> | readonly Processor[] | undefined): readonly Processor[] {
   if (processors === undefined) return [];
   const list = (Array.isArray(processors) ? processors : [processors]) as readonly Processor[];
@@ -89,7 +107,7 @@ function asList(processors: Processor<never, unknown> | readonly Processor[] | u
   return list;
 }
 
-function checkOptions(options: Pick<LoadOptions, 'concurrency' | 'maxQueue' | 'warmup' | 'device' | 'backendOptions' | 'signal'>): void {
+function checkOptions(options: Pick<LoadOptions, 'concurrency' | 'maxQueue' | 'warmup' | 'device' | 'backendOptions' | 'signal' | 'cache' | 'name'>): void {
   if (typeof options !== 'object' || options === null) throw new InprocError('INPUT_INVALID', `loadModel options must be an object, got ${describe(options)}`);
   const positiveInt = (name: string, value: unknown, allowInfinity: boolean): void => {
     if (value === undefined) return;
@@ -110,6 +128,12 @@ function checkOptions(options: Pick<LoadOptions, 'concurrency' | 'maxQueue' | 'w
   }
   if (options.backendOptions !== undefined && (typeof options.backendOptions !== 'object' || options.backendOptions === null)) {
     throw new InprocError('INPUT_INVALID', `options.backendOptions must be an object, got ${describe(options.backendOptions)}`);
+  }
+  if (options.cache !== undefined && options.cache !== false && (typeof options.cache !== 'object' || options.cache === null || !(Number.isInteger(options.cache.maxBytes) && options.cache.maxBytes > 0))) {
+    throw new InprocError('INPUT_INVALID', `options.cache must be false or { maxBytes: positive integer }, got ${describe(options.cache)}`);
+  }
+  if (options.name !== undefined && (typeof options.name !== 'string' || options.name === '')) {
+    throw new InprocError('INPUT_INVALID', `options.name must be a non-empty string, got ${describe(options.name)}`);
   }
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
     throw new InprocError('INPUT_INVALID', `options.signal must be an AbortSignal, got ${describe(options.signal)}`);

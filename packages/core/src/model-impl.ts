@@ -1,21 +1,26 @@
 /**
- * The `Model` implementation: validation, the run queue, processors, cancellation,
- * and disposal that waits for accepted calls and then frees the backend session.
+ * The `Model` implementation: validation, the scheduler (queue, priorities, batching),
+ * processors, the response cache, metrics, cancellation, and disposal that waits for
+ * accepted calls and then frees the backend session.
  * @module
  * @internal
  */
 import type { BackendSession, ModelFormat } from './backend.js';
+import type { BatchingOptions } from './batching.js';
 import { callSignal, raceSignal } from './call-signal.js';
 import { InprocError, messageOf } from './errors.js';
 import { forgetLeakWatch, watchForLeak } from './leak-reporter.js';
+import { ModelMetrics, registerMetrics, type ModelStats } from './metrics.js';
 import type { Model, RunOptions } from './model.js';
 import { type Processor, type ProcessorContext, runProcessors } from './processor.js';
 import { trackResource, type ResourceLease } from './resources.js';
-import { RunQueue } from './run-queue.js';
+import { ResponseCache } from './response-cache.js';
+import { Scheduler } from './scheduler.js';
 import { type Feeds, type Outputs, type Signature, selectOutputs, validateFeeds } from './signature.js';
 import { type Tensor, describe } from './tensor.js';
 
 export interface ModelInit {
+  readonly name: string;
   readonly backend: string;
   readonly format: ModelFormat;
   readonly source: string;
@@ -24,10 +29,21 @@ export interface ModelInit {
   readonly postprocess: readonly Processor[];
   readonly concurrency: number;
   readonly maxQueue: number;
+  readonly batching: BatchingOptions | undefined;
+  readonly cacheBytes: number | undefined;
   readonly loadedAt: string;
 }
 
+/** Backends should reject with InprocErrors; anything else becomes a RUN_FAILED. */
+function runErrorWrapper(backend: string, source: string): (error: unknown) => never {
+  return (error) => {
+    if (InprocError.is(error)) throw error;
+    throw new InprocError('RUN_FAILED', `${backend} failed to run ${source}: ${messageOf(error)}`, { cause: error });
+  };
+}
+
 export class ModelImpl<I = Feeds, O = Outputs> implements Model<I, O> {
+  readonly name: string;
   readonly backend: string;
   readonly format: ModelFormat;
   readonly source: string;
@@ -35,14 +51,20 @@ export class ModelImpl<I = Feeds, O = Outputs> implements Model<I, O> {
   readonly signature: Signature;
   readonly metadata: Readonly<Record<string, unknown>>;
   readonly #session: BackendSession;
-  readonly #queue: RunQueue;
+  readonly #scheduler: Scheduler;
   readonly #preprocess: readonly Processor[];
   readonly #postprocess: readonly Processor[];
+  readonly #cache: ResponseCache | undefined;
+  readonly #metrics: ModelMetrics;
+  readonly #unregisterMetrics: () => void;
   readonly #leases: ResourceLease[];
   readonly #leakToken = {};
+  /** No processors, no batching, no cache: the plain path that Model.run optimises. */
+  readonly #plain: boolean;
   #disposing: Promise<void> | undefined;
 
   constructor(init: ModelInit) {
+    this.name = init.name;
     this.backend = init.backend;
     this.format = init.format;
     this.source = init.source;
@@ -52,7 +74,26 @@ export class ModelImpl<I = Feeds, O = Outputs> implements Model<I, O> {
     this.metadata = init.session.metadata;
     this.#preprocess = init.preprocess;
     this.#postprocess = init.postprocess;
-    this.#queue = new RunQueue({ concurrency: init.concurrency, maxQueue: init.maxQueue, onError: this.#wrapRunError });
+    this.#cache = init.cacheBytes === undefined ? undefined : new ResponseCache(init.cacheBytes);
+    this.#metrics = new ModelMetrics({ model: init.name, backend: init.backend, device: init.session.device });
+    // Nothing reachable from the global metrics registry may hold `this`: the model must
+    // stay collectable so that a forgotten dispose() is reported.
+    const session = init.session;
+    const scheduler = new Scheduler({
+      concurrency: init.concurrency,
+      maxQueue: init.maxQueue,
+      signature: this.signature,
+      batching: init.batching,
+      execute: (feeds, outputs, signal) => session.run(feeds, signal === undefined ? { outputs } : { outputs, signal }),
+      onError: runErrorWrapper(init.backend, init.source),
+      metrics: this.#metrics,
+    });
+    this.#scheduler = scheduler;
+    this.#metrics.pending = () => ({ queued: scheduler.queued, running: scheduler.running });
+    const cache = this.#cache;
+    if (cache !== undefined) this.#metrics.cache = () => cache.stats();
+    this.#unregisterMetrics = registerMetrics(this.#metrics);
+    this.#plain = init.preprocess.length === 0 && init.postprocess.length === 0 && init.batching === undefined && this.#cache === undefined;
     const label = `${init.backend}/${init.session.device} ${init.source}`;
     this.#leases = [trackResource('model', 0, `model ${label}`), trackResource('session', init.session.bytes, `session ${label}`)];
     watchForLeak(this, label, init.loadedAt, this.#leakToken);
@@ -63,60 +104,92 @@ export class ModelImpl<I = Feeds, O = Outputs> implements Model<I, O> {
   }
 
   get pending(): { queued: number; running: number } {
-    return { queued: this.#queue.queued, running: this.#queue.running };
+    return { queued: this.#scheduler.queued, running: this.#scheduler.running };
+  }
+
+  stats(): ModelStats {
+    return this.#metrics.snapshot();
   }
 
   run(input: I, options?: RunOptions): Promise<O> {
-    // Fast path (no options, no processors, a free slot): validation, then the backend's
-    // promise with one continuation for bookkeeping. Model.run sits on every inference, so
-    // each promise layer here costs real throughput on small models.
-    if (options === undefined && this.#preprocess.length === 0 && this.#postprocess.length === 0 && this.#disposing === undefined && this.#queue.idle) {
+    // Fast path (no options, no processors/batching/cache, a free slot): validation, then
+    // the backend's promise with one continuation for the bookkeeping. Model.run sits on
+    // every inference, so each promise layer here costs throughput on small models.
+    if (options === undefined && this.#plain && this.#disposing === undefined && this.#scheduler.idle) {
+      const metrics = this.#metrics;
+      metrics.requests++;
       let named: Record<string, Tensor>;
       try {
         named = validateFeeds(this.signature, input);
       } catch (error) {
+        this.#failed(error);
         return Promise.reject(error);
       }
-      return this.#queue.runNow(() => this.#runSession(named, selectOutputs(this.signature, undefined), undefined)) as Promise<O>;
+      const start = performance.now();
+      return this.#scheduler.runNow(named, selectOutputs(this.signature, undefined)).then(
+        (outputs) => {
+          metrics.successes++;
+          metrics.total.record((performance.now() - start) / 1e3);
+          return outputs as O;
+        },
+        (error: unknown) => {
+          this.#failed(error);
+          throw error;
+        },
+      );
     }
     return this.#run(input, options === undefined ? {} : options);
   }
 
   async #run(input: I, options: RunOptions): Promise<O> {
-    if (this.#disposing !== undefined) throw new InprocError('DISPOSED', `model ${this.source} was used after dispose()`);
-    if (typeof options !== 'object' || options === null) throw new InprocError('INPUT_INVALID', `run options must be an object, got ${describe(options)}`);
-    const priority = options.priority ?? 0;
-    if (typeof priority !== 'number' || !Number.isFinite(priority)) throw new InprocError('INPUT_INVALID', `options.priority must be a finite number, got ${describe(priority)}`);
-    const outputs = selectOutputs(this.signature, options.outputs);
-    const call = callSignal('the run', options.signal, options.timeoutMs);
+    const metrics = this.#metrics;
+    metrics.requests++;
+    const start = performance.now();
     try {
-      const context: ProcessorContext | undefined = this.#preprocess.length + this.#postprocess.length === 0 ? undefined : { signature: this.signature, signal: call.signal };
-      const feeds = context === undefined || this.#preprocess.length === 0 ? input : await raceSignal(runProcessors(this.#preprocess, input, context), call.signal);
-      const named = validateFeeds(this.signature, feeds);
-      const result = await this.#queue.schedule(() => this.#runSession(named, outputs, call.signal), priority, call.signal);
-      call.check();
-      if (context === undefined || this.#postprocess.length === 0) return result as O;
-      const answer = await raceSignal(runProcessors(this.#postprocess, result, context), call.signal);
-      call.check();
-      return answer as O;
-    } finally {
-      call.done();
-    }
-  }
-
-  #runSession(feeds: Record<string, Tensor>, outputs: readonly string[], signal: AbortSignal | undefined): Promise<Outputs> {
-    try {
-      return this.#session.run(feeds, signal === undefined ? { outputs } : { outputs, signal });
+      if (this.#disposing !== undefined) throw new InprocError('DISPOSED', `model ${this.source} was used after dispose()`);
+      if (typeof options !== 'object' || options === null) throw new InprocError('INPUT_INVALID', `run options must be an object, got ${describe(options)}`);
+      const priority = options.priority ?? 0;
+      if (typeof priority !== 'number' || !Number.isFinite(priority)) throw new InprocError('INPUT_INVALID', `options.priority must be a finite number, got ${describe(priority)}`);
+      const outputs = selectOutputs(this.signature, options.outputs);
+      const call = callSignal('the run', options.signal, options.timeoutMs);
+      try {
+        const context: ProcessorContext = { signature: this.signature, signal: call.signal };
+        let feeds: unknown = input;
+        if (this.#preprocess.length > 0) {
+          const t = performance.now();
+          feeds = await raceSignal(runProcessors(this.#preprocess, input, context), call.signal);
+          metrics.pre.record((performance.now() - t) / 1e3);
+        }
+        const named = validateFeeds(this.signature, feeds);
+        const key = this.#cache === undefined ? undefined : ResponseCache.key(named, outputs);
+        let result = key === undefined ? undefined : this.#cache!.get(key, named);
+        if (result === undefined) {
+          result = await this.#scheduler.submit(named, outputs, priority, call.signal);
+          if (key !== undefined) this.#cache!.set(key, named, result);
+        }
+        call.check();
+        let answer: unknown = result;
+        if (this.#postprocess.length > 0) {
+          const t = performance.now();
+          answer = await raceSignal(runProcessors(this.#postprocess, result, context), call.signal);
+          metrics.post.record((performance.now() - t) / 1e3);
+          call.check();
+        }
+        metrics.successes++;
+        metrics.total.record((performance.now() - start) / 1e3);
+        return answer as O;
+      } finally {
+        call.done();
+      }
     } catch (error) {
-      return Promise.reject(error);
+      this.#failed(error);
+      throw error;
     }
   }
 
-  /** Backends should reject with InprocErrors; anything else is a run failure. */
-  #wrapRunError = (error: unknown): never => {
-    if (InprocError.is(error)) throw error;
-    throw new InprocError('RUN_FAILED', `${this.backend} failed to run ${this.source}: ${messageOf(error)}`, { cause: error });
-  };
+  #failed(error: unknown): void {
+    this.#metrics.fail(InprocError.is(error) ? error.code : 'RUN_FAILED');
+  }
 
   dispose(): Promise<void> {
     this.#disposing ??= this.#dispose();
@@ -126,10 +199,12 @@ export class ModelImpl<I = Feeds, O = Outputs> implements Model<I, O> {
   async #dispose(): Promise<void> {
     forgetLeakWatch(this.#leakToken);
     try {
-      await this.#queue.drain();
+      await this.#scheduler.drain();
       await this.#session.dispose();
       for (const processor of [...this.#preprocess, ...this.#postprocess]) await processor.dispose?.();
     } finally {
+      this.#cache?.clear();
+      this.#unregisterMetrics();
       for (const lease of this.#leases) lease.release();
     }
   }

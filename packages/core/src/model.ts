@@ -3,6 +3,8 @@
  * @module
  */
 import type { ModelFormat } from './backend.js';
+import type { BatchingOptions } from './batching.js';
+import type { ModelStats } from './metrics.js';
 import type { Processor } from './processor.js';
 import type { Feeds, Outputs, Signature } from './signature.js';
 
@@ -34,6 +36,16 @@ export interface LoadOptions<I = Feeds, O = Outputs> {
   readonly maxQueue?: number;
   /** Runs in flight at once for this model. Default: what the backend session allows (1 for onnxruntime). */
   readonly concurrency?: number;
+  /**
+   * Dynamic batching: calls that arrive within `maxDelayMs` of the first waiting one are
+   * concatenated along dimension 0 (up to `maxBatchSize` rows), run once, and split back.
+   * Needs inputs and outputs that share a leading batch dimension. Default: off.
+   */
+  readonly batching?: false | BatchingOptions;
+  /** Response cache: identical inputs are answered from memory, within `maxBytes`. Default: off. */
+  readonly cache?: false | { readonly maxBytes: number };
+  /** The name under which the model's metrics are reported. Default: the file name. */
+  readonly name?: string;
 }
 
 /** Warm-up with chosen feeds. */
@@ -70,8 +82,12 @@ export interface Model<I = Feeds, O = Outputs> extends AsyncDisposable {
   /** Facts the backend reports about the model (producer, opset, ...). */
   readonly metadata: Readonly<Record<string, unknown>>;
   readonly disposed: boolean;
+  /** The model's name in metrics. */
+  readonly name: string;
   /** Requests waiting for a slot, and running. */
   readonly pending: { readonly queued: number; readonly running: number };
+  /** Requests, failures by code, stage durations (p50/p90/p99), batch sizes, cache hits. */
+  stats(): ModelStats;
   run(input: I, options?: RunOptions): Promise<O>;
   /** Idempotent. Refuses new calls at once, lets accepted ones finish, then frees native memory. */
   dispose(): Promise<void>;
