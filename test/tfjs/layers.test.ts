@@ -35,7 +35,7 @@ async function save(model: { save: (handler: ReturnType<typeof tf.io.withSaveHan
   let saved: TfjsModelArtifacts | undefined;
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
-      saved = artifacts as TfjsModelArtifacts;
+      saved = artifacts;
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
     }),
   );
