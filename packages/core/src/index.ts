@@ -17,3 +17,6 @@ export { zeroFeeds } from './warmup.js';
 export { readOnnxMetadata, type OnnxMetadata } from './onnx-metadata.js';
 export { throwIfAborted } from './call-signal.js';
 export { registerProcessor, listProcessors, createProcessor, type ProcessorSpec, type ProcessorFactory } from './processor-registry.js';
+export { configureIsolation, type WorkerResourceLimits } from './worker-pool.js';
+export { serveIsolatedModel } from './worker-host.js';
+export { monitorEventLoop, type EventLoopDelay, type EventLoopMonitor } from './event-loop.js';

@@ -3,7 +3,10 @@
  * warm up, and wrap the session in a `Model`.
  * @module
  */
+import type { BackendSession } from './backend.js';
 import { loadWithBackends } from './backend-registry.js';
+import { createWorkerPool, poolBackendName } from './worker-pool.js';
+import { isNode } from './platform.js';
 import { type BatchingOptions, checkBatching } from './batching.js';
 import { throwIfAborted } from './call-signal.js';
 import { InprocError, messageOf } from './errors.js';
@@ -32,17 +35,28 @@ export async function loadModel<I = Feeds, O = Outputs>(source: ModelInput, opti
   const { signal } = options;
   const resolved = await resolveSource(source, { format: options.format, signal, onProgress: options.onProgress });
   throwIfAborted(signal, 'the load');
-  let loaded;
+  let loaded: { backend: { name: string }; session: BackendSession };
   try {
-    loaded = await loadWithBackends(resolved, {
-      backend: options.backend,
-      load: {
-        device: options.device ?? 'auto',
-        backendOptions: options.backendOptions ?? {},
-        ...(signal === undefined ? {} : { signal }),
-        ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
-      },
-    });
+    if (options.isolation === 'worker') {
+      // The backend is chosen inside the workers, by their own registry.
+      const session = await createWorkerPool({
+        workers: options.workers ?? 1,
+        resourceLimits: options.workerResourceLimits,
+        signal,
+        load: { bytes: resolved.bytes, name: resolved.name, format: resolved.format, backend: options.backend, device: options.device ?? 'auto', backendOptions: options.backendOptions ?? {} },
+      });
+      loaded = { backend: { name: poolBackendName(session) ?? 'worker' }, session };
+    } else {
+      loaded = await loadWithBackends(resolved, {
+        backend: options.backend,
+        load: {
+          device: options.device ?? 'auto',
+          backendOptions: options.backendOptions ?? {},
+          ...(signal === undefined ? {} : { signal }),
+          ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+        },
+      });
+    }
   } catch (error) {
     throw abortedOr(error, signal);
   }
@@ -107,7 +121,16 @@ function asList(processors: Processor<never, unknown> | readonly Processor[] | u
   return list;
 }
 
-function checkOptions(options: Pick<LoadOptions, 'concurrency' | 'maxQueue' | 'warmup' | 'device' | 'backendOptions' | 'signal' | 'cache' | 'name'>): void {
+function checkOptions(options: Pick<LoadOptions, 'concurrency' | 'maxQueue' | 'warmup' | 'device' | 'backendOptions' | 'signal' | 'cache' | 'name' | 'isolation' | 'workers'>): void {
+  if (options.isolation !== undefined && options.isolation !== 'none' && options.isolation !== 'worker') {
+    throw new InprocError('INPUT_INVALID', `options.isolation must be 'none' or 'worker', got ${describe(options.isolation)}`);
+  }
+  if (options.isolation === 'worker' && !isNode()) {
+    throw new InprocError('INPUT_INVALID', "isolation: 'worker' runs on Node worker_threads; in browsers, load the model inside your own Web Worker");
+  }
+  if (options.workers !== undefined && !(Number.isInteger(options.workers) && options.workers >= 1 && options.workers <= 64)) {
+    throw new InprocError('INPUT_INVALID', `options.workers must be an integer from 1 to 64, got ${describe(options.workers)}`);
+  }
   if (typeof options !== 'object' || options === null) throw new InprocError('INPUT_INVALID', `loadModel options must be an object, got ${describe(options)}`);
   const positiveInt = (name: string, value: unknown, allowInfinity: boolean): void => {
     if (value === undefined) return;

@@ -5,6 +5,7 @@
 import type { ModelFormat } from './backend.js';
 import type { BatchingOptions } from './batching.js';
 import type { ModelStats } from './metrics.js';
+import type { WorkerResourceLimits } from './worker-pool.js';
 import type { Processor } from './processor.js';
 import type { Feeds, Outputs, Signature } from './signature.js';
 
@@ -46,6 +47,15 @@ export interface LoadOptions<I = Feeds, O = Outputs> {
   readonly cache?: false | { readonly maxBytes: number };
   /** The name under which the model's metrics are reported. Default: the file name. */
   readonly name?: string;
+  /**
+   * `'worker'` runs the model in worker threads (Node), so inference never blocks the
+   * caller's event loop; `'none'` (default) runs it in this thread.
+   */
+  readonly isolation?: 'none' | 'worker';
+  /** Size of the worker pool with `isolation: 'worker'` (each worker holds its own session). Default 1. */
+  readonly workers?: number;
+  /** Heap limits of each isolation worker; a worker that exceeds them is replaced (`WORKER_CRASHED` for its call). */
+  readonly workerResourceLimits?: WorkerResourceLimits;
 }
 
 /** Warm-up with chosen feeds. */

@@ -8,13 +8,15 @@
  * copies of the package are loaded.
  * @module
  */
-import { hasBackend, registerBackend } from '@inproc/core';
+import { configureIsolation, hasBackend, registerBackend } from '@inproc/core';
 import { onnxNodeBackend } from '@inproc/onnx-node';
 import { onnxWebBackend } from '@inproc/onnx-web';
 
 const browserLike = typeof (globalThis as { window?: unknown }).window === 'object';
 if (!browserLike && !hasBackend(onnxNodeBackend.name)) registerBackend(onnxNodeBackend);
 if (!hasBackend(onnxWebBackend.name)) registerBackend(onnxWebBackend);
+// Workers of `isolation: 'worker'` start from this package's worker entry, which registers the same backends.
+configureIsolation({ workerEntry: new URL('./worker.js', import.meta.url) });
 
 export * from '@inproc/core';
 export { onnxNodeBackend } from '@inproc/onnx-node';

@@ -1,0 +1,242 @@
+/**
+ * The main-thread side of `isolation: 'worker'`: a pool of worker threads, each holding
+ * its own session of the model, presented to the Model as one BackendSession whose
+ * concurrency is the pool size. Inputs are structured-cloned (shared, not copied, when
+ * they live in a SharedArrayBuffer); outputs are transferred back without a copy. A
+ * worker that dies fails its in-flight call with WORKER_CRASHED and is replaced.
+ * @module
+ * @internal
+ */
+import type { BackendRunOptions, BackendSession } from './backend.js';
+import { InprocError } from './errors.js';
+import { trackResource, type ResourceLease } from './resources.js';
+import type { Outputs, Signature } from './signature.js';
+import type { Tensor } from './tensor.js';
+import { type FromWorker, type LoadRequest, type ToWorker, errorFromWire, fromWire, toWire } from './worker-protocol.js';
+
+/** Limits applied to each worker (Node's `resourceLimits`). */
+export interface WorkerResourceLimits {
+  readonly maxOldGenerationSizeMb?: number;
+  readonly maxYoungGenerationSizeMb?: number;
+  readonly codeRangeSizeMb?: number;
+  readonly stackSizeMb?: number;
+}
+
+interface NodeWorker {
+  readonly threadId: number;
+  postMessage(message: ToWorker, transfer?: readonly ArrayBuffer[]): void;
+  on(event: 'message', listener: (message: FromWorker) => void): void;
+  on(event: 'error', listener: (error: Error) => void): void;
+  on(event: 'exit', listener: (code: number) => void): void;
+  terminate(): Promise<number>;
+  unref(): void;
+}
+
+type WorkerConstructor = new (entry: URL | string, options: { resourceLimits?: WorkerResourceLimits }) => NodeWorker;
+
+interface Slot {
+  worker: NodeWorker;
+  state: 'loading' | 'ready' | 'busy' | 'dead';
+  lease: ResourceLease | undefined;
+  call: { id: number; resolve(outputs: Outputs): void; reject(error: unknown): void } | undefined;
+}
+
+const ISOLATION_KEY = Symbol.for('inproc.isolation');
+
+/** Sets the module each isolation worker starts: it must register backends, then call `serveIsolatedModel()`. */
+export function configureIsolation(options: { readonly workerEntry: URL | string }): void {
+  (globalThis as { [ISOLATION_KEY]?: URL | string })[ISOLATION_KEY] = options.workerEntry;
+}
+
+function workerEntry(): URL | string {
+  const entry = (globalThis as { [ISOLATION_KEY]?: URL | string })[ISOLATION_KEY];
+  if (entry === undefined) {
+    throw new InprocError('INPUT_INVALID', "isolation: 'worker' needs a worker entry: import 'inproc' (which sets one), or call configureIsolation({ workerEntry })");
+  }
+  return entry;
+}
+
+export interface PoolOptions {
+  readonly workers: number;
+  readonly resourceLimits: WorkerResourceLimits | undefined;
+  readonly load: Omit<LoadRequest, 'type'>;
+  readonly signal: AbortSignal | undefined;
+}
+
+export async function createWorkerPool(options: PoolOptions): Promise<BackendSession> {
+  const threads = (await import(/* @vite-ignore */ /* webpackIgnore: true */ `node:${'worker_threads'}`)) as { Worker: WorkerConstructor };
+  const pool = new WorkerPool(threads.Worker, workerEntry(), options);
+  await pool.start();
+  return pool;
+}
+
+class WorkerPool implements BackendSession {
+  signature: Signature = { inputs: [], outputs: [] };
+  device = 'cpu';
+  backendName = '';
+  readonly bytes = 0; // each worker's session is counted on its own in the ledger
+  readonly concurrency: number;
+  metadata: Readonly<Record<string, unknown>> = {};
+  readonly #Worker: WorkerConstructor;
+  readonly #entry: URL | string;
+  readonly #options: PoolOptions;
+  readonly #slots: Slot[] = [];
+  readonly #waiters: ((slot: Slot | undefined) => void)[] = [];
+  #nextId = 0;
+  #disposed = false;
+  #crashes = 0;
+
+  constructor(Worker: WorkerConstructor, entry: URL | string, options: PoolOptions) {
+    this.#Worker = Worker;
+    this.#entry = entry;
+    this.#options = options;
+    this.concurrency = options.workers;
+  }
+
+  async start(): Promise<void> {
+    const results = await Promise.allSettled(Array.from({ length: this.#options.workers }, () => this.#spawn()));
+    const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failure !== undefined) {
+      await this.dispose();
+      throw failure.reason;
+    }
+  }
+
+  /** Starts a worker and loads the model in it; resolves when it is ready. */
+  #spawn(): Promise<Slot> {
+    const worker = new this.#Worker(this.#entry, this.#options.resourceLimits === undefined ? {} : { resourceLimits: this.#options.resourceLimits });
+    const slot: Slot = { worker, state: 'loading', lease: undefined, call: undefined };
+    const threadId = worker.threadId; // reads -1 once the thread has exited
+    this.#slots.push(slot);
+    return new Promise<Slot>((resolve, reject) => {
+      worker.on('message', (message) => {
+        switch (message.type) {
+          case 'loaded':
+            this.signature = message.signature;
+            this.device = message.device;
+            this.backendName = message.backend;
+            this.metadata = { ...message.metadata, isolation: 'worker', workers: this.#options.workers };
+            slot.lease = trackResource('session', message.bytes, `worker ${threadId} ${message.backend}/${message.device} ${this.#options.load.name}`);
+            this.#ready(slot);
+            resolve(slot);
+            return;
+          case 'load-failed':
+            slot.state = 'dead';
+            void worker.terminate();
+            reject(errorFromWire(message.error));
+            return;
+          case 'result':
+          case 'failed': {
+            const call = slot.call;
+            if (call === undefined || call.id !== message.id) return;
+            slot.call = undefined;
+            if (message.type === 'result') {
+              const outputs: Outputs = {};
+              for (const [name, wire] of Object.entries(message.outputs)) outputs[name] = fromWire(wire);
+              call.resolve(outputs);
+            } else call.reject(errorFromWire(message.error));
+            this.#ready(slot);
+            return;
+          }
+          case 'disposed':
+            return;
+        }
+      });
+      let reason = '';
+      worker.on('error', (error) => {
+        reason = error.message;
+      });
+      worker.on('exit', (code) => {
+        const wasLoading = slot.state === 'loading';
+        slot.state = 'dead';
+        slot.lease?.release();
+        const index = this.#slots.indexOf(slot);
+        if (index >= 0) this.#slots.splice(index, 1);
+        if (this.#disposed) return;
+        this.#crashes++;
+        const crash = new InprocError('WORKER_CRASHED', `isolation worker ${threadId} exited (code ${code}${reason ? `: ${reason}` : ''}) while serving ${this.#options.load.name}; it is being replaced`);
+        if (wasLoading) reject(crash);
+        slot.call?.reject(crash);
+        slot.call = undefined;
+        if (!wasLoading) {
+          // Replace it; if the replacement cannot start, callers waiting for a worker fail.
+          this.#spawn().catch((error: unknown) => {
+            if (this.#slots.length === 0) for (const wake of this.#waiters.splice(0)) wake(undefined);
+            void error;
+          });
+        }
+      });
+      worker.postMessage({ type: 'load', ...this.#options.load });
+    });
+  }
+
+  #ready(slot: Slot): void {
+    if (slot.state === 'dead') return;
+    slot.state = 'ready';
+    const wake = this.#waiters.shift();
+    if (wake !== undefined) {
+      slot.state = 'busy';
+      wake(slot);
+    }
+  }
+
+  #acquire(): Promise<Slot | undefined> {
+    const slot = this.#slots.find((s) => s.state === 'ready');
+    if (slot !== undefined) {
+      slot.state = 'busy';
+      return Promise.resolve(slot);
+    }
+    if (this.#slots.length === 0) return Promise.resolve(undefined);
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  async run(feeds: Readonly<Record<string, Tensor>>, options: BackendRunOptions): Promise<Outputs> {
+    const slot = await this.#acquire();
+    if (slot === undefined) throw new InprocError('WORKER_CRASHED', `no isolation worker of ${this.#options.load.name} is alive`);
+    return new Promise<Outputs>((resolve, reject) => {
+      const id = this.#nextId++;
+      slot.call = { id, resolve, reject };
+      const wire = Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, toWire(t)]));
+      // Inputs are cloned, not transferred: transferring would detach the caller's arrays.
+      slot.worker.postMessage({ type: 'run', id, feeds: wire, outputs: options.outputs });
+    });
+  }
+
+  /** Workers that died and were replaced since the pool started. */
+  get crashes(): number {
+    return this.#crashes;
+  }
+
+  async dispose(): Promise<void> {
+    this.#disposed = true;
+    for (const wake of this.#waiters.splice(0)) wake(undefined);
+    await Promise.all(
+      [...this.#slots].map(async (slot) => {
+        if (slot.state !== 'dead') {
+          slot.worker.postMessage({ type: 'dispose' });
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, 5000);
+            slot.worker.on('message', (m) => {
+              if (m.type === 'disposed') {
+                clearTimeout(timer);
+                resolve();
+              }
+            });
+            slot.worker.on('exit', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+          });
+        }
+        await slot.worker.terminate();
+        slot.lease?.release();
+      }),
+    );
+    this.#slots.length = 0;
+  }
+}
+
+/** The backend a pool's workers loaded the model with. @internal */
+export function poolBackendName(session: BackendSession): string | undefined {
+  return session instanceof WorkerPool ? session.backendName : undefined;
+}

@@ -1,0 +1,8 @@
+/**
+ * Entry of the worker threads behind `isolation: 'worker'`: registers the same
+ * backends as the main entry, then serves one model to its parent thread.
+ * @module
+ */
+import { serveIsolatedModel } from './node.js';
+
+await serveIsolatedModel();
