@@ -20,3 +20,13 @@ export { registerProcessor, listProcessors, createProcessor, type ProcessorSpec,
 export { configureIsolation, type WorkerResourceLimits } from './worker-pool.js';
 export { serveIsolatedModel } from './worker-host.js';
 export { monitorEventLoop, type EventLoopDelay, type EventLoopMonitor } from './event-loop.js';
+export { chain, defineProcessor } from './chain.js';
+export { softmax, type SoftmaxOptions } from './processors/softmax.js';
+export { sigmoid, type SigmoidOptions } from './processors/sigmoid.js';
+export { argmax, type ArgmaxOptions } from './processors/argmax.js';
+export { topK, type TopKOptions, type ScoredLabel } from './processors/top-k.js';
+export { threshold, type ThresholdOptions } from './processors/threshold.js';
+export { pickOutput } from './processors/pick-output.js';
+export { type TensorSource } from './processors/values.js';
+export { BUILTIN_PROCESSORS } from './processors/builtin.js';
+export { pipeline, parallel, each, batched, type Pipeline, type PipelineRunOptions, type Step, type StepContext, type StepInput, type StepOutput, type Runnable, type CompositeStep, type BranchInput, type BranchOutputs, type EachOptions, type BatchedOptions } from './pipeline.js';
