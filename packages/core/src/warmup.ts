@@ -1,5 +1,7 @@
 /**
- * Warm-up inputs synthesized from a signature: zeros, with every symbolic dimension 1.
+ * Warm-up inputs synthesized from a signature: zeros, or seeded random data, with every
+ * symbolic dimension set to one size. Warm-up runs before a model is served, so that
+ * the first real call pays no initialisation (allocations, kernel selection, JIT).
  * @module
  */
 import { STORAGE } from './dtype.js';
@@ -16,4 +18,55 @@ export function zeroFeeds(signature: Signature, dynamicSize = 1): Record<string,
     feeds[info.name] = new Tensor(info.dtype, data, shape);
   }
   return feeds;
+}
+
+/** Options of {@link randomFeeds}. */
+export interface RandomFeedsOptions {
+  /** Same seed, same data; default 1. */
+  readonly seed?: number;
+  /** Size of symbolic and dynamic dimensions; default 1. */
+  readonly dynamicSize?: number;
+}
+
+/**
+ * Seeded random feeds that satisfy `signature`: floats uniform in [0, 1), integers 0 or
+ * 1 (small, so that index inputs such as token ids stay in range), random bools, short
+ * ASCII strings. Zeros can take fast paths that real data does not (sparse kernels,
+ * denormal handling), so random data warms up closer to real traffic.
+ */
+export function randomFeeds(signature: Signature, options: RandomFeedsOptions = {}): Record<string, Tensor> {
+  const next = mulberry32(options.seed ?? 1);
+  const feeds = zeroFeeds(signature, options.dynamicSize ?? 1);
+  for (const [name, tensor] of Object.entries(feeds)) {
+    const data = tensor.data;
+    if (Array.isArray(data)) {
+      for (let i = 0; i < data.length; i++) data[i] = Math.floor(next() * 2 ** 32).toString(36);
+    } else if (data instanceof BigInt64Array || data instanceof BigUint64Array) {
+      for (let i = 0; i < data.length; i++) data[i] = BigInt(next() < 0.5 ? 0 : 1);
+    } else if (tensor.dtype === 'float32' || tensor.dtype === 'float64') {
+      const floats = data as Float32Array | Float64Array;
+      for (let i = 0; i < floats.length; i++) floats[i] = next();
+    } else if (tensor.dtype === 'float16') {
+      // Half-precision bit patterns of [0, 1): exponent 0..14, any mantissa.
+      const halves = data as Uint16Array;
+      for (let i = 0; i < halves.length; i++) halves[i] = (Math.floor(next() * 15) << 10) | Math.floor(next() * 1024);
+    } else {
+      const ints = data as Exclude<typeof data, Float32Array | Float64Array | BigInt64Array | BigUint64Array | string[]>;
+      for (let i = 0; i < ints.length; i++) ints[i] = next() < 0.5 ? 0 : 1;
+    }
+    feeds[name] = tensor;
+  }
+  return feeds;
+}
+
+/** A small, fast, seedable PRNG (Mulberry32): reproducible warm-up without a dependency. */
+function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
