@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const suites = ['overhead/overhead.ts'];
+const suites = ['overhead/overhead.ts', 'batching/batching.ts', 'event-loop/event-loop.ts'];
 const extra = process.argv.slice(2);
 let failed = 0;
 for (const suite of suites) {

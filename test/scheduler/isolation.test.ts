@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InprocError, Tensor, loadModel, monitorEventLoop, resources } from 'inproc';
+import { type InprocError, Tensor, loadModel, monitorEventLoop, resources } from 'inproc';
 import { identityModel, mlpModel, mlpReference, slowModel } from '../fixtures/onnx/models.js';
 
 const zero = (): Tensor => new Tensor('float32', new Float32Array(512), [1, 512]);

@@ -53,7 +53,7 @@ export function checkBatching(options: BatchingOptions, signature: Signature): B
     const problem = batchProblem(signature);
     if (problem !== undefined) throw new InprocError('INPUT_INVALID', `batching needs inputs and outputs that share a leading batch dimension: ${problem}`);
   }
-  return { ...options, ...(preferred ? { preferredSizes: [...preferred].sort((a, b) => a - b) } : {}) };
+  return { ...options, ...(preferred ? { preferredSizes: [...(preferred as readonly number[])].sort((a, b) => a - b) } : {}) };
 }
 
 /**
@@ -84,7 +84,7 @@ export function concatFeeds(requests: readonly Readonly<Record<string, Tensor>>[
     const first = parts[0]!;
     const rows = parts.reduce((n, t) => n + t.shape[0]!, 0);
     const shape = [rows, ...first.shape.slice(1)];
-    out[info.name] = new Tensor(first.dtype, concatData(first.dtype, parts.map((p) => p.data), rows * (first.size / first.shape[0]!)) as never, shape);
+    out[info.name] = new Tensor(first.dtype, concatData(first.dtype, parts.map((p) => p.data), rows * (first.size / first.shape[0]!)), shape);
   }
   return out;
 }
@@ -115,7 +115,7 @@ export function splitOutputs(outputs: Outputs, rows: readonly number[]): Outputs
       const from = start * rowSize;
       const to = (start + n) * rowSize;
       const part = Array.isArray(data) ? data.slice(from, to) : (data as Float32Array).subarray(from, to);
-      results[i]![name] = new Tensor(tensor.dtype, part as never, [n, ...tensor.shape.slice(1)]);
+      results[i]![name] = new Tensor(tensor.dtype, part, [n, ...tensor.shape.slice(1)]);
       start += n;
     });
   }

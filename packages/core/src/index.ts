@@ -10,7 +10,7 @@ export { fetchBytes, type ModelInput } from './source.js';
 export { type Processor, type ProcessorContext } from './processor.js';
 export { type Model, type LoadOptions, type RunOptions, type WarmupOptions } from './model.js';
 export { type BatchingOptions } from './batching.js';
-export { metrics, allStats, type ModelStats, type StageDurations, type MetricLabels } from './metrics.js';
+export { metrics, metricFamilies, allStats, registerPromClient, observeWithOpenTelemetry, type ModelStats, type StageDurations, type MetricLabels, type MetricFamily, type MetricSample, type PromClientRegistry, type OtelMeter, type OtelObservable } from './metrics.js';
 export { type HistogramSummary } from './histogram.js';
 export { loadModel } from './load-model.js';
 export { zeroFeeds } from './warmup.js';

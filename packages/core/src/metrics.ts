@@ -130,50 +130,146 @@ function formatNumber(n: number): string {
   return Number.isInteger(n) ? String(n) : n.toPrecision(12).replace(/\.?0+$/, '');
 }
 
+/** One sample of a metric family, as Prometheus and prom-client model it. */
+export interface MetricSample {
+  /** The sample's name when it differs from the family's (`_bucket`, `_sum`, `_count`). */
+  readonly metricName?: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly value: number;
+}
+
+/** A metric family: all models' samples under one name. */
+export interface MetricFamily {
+  readonly name: string;
+  readonly help: string;
+  readonly type: 'counter' | 'gauge' | 'histogram';
+  readonly values: readonly MetricSample[];
+}
+
 /**
- * Every live model's metrics in the Prometheus text exposition format (version 0.0.4):
- * `inproc_requests_total`, `inproc_request_failures_total{code}`,
+ * Every live model's metrics as families: `inproc_requests_total`,
+ * `inproc_request_successes_total`, `inproc_request_failures_total{code}`,
  * `inproc_request_duration_seconds{stage}` (queue, pre, run, post, total),
- * `inproc_batch_size`, `inproc_in_flight`, `inproc_queued`, `inproc_cache_*`.
+ * `inproc_batches_total`, `inproc_batch_size`, `inproc_in_flight`, `inproc_queued`,
+ * `inproc_cache_hits_total`, `inproc_cache_misses_total`.
  */
-export function metrics(): string {
+export function metricFamilies(): MetricFamily[] {
   const models = [...registry().live];
-  const lines: string[] = [];
-  const family = (name: string, type: string, help: string, body: (m: ModelMetrics, base: Record<string, string>) => void): void => {
-    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-    for (const m of models) body(m, { ...m.labels });
+  const families: MetricFamily[] = [];
+  const family = (name: string, type: MetricFamily['type'], help: string, collect: (m: ModelMetrics, labels: Record<string, string>, out: MetricSample[]) => void): void => {
+    const values: MetricSample[] = [];
+    for (const m of models) collect(m, { ...m.labels }, values);
+    families.push({ name, help, type, values });
   };
-  const sample = (name: string, labels: Record<string, string>, value: number): void => {
-    lines.push(`${name}{${labelText(labels)}} ${formatNumber(value)}`);
-  };
-  const histogram = (name: string, h: Histogram, labels: Record<string, string>, bounds: readonly number[]): void => {
+  const histogram = (name: string, h: Histogram, labels: Record<string, string>, bounds: readonly number[], out: MetricSample[]): void => {
     const counts = h.cumulative(bounds);
-    bounds.forEach((bound, i) => sample(`${name}_bucket`, { ...labels, le: formatNumber(bound) }, counts[i]!));
-    sample(`${name}_bucket`, { ...labels, le: '+Inf' }, h.count);
-    sample(`${name}_sum`, labels, h.sum);
-    sample(`${name}_count`, labels, h.count);
+    bounds.forEach((bound, i) => out.push({ metricName: `${name}_bucket`, labels: { ...labels, le: formatNumber(bound) }, value: counts[i]! }));
+    out.push({ metricName: `${name}_bucket`, labels: { ...labels, le: '+Inf' }, value: h.count });
+    out.push({ metricName: `${name}_sum`, labels, value: h.sum });
+    out.push({ metricName: `${name}_count`, labels, value: h.count });
   };
-  family('inproc_requests_total', 'counter', 'Calls of Model.run.', (m, l) => sample('inproc_requests_total', l, m.requests));
-  family('inproc_request_successes_total', 'counter', 'Calls that returned a result.', (m, l) => sample('inproc_request_successes_total', l, m.successes));
-  family('inproc_request_failures_total', 'counter', 'Calls that failed, by InprocError code.', (m, l) => {
-    for (const [code, n] of m.failures) sample('inproc_request_failures_total', { ...l, code }, n);
+  family('inproc_requests_total', 'counter', 'Calls of Model.run.', (m, l, out) => out.push({ labels: l, value: m.requests }));
+  family('inproc_request_successes_total', 'counter', 'Calls that returned a result.', (m, l, out) => out.push({ labels: l, value: m.successes }));
+  family('inproc_request_failures_total', 'counter', 'Calls that failed, by InprocError code.', (m, l, out) => {
+    for (const [code, n] of m.failures) out.push({ labels: { ...l, code }, value: n });
   });
-  family('inproc_request_duration_seconds', 'histogram', 'Duration of each stage of a call: queue, pre, run, post, total.', (m, l) => {
+  family('inproc_request_duration_seconds', 'histogram', 'Duration of each stage of a call: queue, pre, run, post, total.', (m, l, out) => {
     for (const [stage, h] of [['queue', m.queue], ['pre', m.pre], ['run', m.run], ['post', m.post], ['total', m.total]] as const) {
-      histogram('inproc_request_duration_seconds', h, { ...l, stage }, DURATION_BOUNDS);
+      histogram('inproc_request_duration_seconds', h, { ...l, stage }, DURATION_BOUNDS, out);
     }
   });
-  family('inproc_batches_total', 'counter', 'Backend runs (each may serve several batched calls).', (m, l) => sample('inproc_batches_total', l, m.batches));
-  family('inproc_batch_size', 'histogram', 'Calls served per backend run.', (m, l) => histogram('inproc_batch_size', m.batchSize, l, BATCH_BOUNDS));
-  family('inproc_in_flight', 'gauge', 'Calls running in the backend now.', (m, l) => sample('inproc_in_flight', l, m.pending().running));
-  family('inproc_queued', 'gauge', 'Calls waiting in the queue now.', (m, l) => sample('inproc_queued', l, m.pending().queued));
-  family('inproc_cache_hits_total', 'counter', 'Response cache hits.', (m, l) => {
+  family('inproc_batches_total', 'counter', 'Backend runs (each may serve several batched calls).', (m, l, out) => out.push({ labels: l, value: m.batches }));
+  family('inproc_batch_size', 'histogram', 'Calls served per backend run.', (m, l, out) => histogram('inproc_batch_size', m.batchSize, l, BATCH_BOUNDS, out));
+  family('inproc_in_flight', 'gauge', 'Calls running in the backend now.', (m, l, out) => out.push({ labels: l, value: m.pending().running }));
+  family('inproc_queued', 'gauge', 'Calls waiting in the queue now.', (m, l, out) => out.push({ labels: l, value: m.pending().queued }));
+  family('inproc_cache_hits_total', 'counter', 'Response cache hits.', (m, l, out) => {
     const c = m.cache?.();
-    if (c) sample('inproc_cache_hits_total', l, c.hits);
+    if (c) out.push({ labels: l, value: c.hits });
   });
-  family('inproc_cache_misses_total', 'counter', 'Response cache misses.', (m, l) => {
+  family('inproc_cache_misses_total', 'counter', 'Response cache misses.', (m, l, out) => {
     const c = m.cache?.();
-    if (c) sample('inproc_cache_misses_total', l, c.misses);
+    if (c) out.push({ labels: l, value: c.misses });
   });
+  return families;
+}
+
+/** Every live model's metrics in the Prometheus text exposition format (version 0.0.4); see {@link metricFamilies}. */
+export function metrics(): string {
+  const lines: string[] = [];
+  for (const f of metricFamilies()) {
+    lines.push(`# HELP ${f.name} ${f.help}`, `# TYPE ${f.name} ${f.type}`);
+    for (const v of f.values) lines.push(`${v.metricName ?? f.name}{${labelText(v.labels)}} ${formatNumber(v.value)}`);
+  }
   return `${lines.join('\n')}\n`;
+}
+
+/** The part of a prom-client `Registry` the adapter uses. */
+export interface PromClientRegistry {
+  registerMetric(metric: unknown): void;
+  getSingleMetric(name: string): unknown;
+}
+
+/**
+ * Exposes Inproc's metrics through a prom-client registry (e.g. `client.register`), so
+ * that `await register.metrics()` includes them next to the application's own. Needs no
+ * import of prom-client: it registers objects of the shape prom-client collects.
+ */
+export function registerPromClient(registry: PromClientRegistry): void {
+  for (const { name, help, type } of metricFamilies()) {
+    if (registry.getSingleMetric(name) !== undefined) continue;
+    registry.registerMetric({
+      name,
+      help,
+      type,
+      aggregator: 'sum',
+      get: () => Promise.resolve(metricFamilies().find((f) => f.name === name) ?? { name, help, type, values: [], aggregator: 'sum' }),
+      reset: () => undefined,
+    });
+  }
+}
+
+/** The part of an OpenTelemetry `Meter` the adapter uses. */
+export interface OtelMeter {
+  createObservableCounter(name: string, options?: { description?: string; unit?: string }): OtelObservable;
+  createObservableGauge(name: string, options?: { description?: string; unit?: string }): OtelObservable;
+}
+
+/** An OpenTelemetry observable instrument. */
+export interface OtelObservable {
+  addCallback(callback: (result: { observe(value: number, attributes?: Record<string, string>): void }) => void): void;
+}
+
+/**
+ * Reports Inproc's metrics through an OpenTelemetry meter: counters (requests,
+ * successes, failures by code, batches, cache hits and misses) and gauges (in flight,
+ * queued, and p50/p99 of each stage's duration in seconds, since an OpenTelemetry
+ * histogram cannot be observed asynchronously).
+ */
+export function observeWithOpenTelemetry(meter: OtelMeter): void {
+  const stats = (): ModelStats[] => [...registry().live].map((m) => m.snapshot());
+  const attrs = (s: ModelStats): Record<string, string> => ({ model: s.model, backend: s.backend, device: s.device });
+  const counter = (name: string, description: string, values: (s: ModelStats) => [number, Record<string, string>?][]): void => {
+    meter.createObservableCounter(name, { description }).addCallback((result) => {
+      for (const s of stats()) for (const [value, extra] of values(s)) result.observe(value, { ...attrs(s), ...extra });
+    });
+  };
+  const gauge = (name: string, description: string, unit: string, values: (s: ModelStats) => [number, Record<string, string>?][]): void => {
+    meter.createObservableGauge(name, { description, unit }).addCallback((result) => {
+      for (const s of stats()) for (const [value, extra] of values(s)) result.observe(value, { ...attrs(s), ...extra });
+    });
+  };
+  counter('inproc.requests', 'Calls of Model.run.', (s) => [[s.requests]]);
+  counter('inproc.request.successes', 'Calls that returned a result.', (s) => [[s.successes]]);
+  counter('inproc.request.failures', 'Calls that failed, by InprocError code.', (s) => Object.entries(s.failures).map(([code, n]) => [n, { code }]));
+  counter('inproc.batches', 'Backend runs.', (s) => [[s.batches]]);
+  counter('inproc.cache.hits', 'Response cache hits.', (s) => (s.cache ? [[s.cache.hits]] : []));
+  counter('inproc.cache.misses', 'Response cache misses.', (s) => (s.cache ? [[s.cache.misses]] : []));
+  gauge('inproc.in_flight', 'Calls running in the backend now.', '{call}', (s) => [[s.inFlight]]);
+  gauge('inproc.queued', 'Calls waiting in the queue now.', '{call}', (s) => [[s.queued]]);
+  gauge('inproc.request.duration', 'Stage duration quantiles.', 's', (s) =>
+    (['queue', 'pre', 'run', 'post', 'total'] as const).flatMap((stage) => [
+      [s.durationsMs[stage].p50 / 1e3, { stage, quantile: '0.5' }] as [number, Record<string, string>],
+      [s.durationsMs[stage].p99 / 1e3, { stage, quantile: '0.99' }] as [number, Record<string, string>],
+    ]),
+  );
 }

@@ -52,7 +52,7 @@ export function toWire(tensor: Tensor): WireTensor {
 }
 
 export function fromWire(wire: WireTensor): Tensor {
-  return new Tensor(wire.dtype, wire.data as never, wire.shape);
+  return new Tensor(wire.dtype, wire.data, wire.shape);
 }
 
 export function errorToWire(error: unknown): WireError {
@@ -70,7 +70,7 @@ export function transferables(tensors: Iterable<WireTensor>): ArrayBuffer[] {
   const out = new Set<ArrayBuffer>();
   for (const t of tensors) {
     if (Array.isArray(t.data)) continue;
-    const buffer = (t.data as Exclude<TensorData, string[]>).buffer;
+    const buffer = (t.data).buffer;
     if (buffer instanceof ArrayBuffer) out.add(buffer);
   }
   return [...out];
