@@ -380,7 +380,7 @@ class RepositoryImpl implements Repository {
     return run;
   }
 
-  refresh(): Promise<void> {
+  async refresh(): Promise<void> {
     this.#checkOpen();
     return this.#serialize(() => this.#refresh());
   }
@@ -508,7 +508,7 @@ class RepositoryImpl implements Repository {
     this.#emit({ type: 'swap', name: state.name, from, to: target, reason: 'refresh' });
   }
 
-  rollback(name: string, version: number | string): Promise<void> {
+  async rollback(name: string, version: number | string): Promise<void> {
     this.#checkOpen();
     return this.#serialize(async () => {
       const state = this.#model(name);
@@ -533,7 +533,7 @@ class RepositoryImpl implements Repository {
     });
   }
 
-  unpin(name: string): Promise<void> {
+  async unpin(name: string): Promise<void> {
     this.#checkOpen();
     return this.#serialize(async () => {
       const state = this.#model(name);
