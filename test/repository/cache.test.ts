@@ -1,9 +1,8 @@
 import { rm } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { InprocError, openRepository, resources, type ModelLease } from 'inproc';
+import { InprocError, Tensor, openRepository, resources, type ModelLease } from 'inproc';
 import { failingModel, slowModel } from '../fixtures/onnx/models.js';
-import { answeredVersion, code, next, publish, record, tempRoot, versionModel, x4, zero } from './helpers.js';
-import { Tensor } from 'inproc';
+import { answeredVersion, code, next, publish, record, tempRoot, versionModel, x4, zero, failure } from './helpers.js';
 
 let root: string;
 /** Cache bytes of one tenant model (file plus session), measured once. */
@@ -18,7 +17,7 @@ beforeAll(async () => {
   await publish(root, 'broken', 1, { model: new TextEncoder().encode('this is not an onnx model') });
   await publish(root, 'failing', 1, { model: failingModel() });
   await using repo = await openRepository(root);
-  await using lease = await repo.get('a');
+  await using _lease = await repo.get('a');
   unit = repo.stats().bytes;
 });
 
@@ -84,7 +83,7 @@ describe('byte budget', () => {
     await using repo = await openRepository(root, { maxBytes: 2 * unit, overcommit: false });
     await using a = await repo.get('a');
     await using b = await repo.get('b');
-    const error = await repo.get('c').catch((e: unknown) => e as InprocError);
+    const error = await failure(repo.get('c'));
     expect(error.code).toBe('LIMIT_EXCEEDED');
     expect(error.message).toContain('a@1');
     expect(repo.stats()).toMatchObject({ models: 2, loadFailures: 1, evictions: 0 });
@@ -97,7 +96,7 @@ describe('byte budget', () => {
   it('a model that cannot fit even alone is LIMIT_EXCEEDED: before loading when the file alone is too big', async () => {
     await using repo = await openRepository(root, { maxBytes: Math.floor(unit / 4) });
     const events = record(repo);
-    const error = await repo.get('a').catch((e: unknown) => e as InprocError);
+    const error = await failure(repo.get('a'));
     expect(error.code).toBe('LIMIT_EXCEEDED');
     expect(error.details).toMatchObject({ name: 'a', version: 1, maxBytes: Math.floor(unit / 4) });
     expect(repo.stats()).toMatchObject({ loads: 0, loadFailures: 1, models: 0, bytes: 0 });

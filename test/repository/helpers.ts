@@ -83,6 +83,16 @@ export async function code(promise: Promise<unknown>): Promise<string> {
   return 'resolved';
 }
 
+/** The InprocError a promise rejects with (fails the test when it resolves or rejects with something else). */
+export async function failure(promise: Promise<unknown>): Promise<InprocError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(InprocError);
+  return error as InprocError;
+}
+
 /** Same, for functions that throw synchronously or return a promise. */
 export async function codeOf(fn: () => unknown): Promise<string> {
   try {

@@ -1,9 +1,9 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { InprocError, openRepository, resources, type Repository } from 'inproc';
+import { openRepository, resources, type Repository } from 'inproc';
 import { failingModel } from '../fixtures/onnx/models.js';
-import { answeredVersion, code, next, publish, record, tempRoot, versionModel, x4, zero } from './helpers.js';
+import { answeredVersion, code, next, publish, record, tempRoot, versionModel, x4, zero, failure } from './helpers.js';
 
 const roots: string[] = [];
 async function repoRoot(versions: readonly number[]): Promise<string> {
@@ -163,7 +163,7 @@ describe('hot swap', () => {
     const root = await repoRoot([1, 2]);
     await publish(root, 'svc', 0, { model: new TextEncoder().encode('broken') });
     await using repo = await openRepository(root);
-    const error = await repo.rollback('svc', 9).catch((e: unknown) => e as InprocError);
+    const error = await failure(repo.rollback('svc', 9));
     expect(error.code).toBe('VERSION_NOT_FOUND');
     expect(error.details).toMatchObject({ available: [0, 1, 2] });
     expect(await code(repo.rollback('svc', 0))).toBe('MODEL_INVALID');

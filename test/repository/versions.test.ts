@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InprocError, openRepository, resources, type VersionPolicy } from 'inproc';
-import { answeredVersion, code, codeOf, publish, tempRoot, versionModel, x4, zero } from './helpers.js';
+import { answeredVersion, code, codeOf, publish, tempRoot, versionModel, x4, zero, failure } from './helpers.js';
 
 let root: string;
 
@@ -41,7 +41,7 @@ describe('version policies over three versions', () => {
         }
         // Versions the policy does not serve, and versions that do not exist, are VERSION_NOT_FOUND with the list.
         for (const v of [1, 2, 3, 4].filter((n) => !served.includes(n))) {
-          const error = await repo.get('three', { version: v }).catch((e: unknown) => e as InprocError);
+          const error = await failure(repo.get('three', { version: v }));
           expect(error).toBeInstanceOf(InprocError);
           expect(error.code).toBe('VERSION_NOT_FOUND');
           expect(error.details).toMatchObject({ available: served });
@@ -70,7 +70,7 @@ describe('version policies over three versions', () => {
   it('a policy that matches nothing leaves the model without a servable version', async () => {
     await using repo = await openRepository(root, { models: { three: { versionPolicy: { specific: [42] } } } });
     expect(repo.versions('three')).toMatchObject({ served: [], current: undefined });
-    const error = await repo.get('three').catch((e: unknown) => e as InprocError);
+    const error = await failure(repo.get('three'));
     expect(error.code).toBe('VERSION_NOT_FOUND');
     expect(error.message).toContain('specific [42]');
   });
@@ -87,7 +87,7 @@ describe('version policies over three versions', () => {
 
   it('unknown models are MODEL_NOT_FOUND, listing the known ones', async () => {
     await using repo = await openRepository(root);
-    const error = await repo.get('nope').catch((e: unknown) => e as InprocError);
+    const error = await failure(repo.get('nope'));
     expect(error.code).toBe('MODEL_NOT_FOUND');
     expect(error.details).toMatchObject({ models: ['numeric', 'three'] });
     expect(await codeOf(() => repo.versions('nope'))).toBe('MODEL_NOT_FOUND');

@@ -64,8 +64,13 @@ export async function openRepository(root: string | URL, options: RepositoryOpti
   const settings = checkOptions(options);
   const storage = await openStorage(root, { indexFile: settings.indexFile });
   const repository = new RepositoryImpl(storage, settings);
-  await repository.refresh();
-  if (settings.watch !== undefined) repository.startWatching(settings.watch);
+  try {
+    await repository.refresh();
+    if (settings.watch !== undefined) repository.startWatching(settings.watch);
+  } catch (error) {
+    await repository.close();
+    throw error;
+  }
   return repository;
 }
 
@@ -460,7 +465,8 @@ class RepositoryImpl implements Repository {
    * sizes and mtimes make the version's fingerprint, or undefined when incomplete.
    */
   async #completeFiles(name: string, version: number): Promise<string[] | undefined> {
-    const exists = (file: string): Promise<boolean> => this.#storage.exists(name, version, file, file).catch(() => false);
+    // A file that escapes the root counts as present: the version is then listed, and loading it says why it is refused.
+    const exists = (file: string): Promise<boolean> => this.#storage.exists(name, version, file, file).catch((error: unknown) => InprocError.is(error, 'PATH_OUTSIDE_REPOSITORY'));
     const marker = this.#settings.readyMarker;
     if (marker !== undefined && !(await exists(marker))) return undefined;
     let named: string | undefined;
