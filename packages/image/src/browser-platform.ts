@@ -8,6 +8,7 @@
 import { imageError, describeValue, messageOf } from './errors.js';
 import type { Pixels } from './pixels.js';
 import { type ImagePlatform, type OpenedImage, checkPixels, isIdentity, isPixelSource } from './platform.js';
+import { readImageHeader } from './header.js';
 import { sniffImageFormat } from './sniff.js';
 import type { DrawableImage, ImageSource, Kernel } from './types.js';
 
@@ -20,6 +21,10 @@ async function bitmapFrom(blob: Blob, orientation: 'auto' | 'none', what: string
   if (format === undefined) {
     const hex = [...head.subarray(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
     throw imageError('unknown-format', `${what} is not a recognised image format; first bytes: ${hex}`);
+  }
+  const header = readImageHeader(head);
+  if (header !== undefined && (header.width === 0 || header.height === 0)) {
+    throw imageError('zero-size', `${what} (${format}) has size ${header.width}x${header.height}; expected at least 1x1`);
   }
   const typed = blob.type === MIME[format] ? blob : new Blob([blob], { type: MIME[format] ?? '' });
   try {

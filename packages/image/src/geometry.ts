@@ -174,8 +174,8 @@ export function planResize(originalWidth: number, originalHeight: number, r: Res
       size: { width: outW, height: outH },
       scaleX,
       scaleY,
-      offsetX: -region.x * scaleX - wx,
-      offsetY: -region.y * scaleY - wy,
+      offsetX: 0 - region.x * scaleX - wx + 0,
+      offsetY: 0 - region.y * scaleY - wy + 0,
     },
   };
 }

@@ -18,13 +18,14 @@ export interface ImageHeader {
 const u16 = (b: Uint8Array, i: number, little = false): number => (little ? b[i]! | (b[i + 1]! << 8) : (b[i]! << 8) | b[i + 1]!);
 const u32 = (b: Uint8Array, i: number, little = false): number => (little ? (u16(b, i + 2, true) * 65536 + u16(b, i, true)) : u16(b, i) * 65536 + u16(b, i + 2));
 
-/** Size and orientation of a JPEG or PNG, or `undefined`. */
+/** Size and orientation of a JPEG or PNG (a side may be 0 in a broken PNG), or `undefined`. */
 export function readImageHeader(bytes: Uint8Array): ImageHeader | undefined {
   if (bytes.length > 24 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[12] === 0x49 && bytes[13] === 0x48 && bytes[14] === 0x44 && bytes[15] === 0x52) {
     const width = u32(bytes, 16);
     const height = u32(bytes, 20);
-    // An eXIf chunk may carry an orientation: leave those to the decoder.
-    if (width === 0 || height === 0 || hasPngChunk(bytes, 'eXIf')) return undefined;
+    // An eXIf chunk may carry an orientation: leave those to the decoder. A zero side
+    // is reported as it is (libvips only says "corrupt header").
+    if (hasPngChunk(bytes, 'eXIf') && width > 0 && height > 0) return undefined;
     return { width, height, orientation: 1 };
   }
   if (bytes.length < 4 || bytes[0] !== 0xff || bytes[1] !== 0xd8) return undefined;
