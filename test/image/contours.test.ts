@@ -177,8 +177,8 @@ describe('DB text boxes', () => {
       [br, [11 + d1, 5 + d1]],
       [bl, [2 - d1, 5 + d1]],
     ].forEach(([got, want]) => {
-      expect(got![0]).toBeCloseTo(want![0]!, 6);
-      expect(got![1]).toBeCloseTo(want![1]!, 6);
+      expect(got![0]).toBeCloseTo(want![0], 6);
+      expect(got![1]).toBeCloseTo(want![1], 6);
     });
     expect(boxes[0]!.score).toBeCloseTo(0.9, 6);
     expect(boxes[1]!.quad[0][0]).toBeLessThan(3);

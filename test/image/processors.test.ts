@@ -4,7 +4,7 @@
  * leave no resources behind.
  */
 import { describe, expect, it } from 'vitest';
-import { type Outputs, type Tensor, createProcessor, listProcessors, loadModel, resources } from 'inproc';
+import { type Outputs, Tensor, createProcessor, listProcessors, loadModel, resources } from 'inproc';
 import {
   imageDecode,
   imageNms,
@@ -58,7 +58,7 @@ describe('image processors', () => {
     expect(imageTransforms(fromCode)).toEqual(direct.transforms);
   });
 
-  it('decode -> resize -> resize -> to-tensor composes the transforms into the tensor's', async () => {
+  it('decode -> resize -> resize -> to-tensor records the composed transform with the tensor', async () => {
     const decoded = await imageDecode().process(ramp, ctx);
     const resized = await imageResize({ width: 16, height: 4 }).process(decoded, ctx);
     const again = await imageResize({ width: 8, height: 8, fit: 'contain' }).process(resized, ctx);
@@ -80,8 +80,7 @@ describe('image processors', () => {
     {
       await using detector = await loadModel<Tensor, TextBox[]>(identityMapModel(), { postprocess: imageTextBoxes() });
       const { map, width, height } = textMap();
-      const { Tensor: T } = await import('inproc');
-      const boxes = await detector.run({ map: new T('float32', map, [1, 1, height, width]) } as never);
+      const boxes = await detector.run({ map: new Tensor('float32', map, [1, 1, height, width]) } as never);
       expect(boxes).toHaveLength(2);
     }
     expect(resources()).toEqual(before);
