@@ -78,9 +78,9 @@ describe('image processors', () => {
       expect([...(out['y']!.data as Float32Array)]).toEqual([...direct.tensor.data]);
     }
     {
-      await using detector = await loadModel<Tensor, TextBox[]>(identityMapModel(), { postprocess: imageTextBoxes() });
+      await using detector = await loadModel<Record<string, Tensor>, TextBox[]>(identityMapModel(), { postprocess: imageTextBoxes() });
       const { map, width, height } = textMap();
-      const boxes = await detector.run({ map: new Tensor('float32', map, [1, 1, height, width]) } as never);
+      const boxes = await detector.run({ map: new Tensor('float32', map, [1, 1, height, width]) });
       expect(boxes).toHaveLength(2);
     }
     expect(resources()).toEqual(before);
