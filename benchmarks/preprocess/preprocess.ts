@@ -12,7 +12,7 @@
  * Photos: the six demo JPEGs of @vladmandic/face-api (MIT; people indoors and
  * outdoors, up to 1920 px), fetched as a pinned, integrity-checked npm tarball.
  *
- *   npm run preprocess -w benchmarks [-- --quick] [-- --json]
+ *   npm run build && npx tsx benchmarks/preprocess/preprocess.ts [--quick] [--json]
  *
  * Prints the median ms per image of each and the ratios; asserts nothing.
  */

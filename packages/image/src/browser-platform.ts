@@ -8,7 +8,7 @@
 import { imageError, describeValue, messageOf } from './errors.js';
 import type { Pixels } from './pixels.js';
 import { type ImagePlatform, type OpenedImage, checkPixels, isIdentity, isPixelSource } from './platform.js';
-import { readImageHeader } from './header.js';
+import { readImageHeader, withoutOrientation } from './header.js';
 import { sniffImageFormat } from './sniff.js';
 import type { DrawableImage, ImageSource, Kernel } from './types.js';
 
@@ -26,7 +26,12 @@ async function bitmapFrom(blob: Blob, orientation: 'auto' | 'none', what: string
   if (header !== undefined && (header.width === 0 || header.height === 0)) {
     throw imageError('zero-size', `${what} (${format}) has size ${header.width}x${header.height}; expected at least 1x1`);
   }
-  const typed = blob.type === MIME[format] ? blob : new Blob([blob], { type: MIME[format] ?? '' });
+  let typed = blob.type === MIME[format] ? blob : new Blob([blob], { type: MIME[format] ?? '' });
+  if (orientation === 'none' && format === 'jpeg') {
+    const all = new Uint8Array(await blob.arrayBuffer());
+    const stripped = withoutOrientation(all);
+    if (stripped !== all) typed = new Blob([stripped as Uint8Array<ArrayBuffer>], { type: 'image/jpeg' });
+  }
   try {
     return await createImageBitmap(typed, { imageOrientation: orientation === 'auto' ? 'from-image' : 'none', premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
   } catch (error) {

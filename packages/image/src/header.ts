@@ -18,8 +18,23 @@ export interface ImageHeader {
 const u16 = (b: Uint8Array, i: number, little = false): number => (little ? b[i]! | (b[i + 1]! << 8) : (b[i]! << 8) | b[i + 1]!);
 const u32 = (b: Uint8Array, i: number, little = false): number => (little ? (u16(b, i + 2, true) * 65536 + u16(b, i, true)) : u16(b, i) * 65536 + u16(b, i + 2));
 
+/**
+ * A copy of a JPEG whose EXIF orientation says "as stored" (1), or the bytes themselves
+ * when they carry no other orientation. Browsers always apply the tag when decoding
+ * (`createImageBitmap`'s `imageOrientation: 'none'` now means "from image"), so
+ * `orientation: 'none'` is honoured by rewriting it.
+ */
+export function withoutOrientation(bytes: Uint8Array): Uint8Array {
+  const header = readImageHeader(bytes);
+  if (header === undefined || header.orientationAt === undefined || header.orientation === 1) return bytes;
+  const copy = bytes.slice();
+  copy[header.orientationAt] = header.orientationLittle === true ? 1 : 0;
+  copy[header.orientationAt + 1] = header.orientationLittle === true ? 0 : 1;
+  return copy;
+}
+
 /** Size and orientation of a JPEG or PNG (a side may be 0 in a broken PNG), or `undefined`. */
-export function readImageHeader(bytes: Uint8Array): ImageHeader | undefined {
+export function readImageHeader(bytes: Uint8Array): (ImageHeader & { readonly orientationAt?: number; readonly orientationLittle?: boolean }) | undefined {
   if (bytes.length > 24 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[12] === 0x49 && bytes[13] === 0x48 && bytes[14] === 0x44 && bytes[15] === 0x52) {
     const width = u32(bytes, 16);
     const height = u32(bytes, 20);
@@ -31,6 +46,8 @@ export function readImageHeader(bytes: Uint8Array): ImageHeader | undefined {
   if (bytes.length < 4 || bytes[0] !== 0xff || bytes[1] !== 0xd8) return undefined;
   let i = 2;
   let orientation = 1;
+  let orientationAt: number | undefined;
+  let orientationLittle: boolean | undefined;
   while (i + 4 <= bytes.length) {
     if (bytes[i] !== 0xff) return undefined;
     const marker = bytes[i + 1]!;
@@ -50,20 +67,21 @@ export function readImageHeader(bytes: Uint8Array): ImageHeader | undefined {
       if (length < 7) return undefined;
       const height = u16(bytes, i + 5);
       const width = u16(bytes, i + 7);
-      return width > 0 && height > 0 ? { width, height, orientation } : undefined;
+      if (!(width > 0 && height > 0)) return undefined;
+      return orientationAt === undefined ? { width, height, orientation } : { width, height, orientation, orientationAt, orientationLittle: orientationLittle === true };
     }
     if (marker === 0xe1 && length >= 16 && bytes[i + 4] === 0x45 && bytes[i + 5] === 0x78 && bytes[i + 6] === 0x69 && bytes[i + 7] === 0x66) {
       const found = exifOrientation(bytes, i + 10, i + 2 + length);
       if (found === undefined) return undefined;
-      orientation = found;
+      ({ value: orientation, at: orientationAt, little: orientationLittle } = found);
     }
     i += 2 + length;
   }
   return undefined;
 }
 
-// The Orientation tag (0x0112) of IFD0 of the TIFF structure in [start, end); undefined when malformed.
-function exifOrientation(b: Uint8Array, start: number, end: number): number | undefined {
+// The Orientation tag (0x0112) of IFD0 of the TIFF structure in [start, end), with where its value lies; undefined when malformed.
+function exifOrientation(b: Uint8Array, start: number, end: number): { value: number; at: number | undefined; little: boolean } | undefined {
   if (start + 8 > end) return undefined;
   const little = b[start] === 0x49 && b[start + 1] === 0x49;
   if (!little && !(b[start] === 0x4d && b[start + 1] === 0x4d)) return undefined;
@@ -75,10 +93,10 @@ function exifOrientation(b: Uint8Array, start: number, end: number): number | un
     if (entry + 12 > end) return undefined;
     if (u16(b, entry, little) === 0x0112) {
       const value = u16(b, entry + 8, little);
-      return value >= 1 && value <= 8 ? value : 1;
+      return { value: value >= 1 && value <= 8 ? value : 1, at: entry + 8, little };
     }
   }
-  return 1;
+  return { value: 1, at: undefined, little };
 }
 
 function hasPngChunk(b: Uint8Array, type: string): boolean {
