@@ -225,3 +225,32 @@ describe('leases and shared loads', () => {
     expect(() => repo.on('loaded' as never, () => undefined)).toThrow(InprocError);
   });
 });
+
+describe('a lease dropped without release', () => {
+  const gc = (globalThis as { gc?: () => void }).gc;
+
+  async function getAndForget(repo: Awaited<ReturnType<typeof openRepository>>): Promise<void> {
+    await repo.get('a'); // never released: a caller bug the repository must not turn into a permanent pin
+  }
+
+  it('is released when garbage-collected, with a warning that says where it was taken', async () => {
+    expect(gc, 'tests run with --expose-gc').toBeTypeOf('function');
+    await using repo = await openRepository(root);
+    const warnings: (Error & { code?: string })[] = [];
+    const onWarning = (warning: Error): void => void warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      await getAndForget(repo);
+      expect(repo.stats().held).toBe(1);
+      for (let i = 0; i < 100 && warnings.length === 0; i++) {
+        gc!();
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings.map((w) => w.code)).toEqual(['INPROC_LEASE_NOT_RELEASED']);
+    expect(warnings[0]!.message).toContain('cache.test.ts');
+    expect(repo.stats()).toMatchObject({ held: 0, models: 1 });
+  });
+});

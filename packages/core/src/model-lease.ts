@@ -9,6 +9,7 @@
  */
 import type { ModelFormat } from './backend.js';
 import { InprocError } from './errors.js';
+import { callerStack } from './leak-reporter.js';
 import type { ModelStats } from './metrics.js';
 import type { Model, RunOptions } from './model.js';
 import type { CacheLease } from './model-cache.js';
@@ -30,10 +31,16 @@ export interface LoadedVersion {
   dispose(): Promise<void>;
 }
 
-const leaked = new FinalizationRegistry<{ readonly lease: CacheLease<LoadedVersion>; readonly key: string }>(({ lease, key }) => {
+// Unlike a leaked model (reported, never freed: see leak-reporter.ts), a leaked lease is
+// released: it is only a reference count, releasing it frees nothing under anyone, and
+// keeping it would pin the model in the cache for the life of the process.
+const leaked = new FinalizationRegistry<{ readonly lease: CacheLease<LoadedVersion>; readonly key: string; readonly takenAt: string }>(({ lease, key, takenAt }) => {
   if (lease.released) return;
-  console.warn(`inproc: a lease on ${key} was garbage-collected without release(); releasing it. Call release() or declare it with \`await using\`.`);
   lease.release();
+  const message = `inproc: a lease on ${key} was garbage-collected without release(); it was released now. Call release() or declare it with \`await using\`. It was taken at:\n${takenAt}`;
+  const proc = (globalThis as { process?: { emitWarning?: (m: string, o: { type: string; code: string }) => void } }).process;
+  if (typeof proc?.emitWarning === 'function') proc.emitWarning(message, { type: 'InprocLeakWarning', code: 'INPROC_LEASE_NOT_RELEASED' });
+  else console.warn(message);
 });
 
 export class Lease<I = Feeds, O = Outputs> implements ModelLease<I, O> {
@@ -53,7 +60,7 @@ export class Lease<I = Feeds, O = Outputs> implements ModelLease<I, O> {
     this.version = loaded.version;
     this.labels = loaded.labels;
     this.manifest = loaded.manifest;
-    leaked.register(this, { lease, key: `${loaded.name}@${loaded.version}` }, this);
+    leaked.register(this, { lease, key: `${loaded.name}@${loaded.version}`, takenAt: callerStack() }, this);
   }
 
   get signature(): Signature {

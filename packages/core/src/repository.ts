@@ -397,6 +397,8 @@ class RepositoryImpl implements Repository {
     const previous = this.#models;
     for (const state of next.values()) {
       const old = previous.get(state.name);
+      // A version whose files changed (fixed in place) may have another signature: forget what was learnt of it.
+      for (const [version, now] of state.versions) if (old?.versions.get(version)?.fingerprint !== now.fingerprint) this.#facts.delete(`${state.name}@${version}`);
       state.pinned = old?.pinned !== undefined && state.available.includes(old.pinned) ? old.pinned : undefined;
       if (old?.pinned !== undefined && state.pinned === undefined) {
         this.#emit({ type: 'error', name: state.name, version: old.pinned, phase: 'refresh', error: new InprocError('VERSION_NOT_FOUND', `pinned version ${old.pinned} of "${state.name}" is gone; the pin was dropped`) });
