@@ -141,3 +141,22 @@ describe('resource accounting', () => {
     expect(liveResources()).toEqual([]);
   });
 });
+
+describe('processor context', () => {
+  it('gives the processors of one call a shared state, fresh for every call', async () => {
+    const seen: unknown[] = [];
+    await using model = await loadModel(mlpModel(4), {
+      preprocess: {
+        name: 'remember',
+        process: (input: { id: number }, ctx) => {
+          expect(ctx.state?.size).toBe(0);
+          ctx.state?.set('id', input.id);
+          return new Tensor('float32', new Float32Array(4), [1, 4]);
+        },
+      },
+      postprocess: { name: 'recall', process: (outputs: Outputs, ctx) => (seen.push(ctx.state?.get('id')), outputs) },
+    });
+    await Promise.all([model.run({ id: 1 }), model.run({ id: 2 }), model.run({ id: 3 })]);
+    expect(seen.sort()).toEqual([1, 2, 3]);
+  });
+});

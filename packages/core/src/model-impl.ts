@@ -153,7 +153,7 @@ export class ModelImpl<I = Feeds, O = Outputs> implements Model<I, O> {
       const outputs = selectOutputs(this.signature, options.outputs);
       const call = callSignal('the run', options.signal, options.timeoutMs);
       try {
-        const context: ProcessorContext = { signature: this.signature, signal: call.signal };
+        const context: ProcessorContext = { signature: this.signature, signal: call.signal, state: new Map() };
         let feeds: unknown = input;
         if (this.#preprocess.length > 0) {
           const t = performance.now();

@@ -13,6 +13,12 @@ export interface ProcessorContext {
   readonly signature: Signature;
   /** Fires when the call is aborted or times out; long processors should check it. */
   readonly signal: AbortSignal | undefined;
+  /**
+   * Scratch space of one call, shared by its pre- and post-processors: a pre-processor
+   * can leave what a post-processor needs (e.g. the letterbox transform that maps boxes
+   * back to the original image). A fresh map per `Model.run` call.
+   */
+  readonly state?: Map<string, unknown>;
 }
 
 /** One step from `I` to `O`. */
