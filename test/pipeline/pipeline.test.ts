@@ -8,6 +8,7 @@ import {
   InprocError,
   Tensor,
   batched,
+  chain,
   each,
   loadModel,
   parallel,
@@ -172,6 +173,16 @@ describe('pipeline', () => {
     expect([...(z.data as Float32Array)]).toEqual([3, 6]);
     expect(z.disposed).toBe(false);
     expect(seen!['y']!.disposed).toBe(true);
+  });
+
+  it('types a model from its processors: loadModel(src, { postprocess: chain(...) }) yields Model<Feeds, ScoredLabel[][]>', async () => {
+    await using model = await loadModel(mlpModel(), { postprocess: chain(softmax(), topK({ k: 2 })) });
+    const x = input256(3);
+    const rows: ScoredLabel[][] = await model.run({ x: new Tensor('float32', x, [1, 256]) });
+    const best = [...mlpReference(x, 1)].map((v, i) => ({ v, i })).sort((a, b) => b.v - a.v);
+    expect(rows[0]!.map((s) => s.index)).toEqual([best[0]!.i, best[1]!.i]);
+    const sum = rows[0]!.reduce((s, r) => s + r.score, 0);
+    expect(sum).toBeLessThanOrEqual(1);
   });
 
   it('rejects bad steps and options with INPUT_INVALID', async () => {
