@@ -51,7 +51,7 @@ export async function runCase(options: {
     const output = model.signature.outputs[0]!.name;
     const run = async (): Promise<ArrayLike<number | bigint>> => {
       const fresh: Record<string, Tensor> = {};
-      for (const [name, t] of Object.entries(feeds)) fresh[name] = new Tensor(t.dtype, t.data as never, t.shape);
+      for (const [name, t] of Object.entries(feeds)) fresh[name] = new Tensor(t.dtype, t.data, t.shape);
       const out = await model.run(fresh, { outputs: [output] });
       const data = out[output]!.data as ArrayLike<number | bigint>;
       for (const t of Object.values(out)) t.dispose();

@@ -44,12 +44,15 @@ for (const callers of callerCounts) {
   rows.push({ callers, plain, batched, speedup: batched.rps / plain.rps });
 }
 const result = { suite: 'batching', model: 'MLP 256x256, one row per call', seconds, batching: { maxBatchSize: 64, maxDelayMs: 0 }, rows, machine: machine() };
-if (values.json) console.log(JSON.stringify(result));
-else {
-  console.log(`batching: ${result.model}, ${seconds} s per case, batching ${JSON.stringify(result.batching)}`);
-  console.log('| callers | no batching (req/s) | p99 ms | batching (req/s) | p99 ms | mean batch | speed-up |');
-  console.log('|---:|---:|---:|---:|---:|---:|---:|');
-  for (const r of rows) {
-    console.log(`| ${r.callers} | ${r.plain.rps.toFixed(0)} | ${r.plain.p99ms.toFixed(2)} | ${r.batched.rps.toFixed(0)} | ${r.batched.p99ms.toFixed(2)} | ${r.batched.meanBatch.toFixed(1)} | ${r.speedup.toFixed(2)}x |`);
-  }
-}
+const markdown = [
+  `### Dynamic batching`,
+  '',
+  `${result.model}, ${seconds} s per case, batching ${JSON.stringify(result.batching)}.`,
+  '',
+  '| callers | no batching (req/s) | p99 ms | batching (req/s) | p99 ms | mean batch | speed-up |',
+  '|---:|---:|---:|---:|---:|---:|---:|',
+  ...rows.map((r) => `| ${r.callers} | ${r.plain.rps.toFixed(0)} | ${r.plain.p99ms.toFixed(2)} | ${r.batched.rps.toFixed(0)} | ${r.batched.p99ms.toFixed(2)} | ${r.batched.meanBatch.toFixed(1)} | ${r.speedup.toFixed(2)}x |`),
+  '',
+].join('\n');
+if (values.json) console.log(JSON.stringify({ ...result, markdown }));
+else console.log(markdown);

@@ -52,10 +52,15 @@ const cases = [
 const rows = [];
 for (const c of cases) rows.push({ case: c.name, ...(await measure(depth, c.options, c.callers)) });
 const result = { suite: 'event-loop', model: `slow MatMul chain (depth ${depth}), ~20 ms per run`, seconds, rows, machine: machine() };
-if (values.json) console.log(JSON.stringify(result));
-else {
-  console.log(`event-loop: ${result.model}, ${seconds} s per case, the model kept busy`);
-  console.log('| case | runs/s | run p50 ms | loop delay p50 ms | p99 ms | max ms |');
-  console.log('|---|---:|---:|---:|---:|---:|');
-  for (const r of rows) console.log(`| ${r.case} | ${r.runsPerSecond.toFixed(1)} | ${r.runMs.toFixed(1)} | ${r.delay.p50.toFixed(2)} | ${r.delay.p99.toFixed(2)} | ${r.delay.max.toFixed(2)} |`);
-}
+const markdown = [
+  `### Event-loop delay`,
+  '',
+  `${result.model}, ${seconds} s per case, the model kept busy.`,
+  '',
+  '| case | runs/s | run p50 ms | loop delay p50 ms | p99 ms | max ms |',
+  '|---|---:|---:|---:|---:|---:|',
+  ...rows.map((r) => `| ${r.case} | ${r.runsPerSecond.toFixed(1)} | ${r.runMs.toFixed(1)} | ${r.delay.p50.toFixed(2)} | ${r.delay.p99.toFixed(2)} | ${r.delay.max.toFixed(2)} |`),
+  '',
+].join('\n');
+if (values.json) console.log(JSON.stringify({ ...result, markdown }));
+else console.log(markdown);

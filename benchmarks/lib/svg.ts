@@ -12,7 +12,7 @@ export function escapeXml(text: string): string {
   return text.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
 }
 
-const fmt = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toPrecision(2));
+const fmt = (v: number): string => (v === 0 ? '0' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toPrecision(2));
 const n = (v: number): string => (Math.round(v * 10) / 10).toString();
 
 /** Decade ticks (and 2, 5 in between when there are few decades) within [lo, hi]. */
@@ -43,9 +43,9 @@ export interface LatencyRow {
  */
 export function latencyChart(options: { title: string; subtitle?: string; rows: readonly LatencyRow[] }): string {
   const labelWidth = 260;
-  const width = 960;
+  const width = 1000;
   const plotLeft = labelWidth + 10;
-  const plotRight = width - 110;
+  const plotRight = width - 170;
   const rowHeight = 30;
   const top = options.subtitle === undefined ? 44 : 60;
   const height = top + options.rows.length * rowHeight + 44;

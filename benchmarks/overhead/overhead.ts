@@ -77,10 +77,18 @@ const result = {
 await model.dispose();
 await raw.release();
 
-if (values.json) console.log(JSON.stringify(result));
-else {
-  console.log(`overhead: ${result.model}, ${result.runs} runs each, interleaved in blocks of ${perBlock}`);
-  console.log(`  raw onnxruntime-node  p50 ${rawSummary.p50.toFixed(1)} µs/run  (mean ${rawSummary.mean.toFixed(1)})`);
-  console.log(`  inproc Model.run      p50 ${inprocSummary.p50.toFixed(1)} µs/run  (mean ${inprocSummary.mean.toFixed(1)})`);
-  console.log(`  ratio inproc/raw      ${result.ratio.toFixed(3)} (median of paired blocks); ${result.ratioP50.toFixed(3)} (p50 / p50), ${result.ratioMin.toFixed(3)} (best / best)`);
-}
+const markdown = [
+  `### Overhead of Model.run over raw onnxruntime-node`,
+  '',
+  `${result.model}, ${result.runs} runs each, interleaved in blocks of ${perBlock}.`,
+  '',
+  '| | p50 µs/run | mean µs/run |',
+  '|---|---:|---:|',
+  `| raw onnxruntime-node | ${rawSummary.p50.toFixed(1)} | ${rawSummary.mean.toFixed(1)} |`,
+  `| inproc Model.run | ${inprocSummary.p50.toFixed(1)} | ${inprocSummary.mean.toFixed(1)} |`,
+  '',
+  `Ratio inproc / raw: ${result.ratio.toFixed(3)} (median of paired blocks); ${result.ratioP50.toFixed(3)} (p50 / p50), ${result.ratioMin.toFixed(3)} (best / best).`,
+  '',
+].join('\n');
+if (values.json) console.log(JSON.stringify({ ...result, markdown }));
+else console.log(markdown);

@@ -1,0 +1,172 @@
+/**
+ * Usage errors (bad arguments: exit code 2) and the help text of every command. Model
+ * and run errors are `InprocError`s (exit code 1); see cli.ts.
+ * @module
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+/** A command line that cannot be run as given. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+  constructor(
+    message: string,
+    /** The command whose help to point at, if any. */
+    readonly command?: string,
+  ) {
+    super(message);
+  }
+}
+
+export const COMMANDS = ['info', 'run', 'bench', 'types'] as const;
+export type CommandName = (typeof COMMANDS)[number];
+
+const MODEL_ARG = `<model>  an ONNX file (.onnx), a TensorFlow.js model.json, or a directory holding one`;
+
+export const HELP: Readonly<Record<CommandName | 'main', string>> = {
+  main: `inproc — inspect, run and benchmark ML models in process (ONNX, TensorFlow.js)
+
+Usage: inproc <command> [options]
+
+Commands:
+  info <model>     format, backends that can load it, signature, size, producer, metadata
+  run <model>      run the model once on inputs from files (or random data) and print the outputs
+  bench <model>    latency and throughput on one or more backends, with a progress bar and a table
+  types <model>    a TypeScript declaration of the model's typed feeds and outputs
+
+Options:
+  -h, --help       help (also: inproc <command> --help)
+  -v, --version    the CLI's version
+
+Exit codes: 0 success, 1 the model could not be loaded or run (the error code is printed),
+2 bad command-line arguments.`,
+
+  info: `Usage: inproc info <model> [--backend name] [--device name] [--json]
+
+Shows the model's format, the backends that could load it (and whether each is available
+here), its signature (input and output names, dtypes and shapes, symbolic dimensions by
+name), file size, ONNX IR / opset / producer or TF.js converter, and metadata. The model is
+loaded once to read its signature.
+
+  ${MODEL_ARG}
+
+Options:
+  --backend <name>   load with this backend (default: the first available, by priority)
+  --device <name>    cpu, wasm, cuda, ... (default: auto)
+  --json             machine-readable output
+  -h, --help         this help`,
+
+  run: `Usage: inproc run <model> [--input name=value ...] [options]
+
+Runs the model once and prints each output's dtype, shape, statistics and first values
+(--json: every value).
+
+  ${MODEL_ARG}
+
+Inputs (--input name=value, repeatable; "name=" may be left out for a one-input model):
+  file.npy           a NumPy array (np.save); float64 data is converted to a float32 input
+  file.json          {"dtype","shape","data"} or a (nested) JSON array of numbers
+  [[1,2],[3,4]]      an inline JSON array (quote it in the shell)
+  photo.jpg|.png|.webp|.gif|.tiff|.avif
+                     an image, resized to the input's height and width, NCHW or NHWC as the
+                     input declares it, scaled to [0, 1] for float inputs — needs @inproc/image
+  clip.wav           mono samples (channels averaged), the first N when the input has a fixed
+                     length N — needs @inproc/audio
+Inputs not given are filled with seeded random values when no --input is given at all, or
+with --random; symbolic dimensions of random inputs are 1 unless set with --dim.
+
+Options:
+  --input <name=value>   an input (see above); repeatable
+  --random               fill inputs that were not given with random values
+  --dim <name=size>      size of a symbolic dimension for random inputs and images; repeatable
+  --seed <n>             seed of random inputs (default 1)
+  --image-size <WxH>     image size for inputs whose height and width are not fixed
+  --mean <r,g,b>         per-channel mean subtracted from image inputs (after scaling to [0, 1])
+  --std <r,g,b>          per-channel standard deviation image inputs are divided by
+  --sample-rate <hz>     resample WAV inputs to this rate (default: the file's)
+  --outputs <a,b>        compute only these outputs
+  --backend <name>       backend (default: the first available, by priority)
+  --device <name>        device (default: auto)
+  --json                 every output value as JSON on stdout
+  -h, --help             this help`,
+
+  bench: `Usage: inproc bench <model> [--backends a,b] [--iterations N] [--concurrency N] [options]
+
+Loads the model on each backend in turn and measures load time, the first run, then
+--iterations timed runs spread over --concurrency concurrent callers, with a progress bar
+on a terminal. Prints latency percentiles (p50, p90, p99) and throughput per backend.
+Inputs as for "inproc run" (default: seeded random data).
+
+  ${MODEL_ARG}
+
+Options:
+  --backends <list>      comma-separated backends, each optionally with a device:
+                         onnx-node,onnx-web:wasm,tfjs:cpu (default: every available backend
+                         that loads the format)
+  --device <name>        device for backends listed without one (default: auto)
+  --iterations <n>       timed runs per backend (default 100)
+  --warmup <n>           untimed runs after the first run (default 5)
+  --concurrency <n>      concurrent callers (default 1)
+  --input, --random, --dim, --seed, --image-size, --mean, --std, --sample-rate   as for run
+  --json                 results as JSON (with every latency sample)
+  -h, --help             this help
+
+Benchmark numbers depend on the machine and its load; compare backends within one run.`,
+
+  types: `Usage: inproc types <model> [--name Name] [--import module]
+
+Prints a TypeScript declaration of the model's feeds and outputs (names, dtypes, and the
+declared shapes in comments), so that an application gets compile-time checks of input
+names and dtypes:
+
+  inproc types models/emotion.json > src/emotion-model.ts
+
+  import { loadModel, Tensor } from 'inproc';
+  import type { EmotionFeeds, EmotionOutputs } from './emotion-model.js';
+  const model = await loadModel<EmotionFeeds, EmotionOutputs>('models/emotion.json');
+
+  ${MODEL_ARG}
+
+Options:
+  --name <Name>        prefix of the type names (default: from the file name)
+  --import <module>    module the Tensor and Model types come from (default: inproc)
+  --backend, --device  as for info (the model is loaded to read its signature)
+  -h, --help           this help`,
+};
+
+/** Options every command takes. */
+const COMMON = { help: { type: 'boolean', short: 'h' }, backend: { type: 'string' }, device: { type: 'string' }, json: { type: 'boolean' } } as const;
+const INPUTS = {
+  input: { type: 'string', multiple: true },
+  random: { type: 'boolean' },
+  dim: { type: 'string', multiple: true },
+  seed: { type: 'string' },
+  'image-size': { type: 'string' },
+  mean: { type: 'string' },
+  std: { type: 'string' },
+  'sample-rate': { type: 'string' },
+} as const;
+
+export const OPTIONS = {
+  info: { ...COMMON },
+  run: { ...COMMON, ...INPUTS, outputs: { type: 'string' } },
+  bench: { ...COMMON, ...INPUTS, backends: { type: 'string' }, iterations: { type: 'string' }, warmup: { type: 'string' }, concurrency: { type: 'string' } },
+  types: { ...COMMON, name: { type: 'string' }, import: { type: 'string' } },
+} as const satisfies Record<CommandName, ParseArgsConfig['options']>;
+
+/** Parses a command's arguments; unknown options and missing values are usage errors naming the command. */
+export function parseCommand<C extends CommandName>(command: C, args: readonly string[]): { values: ReturnType<typeof parseArgs<{ options: (typeof OPTIONS)[C]; allowPositionals: true; strict: true }>>['values']; positionals: string[] } {
+  try {
+    const parsed = parseArgs({ args: [...args], options: OPTIONS[command], allowPositionals: true, strict: true });
+    return { values: parsed.values, positionals: parsed.positionals };
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message.replace(/\. To specify a positional argument.*$/s, '') : String(error), command);
+  }
+}
+
+/** A positive integer option, or a usage error saying what was given. */
+export function positiveInt(value: string | undefined, option: string, fallback: number, command: CommandName): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`--${option} must be a positive integer, got "${value}"`, command);
+  return n;
+}
