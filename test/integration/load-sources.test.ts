@@ -147,3 +147,35 @@ describe('loadModel sources', () => {
     expect(e.message).toContain('onnx-node: does not load tfjs-layers models');
   });
 });
+
+describe('files beside a model', () => {
+  it('refuses a sibling that is a symlink pointing outside the model directory', async () => {
+    const { symlink } = await import('node:fs/promises');
+    const { onnxNodeBackend } = await import('inproc');
+    const outside = await mkdtemp(join(tmpdir(), 'inproc-outside-'));
+    const modelDir = await mkdtemp(join(tmpdir(), 'inproc-model-'));
+    try {
+      await writeFile(join(outside, 'secret.bin'), 'secret');
+      await writeFile(join(modelDir, 'model.onnx'), bytes);
+      await writeFile(join(modelDir, 'inside.bin'), 'weights');
+      await symlink(join(outside, 'secret.bin'), join(modelDir, 'escape.bin'));
+      // Capture the ModelSource that loadModel hands to a backend, through a backend of our own.
+      const seen: Parameters<typeof onnxNodeBackend.load>[0][] = [];
+      const { registerBackend, unregisterBackend } = await import('inproc');
+      registerBackend({ name: 'capture', priority: 1000, formats: ['onnx'], devices: ['cpu'], isAvailable: () => true, load: (source, o) => (seen.push(source), onnxNodeBackend.load(source, o)) });
+      try {
+        await (await loadModel(join(modelDir, 'model.onnx'))).dispose();
+      } finally {
+        unregisterBackend('capture');
+      }
+      const source = seen[0]!;
+      expect(new TextDecoder().decode(await source.readSibling!('inside.bin'))).toBe('weights');
+      await expect(source.readSibling!('escape.bin')).rejects.toMatchObject({ code: 'MODEL_INVALID' });
+      await expect(source.readSibling!('../x.bin')).rejects.toMatchObject({ code: 'MODEL_INVALID' });
+      await expect(source.readSibling!('missing.bin')).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND' });
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+      await rm(modelDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -86,9 +86,10 @@ export async function loadModel<I = Feeds, O = Outputs>(source: ModelInput, opti
   try {
     if (runs > 0) {
       const given = typeof warmup === 'object' ? warmup.feeds : undefined;
-      const feeds = given === undefined ? zeroFeeds(model.signature) : validateFeeds(model.signature, given);
       for (let i = 0; i < runs; i++) {
         throwIfAborted(signal, 'the load');
+        const made = typeof given === 'function' ? given(model.signature) : given;
+        const feeds = made === undefined ? zeroFeeds(model.signature) : validateFeeds(model.signature, made);
         await loaded.session.run(feeds, { outputs: model.signature.outputs.map((o) => o.name) });
       }
     }
@@ -122,6 +123,7 @@ function asList(processors: Processor<never, unknown> | readonly Processor[] | u
 }
 
 function checkOptions(options: Pick<LoadOptions, 'concurrency' | 'maxQueue' | 'warmup' | 'device' | 'backendOptions' | 'signal' | 'cache' | 'name' | 'isolation' | 'workers'>): void {
+  if (typeof options !== 'object' || options === null) throw new InprocError('INPUT_INVALID', `loadModel options must be an object, got ${describe(options)}`);
   if (options.isolation !== undefined && options.isolation !== 'none' && options.isolation !== 'worker') {
     throw new InprocError('INPUT_INVALID', `options.isolation must be 'none' or 'worker', got ${describe(options.isolation)}`);
   }
@@ -131,7 +133,6 @@ function checkOptions(options: Pick<LoadOptions, 'concurrency' | 'maxQueue' | 'w
   if (options.workers !== undefined && !(Number.isInteger(options.workers) && options.workers >= 1 && options.workers <= 64)) {
     throw new InprocError('INPUT_INVALID', `options.workers must be an integer from 1 to 64, got ${describe(options.workers)}`);
   }
-  if (typeof options !== 'object' || options === null) throw new InprocError('INPUT_INVALID', `loadModel options must be an object, got ${describe(options)}`);
   const positiveInt = (name: string, value: unknown, allowInfinity: boolean): void => {
     if (value === undefined) return;
     const ok = typeof value === 'number' && ((Number.isInteger(value) && value >= 1) || (allowInfinity && value === Number.POSITIVE_INFINITY));

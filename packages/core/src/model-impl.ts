@@ -103,6 +103,10 @@ export class ModelImpl<I = Feeds, O = Outputs> implements Model<I, O> {
     return this.#disposing !== undefined;
   }
 
+  get bytes(): number {
+    return this.#session.bytes;
+  }
+
   get pending(): { queued: number; running: number } {
     return { queued: this.#scheduler.queued, running: this.#scheduler.running };
   }

@@ -84,6 +84,9 @@ export class Lease<I = Feeds, O = Outputs> implements ModelLease<I, O> {
   get pending(): { readonly queued: number; readonly running: number } {
     return this.#model.pending;
   }
+  get bytes(): number {
+    return this.#model.bytes;
+  }
   stats(): ModelStats {
     return this.#model.stats();
   }

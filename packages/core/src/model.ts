@@ -62,8 +62,12 @@ export interface LoadOptions<I = Feeds, O = Outputs> {
 export interface WarmupOptions {
   /** Runs; default 1. */
   readonly runs?: number;
-  /** Feeds for the model itself (not for the pre-processors). Default: zeros, symbolic dimensions 1. */
-  readonly feeds?: Feeds;
+  /**
+   * Feeds for the model itself (not for the pre-processors), or a function of the
+   * signature that makes them (called once per run, e.g. `randomFeeds`). Default: zeros,
+   * symbolic dimensions 1.
+   */
+  readonly feeds?: Feeds | ((signature: Signature) => Feeds);
 }
 
 /** Options of one `Model.run` call. */
@@ -94,6 +98,8 @@ export interface Model<I = Feeds, O = Outputs> extends AsyncDisposable {
   readonly disposed: boolean;
   /** The model's name in metrics. */
   readonly name: string;
+  /** Bytes of native memory the model's session(s) hold, as the backend reports them (what caches budget). */
+  readonly bytes: number;
   /** Requests waiting for a slot, and running. */
   readonly pending: { readonly queued: number; readonly running: number };
   /** Requests, failures by code, stage durations (p50/p90/p99), batch sizes, cache hits. */

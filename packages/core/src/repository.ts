@@ -37,7 +37,6 @@ import type {
   VersionPolicy,
   WarmupSpec,
 } from './repository-types.js';
-import { liveResources } from './resources.js';
 import { isNpy, parseJsonSample, parseNpy } from './sample-file.js';
 import type { Feeds, Outputs, Signature } from './signature.js';
 import { describe, type Tensor } from './tensor.js';
@@ -652,16 +651,9 @@ function pick(manifest: Manifest): LoadOptions<unknown, unknown> {
   };
 }
 
-/**
- * Bytes the backend reports for a model's session. `Model` does not expose them, so
- * they are read from the resource ledger, where every model registers its session under
- * a label naming its backend, device and source.
- */
+/** Bytes the backend reports for a model's session(s). */
 function sessionBytes(model: Model<unknown, unknown>): number {
-  const own = (model as { bytes?: unknown }).bytes;
-  if (typeof own === 'number' && Number.isFinite(own)) return own;
-  const label = `session ${model.backend}/${model.device} ${model.source}`;
-  return liveResources().find((entry) => entry.kind === 'session' && entry.label === label)?.bytes ?? 0;
+  return model.bytes;
 }
 
 function asInprocError(error: unknown, context: string): InprocError {

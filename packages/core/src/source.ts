@@ -106,6 +106,12 @@ async function readPath(input: string, options: ReadOptions): Promise<Omit<Model
         throw new InprocError('MODEL_INVALID', `${file}: refers to "${relative}", which is outside the model's directory`);
       }
       const stat = await statOrNotFound(fs, target);
+      // The text check above cannot see symlinks: compare real paths too.
+      const [realDir, realTarget] = await Promise.all([fs.realpath(dir), fs.realpath(target)]);
+      const realRel = path.relative(realDir, realTarget);
+      if (realRel.startsWith('..') || path.isAbsolute(realRel)) {
+        throw new InprocError('MODEL_INVALID', `${file}: "${relative}" is a link to ${realTarget}, outside the model's directory`);
+      }
       return readFileChunked(fs, target, stat.size, { signal });
     },
   };

@@ -74,7 +74,8 @@ class WorkerPool implements BackendSession {
   signature: Signature = { inputs: [], outputs: [] };
   device = 'cpu';
   backendName = '';
-  readonly bytes = 0; // each worker's session is counted on its own in the ledger
+  /** Model bytes times workers: each worker holds its own session. */
+  bytes = 0;
   readonly concurrency: number;
   metadata: Readonly<Record<string, unknown>> = {};
   readonly #Worker: WorkerConstructor;
@@ -116,7 +117,9 @@ class WorkerPool implements BackendSession {
             this.device = message.device;
             this.backendName = message.backend;
             this.metadata = { ...message.metadata, isolation: 'worker', workers: this.#options.workers };
-            slot.lease = trackResource('session', message.bytes, `worker ${threadId} ${message.backend}/${message.device} ${this.#options.load.name}`);
+            // Counted as a session (so a crashed worker shows); its bytes are in the pool's, which the Model tracks.
+            slot.lease = trackResource('session', 0, `worker ${threadId} ${message.backend}/${message.device} ${this.#options.load.name}`);
+            this.bytes = message.bytes * this.#options.workers;
             this.#ready(slot);
             resolve(slot);
             return;
