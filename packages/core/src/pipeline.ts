@@ -53,8 +53,6 @@ export type StepOutput<S> = S extends (input: never, context: StepContext) => in
       ? Awaited<O>
       : never;
 
-type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer X) => void ? X : never;
-
 /** Options of one pipeline call. */
 export interface PipelineRunOptions {
   /** Aborts the call with `ABORTED` (checked between steps and passed to every model). */
@@ -278,8 +276,9 @@ class PipelineImpl implements Pipeline<unknown, unknown> {
 export type BranchOutputs<B> = { -readonly [K in keyof B]: StepOutput<B[K]> };
 /** The input every branch of {@link parallel} accepts. */
 export type BranchInput<B> =
-  // Each input is boxed so that a union input type (Feeds) is not distributed into an intersection of its members.
-  UnionToIntersection<{ [K in keyof B]: { readonly input: StepInput<B[K]> } }[keyof B]> extends { readonly input: infer I } ? I : never;
+  // The intersection of the branches' inputs, inferred from a contravariant position. Each
+  // input is boxed so that a union input (Feeds) is not split into its members.
+  { [K in keyof B]: (box: { readonly input: StepInput<B[K]> }) => void }[keyof B] extends (box: infer X) => void ? (X extends { readonly input: infer I } ? I : never) : never;
 
 /**
  * Fans one input out to named branches, run concurrently, and gathers their results in
