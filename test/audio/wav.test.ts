@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import wavefile from 'wavefile';
 import { InprocError } from '@inproc/core';
-import { decodeWav, decodeWavChannels, encodeWav, mixToMono } from '@inproc/audio';
+import { decodeWav, decodeWavChannels, encodeWav, mixToMono, readWav } from '@inproc/audio';
 
 const { WaveFile } = wavefile;
 
@@ -63,6 +63,29 @@ describe('decodeWav', () => {
     expect(both.channelData.map((c) => [...c])).toEqual([[...left], [...right]]);
   });
 
+  it('reads big-endian RIFX files and WAVE_FORMAT_EXTENSIBLE headers', () => {
+    const rifx = new WaveFile();
+    rifx.fromScratch(1, 8000, '16', [0, 16384, -32768], { container: 'RIFX' });
+    expect([...decodeWav(rifx.toBuffer()).samples]).toEqual([0, 0.5, -1]);
+    // Three float channels: wavefile writes the extensible fmt layout; mark it 0xFFFE with the
+    // IEEE-float subformat GUID (its first field is the format code, 3) as other writers do.
+    const ext = new WaveFile();
+    ext.fromScratch(3, 8000, '32f', [
+      [0.5, 0.25],
+      [0.5, 0.25],
+      [-1, 1],
+    ]);
+    const bytes = ext.toBuffer();
+    const view = new DataView(bytes.buffer, bytes.byteOffset);
+    expect(String.fromCharCode(...bytes.subarray(12, 16))).toBe('fmt ');
+    expect(view.getUint32(16, true)).toBe(40); // extensible fmt chunk
+    view.setUint16(20, 0xfffe, true);
+    view.setUint32(44, 3, true);
+    const wav = decodeWav(bytes);
+    expect(wav).toMatchObject({ encoding: 'float', channels: 3, bitsPerSample: 32 });
+    expect([...wav.samples]).toEqual([0, 0.5].map(Math.fround));
+  });
+
   it('decodes A-law and µ-law through wavefile', () => {
     const tone = Array.from({ length: 1010 }, (_, i) => Math.round(12000 * Math.sin((2 * Math.PI * 440 * i) / 8000)));
     const reference = tone.map((v) => v / 32768);
@@ -112,6 +135,22 @@ describe('decodeWav', () => {
     empty.fromScratch(1, 16000, '16', []);
     expect(codeOf(() => decodeWav(empty.toBuffer()))).toBe('INPUT_INVALID');
     expect(codeOf(() => decodeWav('file.wav' as never))).toBe('INPUT_INVALID');
+  });
+});
+
+describe('readWav', () => {
+  it('reads a file, and rejects a missing one with INPUT_INVALID', async () => {
+    const { mkdtemp, rm, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = await mkdtemp(join(tmpdir(), 'inproc-wav-'));
+    try {
+      await writeFile(join(dir, 'a.wav'), encodeWav([ramp], { sampleRate: 16000 }));
+      expect((await readWav(join(dir, 'a.wav'))).samples.length).toBe(ramp.length);
+      await expect(readWav(join(dir, 'missing.wav'))).rejects.toMatchObject({ code: 'INPUT_INVALID' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -124,9 +124,11 @@ export function mixToMono(channels: readonly Float32Array[]): Float32Array {
     if (!(c instanceof Float32Array) || c.length !== first.length) throw new InprocError('INPUT_INVALID', 'mixToMono: channels must be Float32Arrays of equal length');
   }
   if (channels.length === 1) return first.slice();
+  // Summed in float64 and divided once, so that the mean is as exact as float32 can hold.
+  const sum = new Float64Array(first.length);
+  for (const c of channels) for (let i = 0; i < sum.length; i++) sum[i]! += c[i]!;
   const out = new Float32Array(first.length);
-  const scale = 1 / channels.length;
-  for (const c of channels) for (let i = 0; i < out.length; i++) out[i]! += c[i]! * scale;
+  for (let i = 0; i < out.length; i++) out[i] = sum[i]! / channels.length;
   return out;
 }
 
