@@ -15,7 +15,8 @@ const jsonValue = (v: number | bigint | string | boolean): number | string | boo
 
 /** Nested arrays in the tensor's shape, for JSON output. */
 function nested(tensor: Tensor): unknown {
-  const flat = elements(tensor).map(jsonValue);
+  // bool tensors hold 0/1 bytes; JSON readers expect true/false.
+  const flat = tensor.dtype === 'bool' ? elements(tensor).map((v) => v === true || v === 1) : elements(tensor).map(jsonValue);
   const build = (dim: number, offset: number): unknown => {
     if (dim === tensor.shape.length) return flat[offset];
     const stride = tensor.shape.slice(dim + 1).reduce((a, b) => a * b, 1);
