@@ -4,10 +4,11 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
+import { fileURLToPath } from 'node:url';
 
-const require = createRequire(import.meta.url);
+// Read from the folders directly: some packages' `exports` maps hide their package.json.
+const NODE_MODULES = [fileURLToPath(new URL('../node_modules/', import.meta.url)), fileURLToPath(new URL('../../node_modules/', import.meta.url))];
 
 export interface Environment {
   readonly date: string;
@@ -26,11 +27,14 @@ export interface Environment {
 const PACKAGES = ['inproc', 'onnxruntime-node', 'onnxruntime-web', '@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-webgpu', 'tinybench', 'playwright-core'];
 
 function packageVersion(name: string): string | undefined {
-  try {
-    return (JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')) as { version?: string }).version;
-  } catch {
-    return undefined;
+  for (const dir of NODE_MODULES) {
+    try {
+      return (JSON.parse(readFileSync(`${dir}${name}/package.json`, 'utf8')) as { version?: string }).version;
+    } catch {
+      // not in this folder
+    }
   }
+  return undefined;
 }
 
 function gitCommit(): string | undefined {
