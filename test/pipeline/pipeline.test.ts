@@ -9,6 +9,7 @@ import {
   Tensor,
   batched,
   chain,
+  defineProcessor,
   each,
   loadModel,
   parallel,
@@ -183,6 +184,17 @@ describe('pipeline', () => {
     expect(rows[0]!.map((s) => s.index)).toEqual([best[0]!.i, best[1]!.i]);
     const sum = rows[0]!.reduce((s, r) => s + r.score, 0);
     expect(sum).toBeLessThanOrEqual(1);
+  });
+
+  it('gives the processor steps of one call a shared state map, fresh for every call', async () => {
+    const remember = defineProcessor('remember', (x: number, ctx) => {
+      ctx.state?.set('input', x);
+      return x * 2;
+    });
+    const recall = defineProcessor('recall', (y: number, ctx) => ({ y, input: ctx.state?.get('input'), size: ctx.state?.size }));
+    const p = pipeline(remember, (y: number) => y + 1, recall);
+    expect(await p.run(5)).toEqual({ y: 11, input: 5, size: 1 });
+    expect(await p.run(7)).toEqual({ y: 15, input: 7, size: 1 });
   });
 
   it('rejects bad steps and options with INPUT_INVALID', async () => {

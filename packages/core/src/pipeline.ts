@@ -78,6 +78,8 @@ interface CallScope {
   readonly signal: AbortSignal | undefined;
   /** Tensors returned by models in this call; disposed at the end unless part of the result. */
   readonly temporaries: Set<Tensor>;
+  /** `ProcessorContext.state` of the processor steps: one map per call, shared by all of them. */
+  readonly state: Map<string, unknown>;
 }
 
 const EXECUTE = Symbol('inproc.pipeline.execute');
@@ -138,7 +140,7 @@ async function execute(step: unknown, input: unknown, scope: CallScope): Promise
     if (isModelLike(object)) for (const tensor of shallowTensors(out)) scope.temporaries.add(tensor);
     return out;
   }
-  const context: ProcessorContext = { signature: EMPTY_SIGNATURE, signal: scope.signal };
+  const context: ProcessorContext = { signature: EMPTY_SIGNATURE, signal: scope.signal, state: scope.state };
   return object.process!(input, context);
 }
 
@@ -230,7 +232,7 @@ class PipelineImpl implements Pipeline<unknown, unknown> {
 
   async #call(input: unknown, options: PipelineRunOptions): Promise<unknown> {
     const call = callSignal('the pipeline call', options.signal, options.timeoutMs);
-    const scope: CallScope = { signal: call.signal, temporaries: new Set() };
+    const scope: CallScope = { signal: call.signal, temporaries: new Set(), state: new Map() };
     let result: unknown;
     let ok = false;
     try {
