@@ -26,7 +26,7 @@ import type * as Ort from 'onnxruntime-web';
 import { DEVICE_LOCATION, ONNX_WEB_DEVICES, type OnnxWebDevice, isOnnxWebDevice } from './devices.js';
 import { hasWebNn, isBrowserLike } from './environment.js';
 import { type OnnxWebRuntimeOptions, RUNTIME_KEYS, checkRuntimeOptions } from './options.js';
-import { type OrtModule, importOrt, probeWebGpu, startRuntime } from './runtime.js';
+import { type OrtModule, exclusive, importOrt, probeWebGpu, startRuntime } from './runtime.js';
 
 /** Priority under `backend: 'auto'`: below onnx-node (100), which is faster in Node. */
 export const ONNX_WEB_PRIORITY = 50;
@@ -83,13 +83,14 @@ async function loadSession(source: ModelSource, options: BackendLoadOptions): Pr
     options.signal?.throwIfAborted();
     const location = locationFor(device, preferredOutputLocation, options.device === 'auto');
     const providers = userProviders ?? [provider(device)];
-    const create = (providers: readonly Ort.InferenceSession.ExecutionProviderConfig[]): Promise<Ort.InferenceSession> =>
+    const createNow = (providers: readonly Ort.InferenceSession.ExecutionProviderConfig[]): Promise<Ort.InferenceSession> =>
       // A copy: the proxy worker takes ownership of the buffer it is sent (and would detach the caller's).
       ort.InferenceSession.create(ort.env.wasm.proxy === true ? source.bytes.slice() : source.bytes, {
         ...sessionOptions,
         ...(location === undefined ? {} : { preferredOutputLocation: location }),
         executionProviders: providers,
       });
+    const create = (providers: readonly Ort.InferenceSession.ExecutionProviderConfig[]): Promise<Ort.InferenceSession> => exclusive(() => createNow(providers));
     let session: Ort.InferenceSession;
     try {
       session = await create(providers);
@@ -99,15 +100,15 @@ async function loadSession(source: ModelSource, options: BackendLoadOptions): Pr
       if (device !== 'wasm' && attempts.at(-1) === 'wasm') continue; // 'auto': fall back
       if (device === 'wasm') throw new InprocError('MODEL_INVALID', `${source.name}: onnxruntime-web could not load the model: ${firstLine(error)}`, { cause: error });
       // An explicit accelerator failed: the model's fault or the device's? Ask WASM.
-      const onWasm = await ort.InferenceSession.create(source.bytes.slice(), { ...sessionOptions, executionProviders: ['wasm'] }).catch(() => undefined);
+      const onWasm = await create(['wasm']).catch(() => undefined);
       if (onWasm === undefined) throw new InprocError('MODEL_INVALID', `${source.name}: onnxruntime-web could not load the model: ${firstLine(error)}`, { cause: error });
-      await onWasm.release();
+      await exclusive(() => onWasm.release());
       throw new InprocError('DEVICE_UNAVAILABLE', `${source.name}: the ${device} execution provider failed: ${firstLine(error)}`, { cause: error });
     }
     try {
-      return new OnnxWebSession(ort, session, source, device, failures);
+      return new OnnxWebSession(ort, session, source, device, failures, () => createNow(providers));
     } catch (error) {
-      await session.release();
+      await exclusive(() => session.release());
       throw error;
     }
   }
@@ -183,19 +184,26 @@ class OnnxWebSession implements BackendSession {
   readonly signature: Signature;
   readonly device: string;
   readonly bytes: number;
-  /** ORT-web sessions must not be entered concurrently ("Session already started"); `#serial` enforces it even if a caller raises `concurrency`. */
+  /**
+   * ORT-web must not be entered concurrently ("Session already started"); `exclusive()`
+   * enforces it even if a caller raises `concurrency`.
+   */
   readonly concurrency = 1;
   readonly metadata: Readonly<Record<string, unknown>>;
   readonly #ort: OrtModule;
-  readonly #session: Ort.InferenceSession;
+  #session: Ort.InferenceSession;
+  /** Creates a replacement ORT session (called inside `exclusive()`). */
+  readonly #recreate: () => Promise<Ort.InferenceSession>;
   readonly #label: string;
+  /** Set when the session cannot run any more (see `#renew`). */
+  #broken: string | undefined;
   /** Outputs still in device memory; disposed with the session at the latest. */
   readonly #deviceOutputs = new Set<Tensor>();
-  #tail: Promise<unknown> = Promise.resolve();
 
-  constructor(ort: OrtModule, session: Ort.InferenceSession, source: ModelSource, device: OnnxWebDevice, fallbacks: readonly string[]) {
+  constructor(ort: OrtModule, session: Ort.InferenceSession, source: ModelSource, device: OnnxWebDevice, fallbacks: readonly string[], recreate: () => Promise<Ort.InferenceSession>) {
     this.#ort = ort;
     this.#session = session;
+    this.#recreate = recreate;
     this.device = device;
     this.bytes = source.bytes.byteLength;
     this.#label = `onnx-web/${device} ${source.name}`;
@@ -207,18 +215,17 @@ class OnnxWebSession implements BackendSession {
     this.metadata = { ...(onnx ?? {}), ...(fallbacks.length ? { fallbacks } : {}) };
   }
 
-  /** Runs `task` after every earlier task of this session settled: one session, one run at a time; other sessions are not held up. */
-  #serial<T>(task: () => Promise<T>): Promise<T> {
-    const result = this.#tail.then(task);
-    this.#tail = result.catch(() => undefined);
-    return result;
+  async run(feeds: Readonly<Record<string, Tensor>>, options: BackendRunOptions): Promise<Record<string, Tensor>> {
+    // Device tensors this backend did not make (another backend's) are read back first, outside the turn-taking.
+    const downloaded = new Map<string, Ort.Tensor.DataType>();
+    for (const [name, tensor] of Object.entries(feeds)) {
+      if (tensor.location !== 'cpu' && !deviceOrtTensors.has(tensor)) downloaded.set(name, (await tensor.getData()));
+    }
+    return exclusive(() => this.#run(feeds, downloaded, options));
   }
 
-  run(feeds: Readonly<Record<string, Tensor>>, options: BackendRunOptions): Promise<Record<string, Tensor>> {
-    return this.#serial(() => this.#run(feeds, options));
-  }
-
-  async #run(feeds: Readonly<Record<string, Tensor>>, options: BackendRunOptions): Promise<Record<string, Tensor>> {
+  async #run(feeds: Readonly<Record<string, Tensor>>, downloaded: ReadonlyMap<string, Ort.Tensor.DataType>, options: BackendRunOptions): Promise<Record<string, Tensor>> {
+    if (this.#broken !== undefined) throw new InprocError('RUN_FAILED', `${this.#label}: ${this.#broken}; load the model again`);
     const ortFeeds: Record<string, Ort.Tensor> = {};
     const leases: ResourceLease[] = [];
     const made: Ort.Tensor[] = [];
@@ -229,7 +236,8 @@ class OnnxWebSession implements BackendSession {
           ortFeeds[name] = onDevice; // stays on the GPU: no download, no upload
           continue;
         }
-        const data = tensor.location === 'cpu' ? tensor.data : await tensor.getData();
+        if (tensor.disposed) throw new InprocError('DISPOSED', `${this.#label}: input "${name}" was disposed while the call waited`);
+        const data = downloaded.get(name) ?? (tensor.data);
         const value = new this.#ort.Tensor(tensor.dtype, data, tensor.shape);
         made.push(value);
         ortFeeds[name] = value;
@@ -239,6 +247,7 @@ class OnnxWebSession implements BackendSession {
       try {
         results = await this.#session.run(ortFeeds, [...options.outputs]);
       } catch (error) {
+        if (this.device === 'webgpu') await this.#renew();
         throw new InprocError('RUN_FAILED', `${this.#label}: ${firstLine(error)}`, { cause: error });
       }
       const outputs: Record<string, Tensor> = {};
@@ -289,8 +298,8 @@ class OnnxWebSession implements BackendSession {
       location,
       bytes,
       native: value,
-      // Through the session's queue: a download must not interleave with a run of the same session.
-      download: () => this.#serial(async () => toStorage(dtype, await value.getData())),
+      // Taking turns with runs: a GPU read-back must not interleave with a suspended WebGPU run.
+      download: () => exclusive(async () => toStorage(dtype, await value.getData())),
       release: () => {
         this.#deviceOutputs.delete(tensor);
         deviceOrtTensors.delete(tensor);
@@ -303,8 +312,24 @@ class OnnxWebSession implements BackendSession {
     return tensor;
   }
 
+  /**
+   * onnxruntime-web 1.30's WebGPU (JSEP) build never returns from the next run of a
+   * session whose run failed (it blocks the page). Such a session is replaced by a fresh
+   * one from the same bytes and options, so that the model stays usable, as on WASM.
+   */
+  async #renew(): Promise<void> {
+    const old = this.#session;
+    try {
+      this.#session = await this.#recreate();
+    } catch (error) {
+      this.#broken = `the session could not be recreated after a failed run: ${firstLine(error)}`;
+      return;
+    }
+    await old.release();
+  }
+
   async dispose(): Promise<void> {
-    await this.#serial(async () => {
+    await exclusive(async () => {
       for (const tensor of [...this.#deviceOutputs]) tensor.dispose();
       await this.#session.release();
     });
@@ -327,7 +352,8 @@ function toInfo(meta: Ort.InferenceSession.ValueMetadata, source: string, kind: 
     throw new InprocError('MODEL_INVALID', `${source}: ${kind} "${meta.name}" is not a tensor (sequences and maps are not supported)`);
   }
   if (!isDType(meta.type)) throw new InprocError('MODEL_INVALID', `${source}: ${kind} "${meta.name}" has element type ${meta.type}, which Inproc does not support`);
-  const shape: Dim[] = meta.shape.map((d) => (typeof d === 'number' ? (d >= 0 ? d : null) : d === '' ? null : d));
+  // Unnamed dynamic dimensions come back as '' in Node and as -1 read as uint32 (4294967295) in browsers.
+  const shape: Dim[] = meta.shape.map((d) => (typeof d === 'number' ? (d >= 0 && d < 0xffffffff ? d : null) : d === '' ? null : d));
   return { name: meta.name, dtype: meta.type, shape };
 }
 

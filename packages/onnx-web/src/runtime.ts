@@ -123,3 +123,21 @@ export function probeWebGpu(): Promise<WebGpuProbe> {
   })();
   return probe;
 }
+
+let tail: Promise<unknown> = Promise.resolve();
+
+/**
+ * Runs `task` when every earlier task given here has settled (FIFO). onnxruntime-web's
+ * browser build guards its run entry point module-wide: a second run entered while one
+ * is in flight, of the same session or of another, fails with "Session already
+ * started"; and creating or releasing a session while an asynchronous WebGPU run is
+ * suspended is not safe either. So runs, GPU downloads, session creation and release
+ * of every onnx-web model take turns here. Calls to several models still interleave
+ * (first come, first served); in Node, where a WASM run blocks the thread anyway, this
+ * costs nothing. @internal
+ */
+export function exclusive<T>(task: () => Promise<T>): Promise<T> {
+  const result = tail.then(task);
+  tail = result.catch(() => undefined);
+  return result;
+}
