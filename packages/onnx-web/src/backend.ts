@@ -26,7 +26,7 @@ import type * as Ort from 'onnxruntime-web';
 import { DEVICE_LOCATION, ONNX_WEB_DEVICES, type OnnxWebDevice, isOnnxWebDevice } from './devices.js';
 import { hasWebNn, isBrowserLike } from './environment.js';
 import { type OnnxWebRuntimeOptions, RUNTIME_KEYS, checkRuntimeOptions } from './options.js';
-import { type OrtModule, exclusive, importOrt, probeWebGpu, startRuntime } from './runtime.js';
+import { type OrtModule, exclusive, importOrt, onnxWebRuntimeOptions, probeWebGpu, startRuntime } from './runtime.js';
 
 /** Priority under `backend: 'auto'`: below onnx-node (100), which is faster in Node. */
 export const ONNX_WEB_PRIORITY = 50;
@@ -50,8 +50,14 @@ export const onnxWebBackend: Backend = {
  * automatically (ask for it by name).
  */
 export async function autoDevices(): Promise<readonly OnnxWebDevice[]> {
+  if (proxied()) return ['wasm'];
   const gpu = await probeWebGpu();
   return gpu.ok ? ['webgpu', 'wasm'] : ['wasm'];
+}
+
+/** Whether onnxruntime-web runs in its proxy worker, which supports WASM only. */
+function proxied(): boolean {
+  return onnxWebRuntimeOptions()?.proxy === true;
 }
 
 type OutputLocation = Ort.Tensor.DataLocation;
@@ -119,6 +125,7 @@ async function loadSession(source: ModelSource, options: BackendLoadOptions): Pr
 async function deviceProblem(device: OnnxWebDevice): Promise<string | undefined> {
   if (device === 'wasm') return undefined;
   if (!isBrowserLike()) return `onnx-web: device "${device}" needs a browser or an Electron renderer; in Node onnxruntime-web runs WASM only (for a GPU in Node use onnx-node)`;
+  if (proxied()) return `onnx-web: device "${device}" is not available with the proxy worker (proxy: true), which runs WASM only`;
   if (device === 'webgpu') {
     const gpu = await probeWebGpu();
     return gpu.ok ? undefined : `onnx-web: WebGPU is not available: ${gpu.reason}`;
@@ -226,6 +233,8 @@ class OnnxWebSession implements BackendSession {
 
   async #run(feeds: Readonly<Record<string, Tensor>>, downloaded: ReadonlyMap<string, Ort.Tensor.DataType>, options: BackendRunOptions): Promise<Record<string, Tensor>> {
     if (this.#broken !== undefined) throw new InprocError('RUN_FAILED', `${this.#label}: ${this.#broken}; load the model again`);
+    // Aborted while waiting for its turn: core already rejected the call, so do not run it.
+    if (options.signal?.aborted === true) throw new InprocError('ABORTED', `${this.#label}: the call was aborted before it ran`);
     const ortFeeds: Record<string, Ort.Tensor> = {};
     const leases: ResourceLease[] = [];
     const made: Ort.Tensor[] = [];
@@ -238,7 +247,8 @@ class OnnxWebSession implements BackendSession {
         }
         if (tensor.disposed) throw new InprocError('DISPOSED', `${this.#label}: input "${name}" was disposed while the call waited`);
         const data = downloaded.get(name) ?? (tensor.data);
-        const value = new this.#ort.Tensor(tensor.dtype, data, tensor.shape);
+        // The proxy worker takes ownership of the buffers it is sent: without a copy the caller's tensor would be emptied.
+        const value = new this.#ort.Tensor(tensor.dtype, this.#ort.env.wasm.proxy === true ? (data.slice()) : data, tensor.shape);
         made.push(value);
         ortFeeds[name] = value;
         leases.push(trackResource('tensor', 0, `${this.#label} input ${name}`));
