@@ -12,3 +12,6 @@ if (!hasBackend(onnxWebBackend.name)) registerBackend(onnxWebBackend);
 
 export * from '@inproc/core';
 export { onnxWebBackend, configureOnnxWeb, onnxWebRuntimeOptions, autoDevices as onnxWebAutoDevices, type OnnxWebRuntimeOptions, type OnnxWebDevice, type WasmPaths } from '@inproc/onnx-web';
+// TensorFlow.js is neither registered nor re-exported here: @inproc/tfjs imports the
+// TF.js packages by name, which would make every app's bundle need them. In a page,
+// install @tensorflow/tfjs and @inproc/tfjs, then registerBackend(tfjsBackend).

@@ -11,13 +11,17 @@
 import { configureIsolation, hasBackend, registerBackend } from '@inproc/core';
 import { onnxNodeBackend } from '@inproc/onnx-node';
 import { onnxWebBackend } from '@inproc/onnx-web';
+import { tfjsBackend } from '@inproc/tfjs';
 
 const browserLike = typeof (globalThis as { window?: unknown }).window === 'object';
 if (!browserLike && !hasBackend(onnxNodeBackend.name)) registerBackend(onnxNodeBackend);
 if (!hasBackend(onnxWebBackend.name)) registerBackend(onnxWebBackend);
+// Cheap to register: TensorFlow.js is imported only when a TF.js model is loaded.
+if (!hasBackend(tfjsBackend.name)) registerBackend(tfjsBackend);
 // Workers of `isolation: 'worker'` start from this package's worker entry, which registers the same backends.
 configureIsolation({ workerEntry: new URL('./worker.js', import.meta.url) });
 
 export * from '@inproc/core';
 export { onnxNodeBackend } from '@inproc/onnx-node';
 export { onnxWebBackend, configureOnnxWeb, onnxWebRuntimeOptions, autoDevices as onnxWebAutoDevices, type OnnxWebRuntimeOptions, type OnnxWebDevice, type WasmPaths } from '@inproc/onnx-web';
+export { tfjsBackend, fromArtifacts, tfjsEngineState, type TfjsDevice, type TfjsBackendOptions, type TfjsWeights, type TfjsModelArtifacts } from '@inproc/tfjs';
