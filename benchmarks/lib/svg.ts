@@ -96,10 +96,10 @@ export interface Series {
 
 /** A line chart with a log2 x axis (concurrency 1, 2, 4, 8 ...) and a linear y axis from 0. */
 export function lineChart(options: { title: string; subtitle?: string; xLabel: string; yLabel: string; series: readonly Series[] }): string {
-  const width = 960;
+  const width = 1000;
   const height = 440;
   const left = 70;
-  const right = width - 270;
+  const right = width - 310;
   const top = options.subtitle === undefined ? 44 : 60;
   const bottom = height - 50;
   const xs = [...new Set(options.series.flatMap((s) => s.points.map(([px]) => px)))].sort((a, b) => a - b);
