@@ -112,7 +112,7 @@ export async function buildPage(options: BuildPageOptions): Promise<BuiltPage> {
     },
   };
   await build(options.vite === undefined ? defaults : mergeConfig(defaults, options.vite));
-  const html = `<!doctype html><html><head><meta charset="utf-8"><title>${options.title ?? name}</title></head><body><script type="module" src="./page.js"></script></body></html>`;
+  const html = `<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>${options.title ?? name}</title></head><body><script type="module" src="./page.js"></script></body></html>`;
   await writeFile(join(outDir, 'index.html'), html);
   const files = new Map<string, number>();
   for (const file of await listFiles(outDir)) files.set(relative(outDir, file).split(sep).join('/'), (await stat(file)).size);
