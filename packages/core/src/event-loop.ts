@@ -6,7 +6,7 @@
  * @module
  */
 import { Histogram } from './histogram.js';
-import { isNode } from './platform.js';
+import { isNode, nodeImport } from './platform.js';
 
 /** Event-loop delay over the measured interval, in milliseconds. */
 export interface EventLoopDelay {
@@ -35,7 +35,7 @@ interface NodeHistogram {
 /** Starts measuring event-loop delay. */
 export async function monitorEventLoop(): Promise<EventLoopMonitor> {
   if (isNode()) {
-    const perf = (await import(/* @vite-ignore */ /* webpackIgnore: true */ `node:${'perf_hooks'}`)) as { monitorEventLoopDelay(o: { resolution: number }): NodeHistogram };
+    const perf = await nodeImport<{ monitorEventLoopDelay(o: { resolution: number }): NodeHistogram }>('perf_hooks');
     const h = perf.monitorEventLoopDelay({ resolution: 1 });
     h.enable();
     return {

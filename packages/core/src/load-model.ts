@@ -90,7 +90,9 @@ export async function loadModel<I = Feeds, O = Outputs>(source: ModelInput, opti
         throwIfAborted(signal, 'the load');
         const made = typeof given === 'function' ? given(model.signature) : given;
         const feeds = made === undefined ? zeroFeeds(model.signature) : validateFeeds(model.signature, made);
-        await loaded.session.run(feeds, { outputs: model.signature.outputs.map((o) => o.name) });
+        const outputs = await loaded.session.run(feeds, { outputs: model.signature.outputs.map((o) => o.name) });
+        // Warm-up results are nobody's: free them now (device outputs would otherwise live until dispose).
+        for (const tensor of Object.values(outputs)) tensor.dispose();
       }
     }
     throwIfAborted(signal, 'the load');

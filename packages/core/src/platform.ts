@@ -38,7 +38,7 @@ export interface NodeUrl {
 }
 
 // A computed specifier keeps bundlers from pulling Node modules into browser builds.
-const nodeImport = <T>(name: string): Promise<T> => import(/* @vite-ignore */ /* webpackIgnore: true */ `node:${name}`) as Promise<T>;
+export const nodeImport = <T>(name: string): Promise<T> => import(/* @vite-ignore */ /* webpackIgnore: true */ `node:${name}`) as Promise<T>;
 
 let nodeModules: Promise<{ fs: NodeFs; path: NodePath; url: NodeUrl }> | undefined;
 

@@ -6,7 +6,7 @@
  */
 import { loadModel } from './load-model.js';
 import type { Model } from './model.js';
-import { isNode } from './platform.js';
+import { isNode, nodeImport } from './platform.js';
 import { type FromWorker, type ToWorker, errorToWire, fromWire, toWire, transferables } from './worker-protocol.js';
 import type { Tensor } from './tensor.js';
 
@@ -18,7 +18,7 @@ interface Port {
 /** Serves one model over the worker's parent port (Node worker_threads). */
 export async function serveIsolatedModel(): Promise<void> {
   if (!isNode()) throw new Error('serveIsolatedModel: Node worker_threads only');
-  const threads = (await import(/* @vite-ignore */ /* webpackIgnore: true */ `node:${'worker_threads'}`)) as { parentPort: Port | null };
+  const threads = await nodeImport<{ parentPort: Port | null }>('worker_threads');
   const port = threads.parentPort;
   if (port === null) throw new Error('serveIsolatedModel must run inside a worker thread');
   let model: Model | undefined;

@@ -9,6 +9,7 @@
  */
 import type { BackendRunOptions, BackendSession } from './backend.js';
 import { InprocError } from './errors.js';
+import { nodeImport } from './platform.js';
 import { trackResource, type ResourceLease } from './resources.js';
 import type { Outputs, Signature } from './signature.js';
 import type { Tensor } from './tensor.js';
@@ -64,7 +65,7 @@ export interface PoolOptions {
 }
 
 export async function createWorkerPool(options: PoolOptions): Promise<BackendSession> {
-  const threads = (await import(/* @vite-ignore */ /* webpackIgnore: true */ `node:${'worker_threads'}`)) as { Worker: WorkerConstructor };
+  const threads = await nodeImport<{ Worker: WorkerConstructor }>('worker_threads');
   const pool = new WorkerPool(threads.Worker, workerEntry(), options);
   await pool.start();
   return pool;
