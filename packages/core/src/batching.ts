@@ -57,23 +57,39 @@ export function checkBatching(options: BatchingOptions, signature: Signature): B
 }
 
 /**
- * The key under which requests may be merged (same dtypes, same shapes after dimension
- * 0, same outputs), and the request's rows; `undefined` when the request's inputs do
- * not agree on dimension 0 (it then runs alone).
+ * The request's rows (its inputs' common dimension 0), or `undefined` when its inputs do
+ * not agree on dimension 0 or have none (it then runs alone).
  */
-export function batchKey(feeds: Readonly<Record<string, Tensor>>, signature: Signature, outputs: readonly string[]): { key: string; rows: number } | undefined {
+export function batchRows(feeds: Readonly<Record<string, Tensor>>, signature: Signature): number | undefined {
   let rows: number | undefined;
-  let key = '';
   for (const info of signature.inputs) {
-    const t = feeds[info.name]!;
-    if (t.shape.length === 0) return undefined;
-    const first = t.shape[0]!;
-    if (rows === undefined) rows = first;
-    else if (rows !== first) return undefined;
-    key += `${info.name}:${t.dtype}:${t.shape.slice(1).join('x')};`;
+    const shape = feeds[info.name]!.shape;
+    if (shape.length === 0) return undefined;
+    if (rows === undefined) rows = shape[0];
+    else if (rows !== shape[0]) return undefined;
   }
-  if (rows === undefined || rows === 0) return undefined;
-  return { key: `${key}|${outputs.join(',')}`, rows };
+  return rows === 0 ? undefined : rows;
+}
+
+/**
+ * Whether two requests may share a batch: same dtypes, same shapes after dimension 0,
+ * same requested outputs. Compared field by field (no key strings on the hot path).
+ */
+export function mergeable(a: Readonly<Record<string, Tensor>>, aOutputs: readonly string[], b: Readonly<Record<string, Tensor>>, bOutputs: readonly string[], signature: Signature): boolean {
+  if (aOutputs !== bOutputs) {
+    if (aOutputs.length !== bOutputs.length) return false;
+    for (let i = 0; i < aOutputs.length; i++) if (aOutputs[i] !== bOutputs[i]) return false;
+  }
+  for (const info of signature.inputs) {
+    const x = a[info.name]!;
+    const y = b[info.name]!;
+    if (x.dtype !== y.dtype) return false;
+    const sx = x.shape;
+    const sy = y.shape;
+    if (sx.length !== sy.length) return false;
+    for (let d = 1; d < sx.length; d++) if (sx[d] !== sy[d]) return false;
+  }
+  return true;
 }
 
 /** Concatenates each input of the requests along dimension 0. */

@@ -168,7 +168,7 @@ export class ModelImpl<I = Feeds, O = Outputs> implements Model<I, O> {
         const key = this.#cache === undefined ? undefined : ResponseCache.key(named, outputs);
         let result = key === undefined ? undefined : this.#cache!.get(key, named);
         if (result === undefined) {
-          result = await this.#scheduler.submit(named, outputs, priority, call.signal);
+          result = await this.#scheduler.submit(named, outputs, priority, call.signal, start);
           if (key !== undefined) this.#cache!.set(key, named, result);
         }
         call.check();

@@ -7,7 +7,7 @@
  * @module
  * @internal
  */
-import { type BatchingOptions, batchKey, concatFeeds, splitOutputs } from './batching.js';
+import { type BatchingOptions, batchRows, concatFeeds, mergeable, splitOutputs } from './batching.js';
 import { InprocError } from './errors.js';
 import type { ModelMetrics } from './metrics.js';
 import type { Outputs, Signature } from './signature.js';
@@ -31,8 +31,8 @@ interface Request {
   readonly outputs: readonly string[];
   readonly priority: number;
   readonly at: number;
+  /** Rows along the batch dimension; 0 when the request cannot join a batch. */
   readonly rows: number;
-  readonly key: string | undefined;
   readonly signal: AbortSignal | undefined;
   settled: boolean;
   resolve(value: Outputs): void;
@@ -40,11 +40,35 @@ interface Request {
   detach(): void;
 }
 
+const immediate = (globalThis as { setImmediate?: (fn: () => void) => unknown }).setImmediate;
+interface Channel {
+  port1: { onmessage: (() => void) | null };
+  port2: { postMessage(m: null): void };
+}
+let channel: Channel | undefined;
+const channelQueue: (() => void)[] = [];
+
+/** Runs `fn` after the current task and its microtasks: setImmediate in Node, a MessageChannel in browsers (setTimeout(0) is clamped there). */
+function nextMacrotask(fn: () => void): void {
+  if (immediate !== undefined) {
+    immediate(fn);
+    return;
+  }
+  if (channel === undefined) {
+    const created = new MessageChannel() as unknown as Channel;
+    created.port1.onmessage = () => channelQueue.shift()?.();
+    channel = created;
+  }
+  channelQueue.push(fn);
+  channel.port2.postMessage(null);
+}
+
 export class Scheduler {
   readonly #options: SchedulerOptions;
   readonly #waiting: Request[] = [];
   #running = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  #pumpScheduled = false;
   #timerAt = 0;
   #idle: (() => void)[] = [];
 
@@ -96,23 +120,22 @@ export class Scheduler {
     );
   }
 
-  /** Queues a request; resolves with its outputs. */
-  submit(feeds: Record<string, Tensor>, outputs: readonly string[], priority: number, signal: AbortSignal | undefined): Promise<Outputs> {
+  /** Queues a request (made at `at`, from `performance.now()`); resolves with its outputs. */
+  submit(feeds: Record<string, Tensor>, outputs: readonly string[], priority: number, signal: AbortSignal | undefined, at = performance.now()): Promise<Outputs> {
     if (signal?.aborted === true) return Promise.reject(signal.reason);
     const { maxQueue, concurrency, batching, signature } = this.#options;
     const startsNow = batching === undefined && this.#running < concurrency && this.#waiting.length === 0;
     if (!startsNow && this.#waiting.length >= maxQueue) {
       return Promise.reject(new InprocError('QUEUE_FULL', `the model's queue is full (${this.#waiting.length} waiting, maxQueue ${maxQueue}); retry later`));
     }
-    const batch = batching === undefined ? undefined : batchKey(feeds, signature, outputs);
+    const rows = batching === undefined ? undefined : batchRows(feeds, signature);
     return new Promise<Outputs>((resolve, reject) => {
       const request: Request = {
         feeds,
         outputs,
         priority,
-        at: performance.now(),
-        rows: batch?.rows ?? 0,
-        key: batch?.key,
+        at,
+        rows: rows ?? 0,
         signal,
         settled: false,
         resolve,
@@ -129,7 +152,7 @@ export class Scheduler {
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       this.#enqueue(request);
-      this.#pump();
+      this.#schedulePump();
     });
   }
 
@@ -150,7 +173,7 @@ export class Scheduler {
     const { concurrency, batching } = this.#options;
     while (this.#running < concurrency && this.#waiting.length > 0) {
       const head = this.#waiting[0]!;
-      if (batching === undefined || head.key === undefined) {
+      if (batching === undefined || head.rows === 0) {
         this.#waiting.shift();
         this.#dispatch([head]);
         continue;
@@ -170,7 +193,7 @@ export class Scheduler {
     let rows = head.rows;
     for (let i = 1; i < this.#waiting.length && rows < maxBatchSize; i++) {
       const r = this.#waiting[i]!;
-      if (r.key === head.key && rows + r.rows <= maxBatchSize) {
+      if (r.rows !== 0 && rows + r.rows <= maxBatchSize && mergeable(head.feeds, head.outputs, r.feeds, r.outputs, this.#options.signature)) {
         group.push(r);
         rows += r.rows;
       }
@@ -258,8 +281,27 @@ export class Scheduler {
 
   #release(): void {
     this.#running--;
-    this.#pump();
+    this.#schedulePump();
     this.#notifyIdle();
+  }
+
+  /**
+   * Without batching, dispatch at once. With batching, on the next macrotask: callers
+   * whose results just arrived (or who call in the same tick) resubmit in microtasks, so
+   * they join this batch instead of the next one. Without this, a closed loop of N
+   * callers settles into alternating batches of N-1 and 1.
+   */
+  #schedulePump(): void {
+    if (this.#options.batching === undefined) {
+      this.#pump();
+      return;
+    }
+    if (this.#pumpScheduled) return;
+    this.#pumpScheduled = true;
+    nextMacrotask(() => {
+      this.#pumpScheduled = false;
+      this.#pump();
+    });
   }
 
   #notifyIdle(): void {
