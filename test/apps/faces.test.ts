@@ -12,11 +12,12 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InprocError, resources, type Pipeline } from 'inproc';
+import { resources, type Pipeline } from 'inproc';
 import { type FacesResult, humanFaceModels, openFaces } from '../../examples/faces/src/faces.js';
 import { FACE_API } from '../models/human-models.js';
 import { packageFiles } from '../models/npm-tarball.js';
 import { liveTfTensors } from '../tfjs/helpers.js';
+import { code } from '../helpers/errors.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const bundled = join(root, 'examples/faces/samples/people.jpg');
@@ -30,15 +31,6 @@ const EXPECTED: FacesResult = {
   ],
 };
 
-async function code(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(InprocError);
-    return (error as InprocError).code;
-  }
-  return 'resolved';
-}
 
 describe('faces example', () => {
   let faces: Pipeline<string | Uint8Array, FacesResult>;

@@ -10,23 +10,15 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InprocError, resources, type Pipeline } from 'inproc';
+import { resources, type Pipeline } from 'inproc';
 import { encodeWav } from '@inproc/audio';
 import { detectSpeech, openVad, type VadResult } from '../../examples/vad/src/vad.js';
+import { code } from '../helpers/errors.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const samples = join(root, 'examples/vad/samples');
 const truth = JSON.parse(readFileSync(join(samples, 'truth.json'), 'utf8')) as Record<string, { duration: number; speech: { start: number; end: number }[] }>;
 
-async function code(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(InprocError);
-    return (error as InprocError).code;
-  }
-  return 'resolved';
-}
 
 describe('vad example', () => {
   const before = resources();

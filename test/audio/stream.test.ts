@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InprocError, Tensor, loadModel, resources, type Feeds, type Outputs } from 'inproc';
 import { AudioStream } from '@inproc/audio';
+import { code } from '../helpers/errors.js';
 
 /** Returns sum(input) as `y` and state + 1 as `next`, and remembers what it was fed. */
 function recordingModel(): { model: { run(feeds: Feeds): Promise<Outputs> }; fed: Record<string, Tensor>[]; returned: Tensor[] } {
@@ -31,15 +32,6 @@ function recordingModel(): { model: { run(feeds: Feeds): Promise<Outputs> }; fed
   };
 }
 
-async function code(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(InprocError);
-    return (error as InprocError).code;
-  }
-  return 'resolved';
-}
 
 describe('AudioStream', () => {
   it('cuts pushes of any length into chunks with context, carries and disposes the state', async () => {

@@ -5,23 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InprocError, Tensor, loadModel, resources, type LoadOptions, type ModelInput } from 'inproc';
+import { type InprocError, Tensor, loadModel, resources, type LoadOptions, type ModelInput } from 'inproc';
 import { mlpModel } from '../fixtures/onnx/models.js';
+import { code } from '../helpers/errors.js';
 
 const bytes = mlpModel(64);
 let dir: string;
 let server: Server;
 let base: string;
 
-async function code(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(InprocError);
-    return (error as InprocError).code;
-  }
-  return 'resolved';
-}
 
 async function check(source: ModelInput, options: LoadOptions = {}): Promise<void> {
   await using model = await loadModel(source, options);

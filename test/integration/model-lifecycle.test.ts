@@ -1,20 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { InprocError, Tensor, liveResources, loadModel, resources, type Outputs, type Processor } from 'inproc';
 import { mlpModel, mlpReference, multiIoModel, slowModel } from '../fixtures/onnx/models.js';
+import { code } from '../helpers/errors.js';
 
 const slow = slowModel({ depth: 60 });
 const zero = (): Tensor => new Tensor('float32', new Float32Array(512), [1, 512]);
 const baseline = { models: 0, sessions: 0, tensors: 0, bytes: 0 };
 
-async function code(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(InprocError);
-    return (error as InprocError).code;
-  }
-  return 'resolved';
-}
 
 describe('Model run queue', () => {
   it('runs queued calls by priority, FIFO within a priority', async () => {

@@ -5,7 +5,6 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  InprocError,
   Tensor,
   batched,
   chain,
@@ -24,16 +23,8 @@ import {
   type ScoredLabel,
 } from 'inproc';
 import { failingModel, mlpModel, mlpReference, rowSumModel, slowModel } from '../fixtures/onnx/models.js';
+import { code } from '../helpers/errors.js';
 
-async function code(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(InprocError);
-    return (error as InprocError).code;
-  }
-  return 'resolved';
-}
 
 const row = (values: number[]): Tensor<'float32'> => new Tensor('float32', Float32Array.from(values), [1, values.length]);
 const input256 = (seed: number): Float32Array => Float32Array.from({ length: 256 }, (_, i) => Math.sin(seed * 7.1 + i * 0.37));

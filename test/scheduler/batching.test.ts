@@ -1,20 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { InprocError, Tensor, loadModel, registerBackend, resources, type BackendSession, type Outputs } from 'inproc';
+import { type InprocError, Tensor, loadModel, registerBackend, resources, type BackendSession, type Outputs } from 'inproc';
 import { mlpModel, mlpReference, rowSumModel, slowModel } from '../fixtures/onnx/models.js';
+import { code } from '../helpers/errors.js';
 
 function rows(batch: number, n: number, seed: number): Tensor<'float32'> {
   return new Tensor('float32', Float32Array.from({ length: batch * n }, (_, i) => Math.sin(seed * 13.7 + i)), [batch, n]);
 }
 
-async function code(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(InprocError);
-    return (error as InprocError).code;
-  }
-  return 'resolved';
-}
 
 describe('dynamic batching (onnxruntime-node)', () => {
   it('gives 200 concurrent mixed-size callers the same answers as unbatched runs, in fewer runs', async () => {
