@@ -64,6 +64,18 @@ export class ModelMetrics {
     this.labels = labels;
   }
 
+  /** Records a call of the fast path (no queue, no processors): one backend run of one request. */
+  plainRun(seconds: number, ok: boolean): void {
+    this.batches++;
+    this.batchSize.record(1);
+    this.queue.record(0);
+    this.run.record(seconds);
+    if (ok) {
+      this.successes++;
+      this.total.record(seconds);
+    }
+  }
+
   fail(code: ErrorCode): void {
     this.failures.set(code, (this.failures.get(code) ?? 0) + 1);
   }

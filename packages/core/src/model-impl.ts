@@ -120,8 +120,7 @@ export class ModelImpl<I = Feeds, O = Outputs> implements Model<I, O> {
     // the backend's promise with one continuation for the bookkeeping. Model.run sits on
     // every inference, so each promise layer here costs throughput on small models.
     if (options === undefined && this.#plain && this.#disposing === undefined && this.#scheduler.idle) {
-      const metrics = this.#metrics;
-      metrics.requests++;
+      this.#metrics.requests++;
       let named: Record<string, Tensor>;
       try {
         named = validateFeeds(this.signature, input);
@@ -129,18 +128,7 @@ export class ModelImpl<I = Feeds, O = Outputs> implements Model<I, O> {
         this.#failed(error);
         return Promise.reject(error);
       }
-      const start = performance.now();
-      return this.#scheduler.runNow(named, selectOutputs(this.signature, undefined)).then(
-        (outputs) => {
-          metrics.successes++;
-          metrics.total.record((performance.now() - start) / 1e3);
-          return outputs as O;
-        },
-        (error: unknown) => {
-          this.#failed(error);
-          throw error;
-        },
-      );
+      return this.#scheduler.runNow(named, selectOutputs(this.signature, undefined)) as Promise<O>;
     }
     return this.#run(input, options === undefined ? {} : options);
   }

@@ -150,7 +150,9 @@ class OnnxNodeSession implements BackendSession {
           try {
             converted[name] = toCoreTensor(value, name, this.#label);
           } finally {
-            value.dispose();
+            // A CPU output's data is ordinary GC-managed memory now owned by the core tensor;
+            // only device-located outputs hold something dispose() must free.
+            if (value.location !== 'cpu') value.dispose();
           }
         }
         return converted;
