@@ -12,7 +12,7 @@ export { type Model, type LoadOptions, type RunOptions, type WarmupOptions } fro
 export { type BatchingOptions } from './batching.js';
 export { metrics, metricFamilies, allStats, registerPromClient, observeWithOpenTelemetry, type ModelStats, type StageDurations, type MetricLabels, type MetricFamily, type MetricSample, type PromClientRegistry, type OtelMeter, type OtelObservable } from './metrics.js';
 export { type HistogramSummary } from './histogram.js';
-export { configureIsolation, type WorkerResourceLimits } from './worker-pool.js';
+export { configureIsolation, type IsolationOptions, type WebWorkerLike, type WorkerResourceLimits } from './worker-pool.js';
 export { serveIsolatedModel } from './worker-host.js';
 export { loadModel } from './load-model.js';
 export { zeroFeeds } from './warmup.js';

@@ -6,7 +6,6 @@
 import type { BackendSession } from './backend.js';
 import { loadWithBackends } from './backend-registry.js';
 import { createWorkerPool, poolBackendName } from './worker-pool.js';
-import { isNode } from './platform.js';
 import { type BatchingOptions, checkBatching } from './batching.js';
 import { throwIfAborted } from './call-signal.js';
 import { InprocError, messageOf } from './errors.js';
@@ -128,9 +127,6 @@ function checkOptions(options: Pick<LoadOptions, 'concurrency' | 'maxQueue' | 'w
   if (typeof options !== 'object' || options === null) throw new InprocError('INPUT_INVALID', `loadModel options must be an object, got ${describe(options)}`);
   if (options.isolation !== undefined && options.isolation !== 'none' && options.isolation !== 'worker') {
     throw new InprocError('INPUT_INVALID', `options.isolation must be 'none' or 'worker', got ${describe(options.isolation)}`);
-  }
-  if (options.isolation === 'worker' && !isNode()) {
-    throw new InprocError('INPUT_INVALID', "isolation: 'worker' runs on Node worker_threads; in browsers, load the model inside your own Web Worker");
   }
   if (options.workers !== undefined && !(Number.isInteger(options.workers) && options.workers >= 1 && options.workers <= 64)) {
     throw new InprocError('INPUT_INVALID', `options.workers must be an integer from 1 to 64, got ${describe(options.workers)}`);

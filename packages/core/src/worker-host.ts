@@ -15,12 +15,32 @@ interface Port {
   postMessage(message: FromWorker, transfer?: readonly ArrayBuffer[]): void;
 }
 
-/** Serves one model over the worker's parent port (Node worker_threads). */
+interface WorkerScope {
+  addEventListener(type: 'message', listener: (event: { data: ToWorker }) => void): void;
+  postMessage(message: FromWorker, transfer?: readonly ArrayBuffer[]): void;
+}
+
+/** The channel to the main thread: Node's parentPort, or a Web Worker's own scope. */
+async function parentChannel(): Promise<Port> {
+  if (isNode()) {
+    const threads = await nodeImport<{ parentPort: Port | null }>('worker_threads');
+    if (threads.parentPort === null) throw new Error('serveIsolatedModel must run inside a worker thread');
+    return threads.parentPort;
+  }
+  const scope = globalThis as unknown as Partial<WorkerScope> & { document?: unknown };
+  if (typeof scope.postMessage !== 'function' || typeof scope.addEventListener !== 'function' || scope.document !== undefined) {
+    throw new Error('serveIsolatedModel must run inside a Web Worker');
+  }
+  const worker = scope as WorkerScope;
+  return {
+    on: (_event, listener) => worker.addEventListener('message', (event) => listener(event.data)),
+    postMessage: (message, transfer) => worker.postMessage(message, transfer ?? []),
+  };
+}
+
+/** Serves one model to the thread that started this worker (a Node worker thread or a Web Worker). */
 export async function serveIsolatedModel(): Promise<void> {
-  if (!isNode()) throw new Error('serveIsolatedModel: Node worker_threads only');
-  const threads = await nodeImport<{ parentPort: Port | null }>('worker_threads');
-  const port = threads.parentPort;
-  if (port === null) throw new Error('serveIsolatedModel must run inside a worker thread');
+  const port = await parentChannel();
   let model: Model | undefined;
   port.on('message', (message) => {
     void (async () => {

@@ -9,7 +9,7 @@
  */
 import type { BackendRunOptions, BackendSession } from './backend.js';
 import { InprocError } from './errors.js';
-import { nodeImport } from './platform.js';
+import { isNode, nodeImport } from './platform.js';
 import { trackResource, type ResourceLease } from './resources.js';
 import type { Outputs, Signature } from './signature.js';
 import type { Tensor } from './tensor.js';
@@ -30,13 +30,78 @@ interface NodeWorker {
   on(event: 'error', listener: (error: Error) => void): void;
   on(event: 'exit', listener: (code: number) => void): void;
   terminate(): Promise<number>;
-  unref(): void;
 }
 
-type WorkerConstructor = new (entry: URL | string, options: { resourceLimits?: WorkerResourceLimits }) => NodeWorker;
+type NodeWorkerConstructor = new (entry: URL | string, options: { resourceLimits?: WorkerResourceLimits }) => NodeWorker;
+
+/** The part of a browser `Worker` the pool uses. */
+export interface WebWorkerLike {
+  postMessage(message: unknown, transfer?: Transferable[]): void;
+  addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
+  addEventListener(type: 'error', listener: (event: { message?: string; preventDefault?(): void }) => void): void;
+  terminate(): void;
+}
+
+/** One isolation worker, whatever the platform: Node worker_threads or a browser Web Worker. */
+interface IsolatedWorker {
+  readonly id: number;
+  post(message: ToWorker): void;
+  onMessage(listener: (message: FromWorker) => void): void;
+  /** The worker is gone (it exited, crashed, or threw at its top level); called once. */
+  onExit(listener: (reason: string) => void): void;
+  terminate(): Promise<void>;
+}
+
+let nextWebWorkerId = 1;
+
+function nodeWorker(Worker: NodeWorkerConstructor, entry: URL | string, limits: WorkerResourceLimits | undefined): IsolatedWorker {
+  const worker = new Worker(entry, limits === undefined ? {} : { resourceLimits: limits });
+  const id = worker.threadId; // reads -1 once the thread has exited
+  let lastError = '';
+  worker.on('error', (error) => {
+    lastError = error.message;
+  });
+  return {
+    id,
+    post: (message) => worker.postMessage(message),
+    onMessage: (listener) => worker.on('message', listener),
+    onExit: (listener) => worker.on('exit', (code) => listener(`code ${code}${lastError ? `: ${lastError}` : ''}`)),
+    terminate: async () => {
+      await worker.terminate();
+    },
+  };
+}
+
+function webWorker(worker: WebWorkerLike): IsolatedWorker {
+  const id = nextWebWorkerId++;
+  const exitListeners: ((reason: string) => void)[] = [];
+  let gone = false;
+  // A Web Worker has no exit event: an uncaught error at its top level is its crash.
+  worker.addEventListener('error', (event) => {
+    event.preventDefault?.();
+    if (gone) return;
+    gone = true;
+    worker.terminate();
+    for (const listener of exitListeners) listener(event.message ?? 'uncaught error in the worker');
+  });
+  return {
+    id,
+    post: (message) => worker.postMessage(message),
+    onMessage: (listener) => worker.addEventListener('message', (event) => listener(event.data as FromWorker)),
+    onExit: (listener) => void exitListeners.push(listener),
+    terminate: () => {
+      if (!gone) {
+        gone = true;
+        worker.terminate();
+        for (const listener of exitListeners) listener('terminated');
+      }
+      return Promise.resolve();
+    },
+  };
+}
 
 interface Slot {
-  worker: NodeWorker;
+  worker: IsolatedWorker;
   state: 'loading' | 'ready' | 'busy' | 'dead';
   lease: ResourceLease | undefined;
   call: { id: number; resolve(outputs: Outputs): void; reject(error: unknown): void } | undefined;
@@ -44,17 +109,38 @@ interface Slot {
 
 const ISOLATION_KEY = Symbol.for('inproc.isolation');
 
-/** Sets the module each isolation worker starts: it must register backends, then call `serveIsolatedModel()`. */
-export function configureIsolation(options: { readonly workerEntry: URL | string }): void {
-  (globalThis as { [ISOLATION_KEY]?: URL | string })[ISOLATION_KEY] = options.workerEntry;
+/**
+ * How isolation workers start. `workerEntry`: a module URL (Node worker_threads, or a
+ * module Web Worker) that registers backends and calls `serveIsolatedModel()` — the
+ * `inproc` package sets its own in Node. `createWorker`: a function returning a browser
+ * `Worker`, so a bundler sees the worker, e.g.
+ * `() => new Worker(new URL('./inproc-worker.js', import.meta.url), { type: 'module' })`
+ * where that file is `import 'inproc/worker'`.
+ */
+export interface IsolationOptions {
+  readonly workerEntry?: URL | string;
+  readonly createWorker?: () => WebWorkerLike;
 }
 
-function workerEntry(): URL | string {
-  const entry = (globalThis as { [ISOLATION_KEY]?: URL | string })[ISOLATION_KEY];
-  if (entry === undefined) {
-    throw new InprocError('INPUT_INVALID', "isolation: 'worker' needs a worker entry: import 'inproc' (which sets one), or call configureIsolation({ workerEntry })");
+/** Sets how isolation workers start (see {@link IsolationOptions}). */
+export function configureIsolation(options: IsolationOptions): void {
+  if (typeof options !== 'object' || options === null || (options.workerEntry === undefined && typeof options.createWorker !== 'function')) {
+    throw new InprocError('INPUT_INVALID', 'configureIsolation needs { workerEntry } or { createWorker }');
   }
-  return entry;
+  (globalThis as { [ISOLATION_KEY]?: IsolationOptions })[ISOLATION_KEY] = options;
+}
+
+function isolation(): IsolationOptions {
+  const options = (globalThis as { [ISOLATION_KEY]?: IsolationOptions })[ISOLATION_KEY];
+  if (options === undefined) {
+    throw new InprocError(
+      'INPUT_INVALID',
+      isNode()
+        ? "isolation: 'worker' needs a worker entry: import 'inproc' (which sets one), or call configureIsolation({ workerEntry })"
+        : "isolation: 'worker' in a browser needs configureIsolation({ createWorker: () => new Worker(new URL('./inproc-worker.js', import.meta.url), { type: 'module' }) }), where that file imports 'inproc/worker'",
+    );
+  }
+  return options;
 }
 
 export interface PoolOptions {
@@ -65,8 +151,20 @@ export interface PoolOptions {
 }
 
 export async function createWorkerPool(options: PoolOptions): Promise<BackendSession> {
-  const threads = await nodeImport<{ Worker: WorkerConstructor }>('worker_threads');
-  const pool = new WorkerPool(threads.Worker, workerEntry(), options);
+  const config = isolation();
+  let spawn: () => IsolatedWorker;
+  if (config.createWorker !== undefined) {
+    const create = config.createWorker;
+    spawn = () => webWorker(create());
+  } else if (isNode()) {
+    const threads = await nodeImport<{ Worker: NodeWorkerConstructor }>('worker_threads');
+    spawn = () => nodeWorker(threads.Worker, config.workerEntry!, options.resourceLimits);
+  } else {
+    const WorkerClass = (globalThis as { Worker?: new (url: URL | string, o: { type: 'module' }) => WebWorkerLike }).Worker;
+    if (WorkerClass === undefined) throw new InprocError('INPUT_INVALID', "isolation: 'worker': this environment has no Worker");
+    spawn = () => webWorker(new WorkerClass(config.workerEntry!, { type: 'module' }));
+  }
+  const pool = new WorkerPool(spawn, options);
   await pool.start();
   return pool;
 }
@@ -79,8 +177,7 @@ class WorkerPool implements BackendSession {
   bytes = 0;
   readonly concurrency: number;
   metadata: Readonly<Record<string, unknown>> = {};
-  readonly #Worker: WorkerConstructor;
-  readonly #entry: URL | string;
+  readonly #spawnWorker: () => IsolatedWorker;
   readonly #options: PoolOptions;
   readonly #slots: Slot[] = [];
   readonly #waiters: ((slot: Slot | undefined) => void)[] = [];
@@ -88,9 +185,8 @@ class WorkerPool implements BackendSession {
   #disposed = false;
   #crashes = 0;
 
-  constructor(Worker: WorkerConstructor, entry: URL | string, options: PoolOptions) {
-    this.#Worker = Worker;
-    this.#entry = entry;
+  constructor(spawn: () => IsolatedWorker, options: PoolOptions) {
+    this.#spawnWorker = spawn;
     this.#options = options;
     this.concurrency = options.workers;
   }
@@ -106,12 +202,12 @@ class WorkerPool implements BackendSession {
 
   /** Starts a worker and loads the model in it; resolves when it is ready. */
   #spawn(): Promise<Slot> {
-    const worker = new this.#Worker(this.#entry, this.#options.resourceLimits === undefined ? {} : { resourceLimits: this.#options.resourceLimits });
+    const worker = this.#spawnWorker();
     const slot: Slot = { worker, state: 'loading', lease: undefined, call: undefined };
-    const threadId = worker.threadId; // reads -1 once the thread has exited
+    const threadId = worker.id;
     this.#slots.push(slot);
     return new Promise<Slot>((resolve, reject) => {
-      worker.on('message', (message) => {
+      worker.onMessage((message) => {
         switch (message.type) {
           case 'loaded':
             this.signature = message.signature;
@@ -146,11 +242,7 @@ class WorkerPool implements BackendSession {
             return;
         }
       });
-      let reason = '';
-      worker.on('error', (error) => {
-        reason = error.message;
-      });
-      worker.on('exit', (code) => {
+      worker.onExit((reason) => {
         const wasLoading = slot.state === 'loading';
         slot.state = 'dead';
         slot.lease?.release();
@@ -158,7 +250,7 @@ class WorkerPool implements BackendSession {
         if (index >= 0) this.#slots.splice(index, 1);
         if (this.#disposed) return;
         this.#crashes++;
-        const crash = new InprocError('WORKER_CRASHED', `isolation worker ${threadId} exited (code ${code}${reason ? `: ${reason}` : ''}) while serving ${this.#options.load.name}; it is being replaced`);
+        const crash = new InprocError('WORKER_CRASHED', `isolation worker ${threadId} exited (${reason}) while serving ${this.#options.load.name}; it is being replaced`);
         if (wasLoading) reject(crash);
         slot.call?.reject(crash);
         slot.call = undefined;
@@ -170,7 +262,7 @@ class WorkerPool implements BackendSession {
           });
         }
       });
-      worker.postMessage({ type: 'load', ...this.#options.load });
+      worker.post({ type: 'load', ...this.#options.load });
     });
   }
 
@@ -202,7 +294,7 @@ class WorkerPool implements BackendSession {
       slot.call = { id, resolve, reject };
       const wire = Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, toWire(t)]));
       // Inputs are cloned, not transferred: transferring would detach the caller's arrays.
-      slot.worker.postMessage({ type: 'run', id, feeds: wire, outputs: options.outputs });
+      slot.worker.post({ type: 'run', id, feeds: wire, outputs: options.outputs });
     });
   }
 
@@ -217,16 +309,16 @@ class WorkerPool implements BackendSession {
     await Promise.all(
       [...this.#slots].map(async (slot) => {
         if (slot.state !== 'dead') {
-          slot.worker.postMessage({ type: 'dispose' });
+          slot.worker.post({ type: 'dispose' });
           await new Promise<void>((resolve) => {
             const timer = setTimeout(resolve, 5000);
-            slot.worker.on('message', (m) => {
+            slot.worker.onMessage((m) => {
               if (m.type === 'disposed') {
                 clearTimeout(timer);
                 resolve();
               }
             });
-            slot.worker.on('exit', () => {
+            slot.worker.onExit(() => {
               clearTimeout(timer);
               resolve();
             });

@@ -1,0 +1,2 @@
+/** The app's isolation worker: all it takes is the `inproc/worker` entry. */
+import 'inproc/worker';
