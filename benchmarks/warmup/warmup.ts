@@ -15,7 +15,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Tensor, loadModel, openRepository, type Feeds, type WarmupSpec } from 'inproc';
+import { Tensor, encodeNpy, loadModel, openRepository, type Feeds, type WarmupSpec } from 'inproc';
 import { mlpModel } from '../../test/fixtures/onnx/models.js';
 import { machine, summarize } from '../stats.js';
 
@@ -23,17 +23,6 @@ const { values } = parseArgs({ options: { quick: { type: 'boolean', default: fal
 const trials = Number(values.trials ?? (values.quick ? 3 : 12));
 const steadyCalls = values.quick ? 5 : 20;
 
-/** A `.npy` sample (NumPy format 1.0, float32). */
-function npy(shape: readonly number[], data: Float32Array): Uint8Array {
-  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.join(', ')}), }`;
-  header = header.padEnd(Math.ceil((header.length + 11) / 64) * 64 - 11, ' ') + '\n';
-  const out = new Uint8Array(10 + header.length + data.byteLength);
-  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]);
-  new DataView(out.buffer).setUint16(8, header.length, true);
-  out.set(new TextEncoder().encode(header), 10);
-  out.set(new Uint8Array(data.buffer), 10 + header.length);
-  return out;
-}
 
 interface Subject {
   readonly name: string;
@@ -56,7 +45,7 @@ const subjects: Subject[] = [
     name: `PP-OCRv4 det, input ${detShape.join('x')}`,
     write: async (dir) => {
       await copyFile(join(ocrAssets, 'ch_PP-OCRv4_det_infer.onnx'), join(dir, 'model.onnx'));
-      await writeFile(join(dir, 'x.npy'), npy(detShape, Float32Array.from({ length: 3 * 320 * 320 }, (_, i) => Math.sin(i) * 0.5)));
+      await writeFile(join(dir, 'x.npy'), encodeNpy(detShape, Float32Array.from({ length: 3 * 320 * 320 }, (_, i) => Math.sin(i) * 0.5)));
     },
     shape: detShape,
     // Zeros with every dynamic dimension 32 (a batch of 32 small images) versus a sample of the served shape.

@@ -72,16 +72,8 @@ export function input(size: number, value = 1): Tensor {
   return new Tensor('float32', new Float32Array(size).fill(value), [1, size]);
 }
 
-/** The error code a promise rejects with ('resolved' when it does not). */
-export async function code(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(InprocError);
-    return (error as InprocError).code;
-  }
-  return 'resolved';
-}
+/** The error code a promise rejects with ('resolved' when it does not): the tests' shared helper. */
+export { code } from '../helpers/errors.js';
 
 /** The InprocError a promise rejects with (fails the test when it resolves or rejects with something else). */
 export async function failure(promise: Promise<unknown>): Promise<InprocError> {

@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { InprocError, isNpy, openRepository, parseNpy, randomFeeds, resources, type RepositoryEvent, type Signature } from 'inproc';
+import { InprocError, encodeNpy, isNpy, openRepository, parseNpy, randomFeeds, resources, type RepositoryEvent, type Signature } from 'inproc';
 import { multiIoModel } from '../fixtures/onnx/models.js';
 import { answeredVersion, code, publish, tempRoot, versionModel, x4, zero, failure } from './helpers.js';
 
@@ -165,5 +165,21 @@ describe('warm-up data', () => {
     expect(scalar.shape).toEqual([]);
     expect(isNpy(new Uint8Array([1, 2, 3]))).toBe(false);
     expect(() => parseNpy(new Uint8Array([1, 2, 3]))).toThrow(InprocError);
+  });
+});
+
+describe('encodeNpy', () => {
+  it('writes .npy files that parseNpy reads back exactly, for every rank', () => {
+    for (const shape of [[], [5], [2, 3], [1, 2, 3, 4]]) {
+      const size = shape.reduce((a, b) => a * b, 1);
+      const data = Float32Array.from({ length: size }, (_, i) => i * 0.5 - 1);
+      const bytes = encodeNpy(shape, data);
+      expect(isNpy(bytes)).toBe(true);
+      expect((10 + new DataView(bytes.buffer).getUint16(8, true)) % 64).toBe(0);
+      const t = parseNpy(bytes);
+      expect(t.dtype).toBe('float32');
+      expect(t.shape).toEqual(shape);
+      expect([...(t.data as Float32Array)]).toEqual([...data]);
+    }
   });
 });

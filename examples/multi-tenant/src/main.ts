@@ -14,7 +14,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Tensor, openRepository, resources, type Feeds, type RepositoryEvent } from 'inproc';
+import { Tensor, encodeNpy, openRepository, resources, type Feeds, type RepositoryEvent } from 'inproc';
 
 const { values: args } = parseArgs({ options: { requests: { type: 'string', default: '240' }, 'budget-mb': { type: 'string', default: '26' }, concurrency: { type: 'string', default: '4' } } });
 const require = createRequire(import.meta.url);
@@ -23,17 +23,6 @@ const vad = join(dirname(require.resolve('@ricky0123/vad-web')), 'silero_vad_v5.
 
 // ---- a repository with one model per tenant ---------------------------------------------
 
-/** A `.npy` file (NumPy format 1.0) holding float32 data: the warm-up sample format Python tooling writes. */
-function npy(shape: readonly number[], data: Float32Array): Uint8Array {
-  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.join(', ')}), }`;
-  header = header.padEnd(Math.ceil((header.length + 11) / 64) * 64 - 11, ' ') + '\n';
-  const out = new Uint8Array(10 + header.length + data.byteLength);
-  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]);
-  new DataView(out.buffer).setUint16(8, header.length, true);
-  out.set(new TextEncoder().encode(header), 10);
-  out.set(new Uint8Array(data.buffer), 10 + header.length);
-  return out;
-}
 
 const image = (h: number, w: number, seed = 1): Float32Array => Float32Array.from({ length: 3 * h * w }, (_, i) => Math.sin(i * 0.37 + seed) * 0.5);
 
@@ -53,7 +42,7 @@ const tenants: Tenant[] = [
     model: join(ocr, 'ch_ppocr_mobile_v2.0_cls_infer.onnx'),
     // Processors by name, with parameters: the manifest is data, not code.
     manifest: { description: 'text line orientation', postprocess: [{ name: 'top-k', params: { k: 1, labels: ['0°', '180°'] } }], warmup: { samples: { x: 'warmup/x.npy' } }, metadata: { tenant: 'acme', task: 'classification' } },
-    files: { 'warmup/x.npy': npy([1, 3, 48, 192], image(48, 192)) },
+    files: { 'warmup/x.npy': encodeNpy([1, 3, 48, 192], image(48, 192)) },
     weight: 5,
     input: () => new Tensor('float32', image(48, 192, Math.random()), [1, 3, 48, 192]),
   },
@@ -61,7 +50,7 @@ const tenants: Tenant[] = [
     name: 'globex-detect',
     model: join(ocr, 'ch_PP-OCRv4_det_infer.onnx'),
     manifest: { description: 'text detection', warmup: { runs: 2, samples: { x: 'warmup/x.npy' } }, metadata: { tenant: 'globex', task: 'detection' } },
-    files: { 'warmup/x.npy': npy([1, 3, 64, 64], image(64, 64)) },
+    files: { 'warmup/x.npy': encodeNpy([1, 3, 64, 64], image(64, 64)) },
     weight: 3,
     input: () => new Tensor('float32', image(64, 64, Math.random()), [1, 3, 64, 64]),
   },
@@ -90,7 +79,7 @@ const tenants: Tenant[] = [
     name: 'umbrella-recognize',
     model: join(ocr, 'ch_PP-OCRv4_rec_infer.onnx'),
     manifest: { description: 'text recognition', labels: 'keys.txt', warmup: { samples: { x: 'warmup/x.npy' } }, metadata: { tenant: 'umbrella', task: 'recognition' } },
-    files: { 'warmup/x.npy': npy([1, 3, 48, 160], image(48, 160)) },
+    files: { 'warmup/x.npy': encodeNpy([1, 3, 48, 160], image(48, 160)) },
     weight: 1,
     input: () => new Tensor('float32', image(48, 160, Math.random()), [1, 3, 48, 160]),
   },

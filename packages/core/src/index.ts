@@ -35,4 +35,4 @@ export type { Repository, RepositoryOptions, RepositoryModelOptions, RepositoryL
 export { MANIFEST_FILE, parseManifest, type ParsedManifest } from './manifest.js';
 export { kserveDatatype, kserveTensor } from './kserve-metadata.js';
 export { randomFeeds, type RandomFeedsOptions } from './warmup.js';
-export { parseNpy, isNpy } from './sample-file.js';
+export { parseNpy, isNpy, encodeNpy } from './sample-file.js';

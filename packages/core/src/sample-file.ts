@@ -32,6 +32,22 @@ function invalid(where: string, message: string): InprocError {
 }
 
 /** True when the bytes start with the `.npy` magic string. */
+/**
+ * A float32 tensor as a `.npy` file (NumPy format 1.0, little-endian, C order): the
+ * sample format Python tooling writes, for warm-up samples and tests.
+ */
+export function encodeNpy(shape: readonly number[], data: Float32Array): Uint8Array {
+  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.join(', ')}${shape.length === 1 ? ',' : ''}), }`;
+  // Magic (6) + version (2) + header length (2) + header, padded to a multiple of 64 and ended by a newline.
+  header = header.padEnd(Math.ceil((header.length + 11) / 64) * 64 - 11, ' ') + '\n';
+  const out = new Uint8Array(10 + header.length + data.byteLength);
+  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]);
+  new DataView(out.buffer).setUint16(8, header.length, true);
+  out.set(new TextEncoder().encode(header), 10);
+  out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), 10 + header.length);
+  return out;
+}
+
 export function isNpy(bytes: Uint8Array): boolean {
   return bytes.byteLength >= NPY_MAGIC.length && NPY_MAGIC.every((b, i) => bytes[i] === b);
 }
