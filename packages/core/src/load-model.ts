@@ -5,14 +5,14 @@
  */
 import type { BackendSession } from './backend.js';
 import { loadWithBackends } from './backend-registry.js';
-import { createWorkerPool, poolBackendName } from './worker-pool.js';
-import { type BatchingOptions, checkBatching } from './batching.js';
+import { createWorkerPool, poolBackendName } from './execution/worker-pool.js';
+import { type BatchingOptions, checkBatching } from './execution/batching.js';
 import { throwIfAborted } from './call-signal.js';
 import { InprocError, messageOf } from './errors.js';
 import { callerStack } from './leak-reporter.js';
 import type { LoadOptions, Model } from './model.js';
 import { ModelImpl } from './model-impl.js';
-import type { Processor } from './processor.js';
+import type { Processor } from './processing/processor.js';
 import { type Feeds, type Outputs, validateFeeds } from './signature.js';
 import { abortedOr, resolveSource, type ModelInput } from './source.js';
 import { describe } from './tensor.js';

@@ -6,16 +6,16 @@
  * @internal
  */
 import type { BackendSession, ModelFormat } from './backend.js';
-import type { BatchingOptions } from './batching.js';
+import type { BatchingOptions } from './execution/batching.js';
 import { callSignal, raceSignal } from './call-signal.js';
 import { InprocError, messageOf } from './errors.js';
 import { forgetLeakWatch, watchForLeak } from './leak-reporter.js';
-import { ModelMetrics, registerMetrics, type ModelStats } from './metrics.js';
+import { ModelMetrics, registerMetrics, type ModelStats } from './metrics/metrics.js';
 import type { Model, RunOptions } from './model.js';
-import { type Processor, type ProcessorContext, runProcessors } from './processor.js';
+import { type Processor, type ProcessorContext, runProcessors } from './processing/processor.js';
 import { trackResource, type ResourceLease } from './resources.js';
-import { ResponseCache } from './response-cache.js';
-import { Scheduler } from './scheduler.js';
+import { ResponseCache } from './execution/response-cache.js';
+import { Scheduler } from './execution/scheduler.js';
 import { type Feeds, type Outputs, type Signature, selectOutputs, validateFeeds } from './signature.js';
 import { type Tensor, describe } from './tensor.js';
 

@@ -3,10 +3,10 @@
  * @module
  */
 import type { ModelFormat } from './backend.js';
-import type { BatchingOptions } from './batching.js';
-import type { ModelStats } from './metrics.js';
-import type { WorkerResourceLimits } from './worker-pool.js';
-import type { Processor } from './processor.js';
+import type { BatchingOptions } from './execution/batching.js';
+import type { ModelStats } from './metrics/metrics.js';
+import type { WorkerResourceLimits } from './execution/worker-pool.js';
+import type { Processor } from './processing/processor.js';
 import type { Feeds, Outputs, Signature } from './signature.js';
 
 /** Options of `loadModel`. Every field is optional; the defaults give a plain in-process session. */

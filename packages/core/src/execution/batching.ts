@@ -1,0 +1,139 @@
+/**
+ * Dynamic batching helpers: whether a model has a leading batch dimension, which
+ * requests may be merged, and concatenating feeds / splitting outputs along dimension 0.
+ * @module
+ * @internal
+ */
+import { STORAGE, type DType, type TensorData } from '../dtype.js';
+import { InprocError } from '../errors.js';
+import type { Outputs, Signature } from '../signature.js';
+import { Tensor } from '../tensor.js';
+
+/** Options of dynamic batching (`LoadOptions.batching`). */
+export interface BatchingOptions {
+  /** Most rows (sum of the requests' first dimensions) in one backend run. */
+  readonly maxBatchSize: number;
+  /** How long the first waiting request may wait for others to join it. */
+  readonly maxDelayMs: number;
+  /** Batch sizes the model runs best at: a batch that reaches one of them leaves at once, and larger batches are cut to one. */
+  readonly preferredSizes?: readonly number[];
+  /** Treat dimension 0 as the batch dimension even if the signature does not say so (e.g. unknown ranks). */
+  readonly declared?: boolean;
+}
+
+/** Why the model cannot be batched, or undefined when its inputs and outputs share a leading batch dimension. */
+export function batchProblem(signature: Signature): string | undefined {
+  if (signature.inputs.length === 0) return 'the model has no inputs';
+  let name: string | null | undefined;
+  for (const info of [...signature.inputs, ...signature.outputs]) {
+    if (info.unknownRank === true) return `"${info.name}" has no declared rank (pass batching.declared: true if dimension 0 is the batch)`;
+    const first = info.shape[0];
+    if (info.shape.length === 0) return `"${info.name}" is a scalar`;
+    if (typeof first === 'number') return `"${info.name}" has a fixed first dimension ${first} (shape [${info.shape.map((d) => d ?? '?').join(', ')}])`;
+    if (typeof first === 'string' && first !== '') {
+      if (name !== undefined && name !== null && name !== first) return `"${info.name}" starts with dimension "${first}" but another input or output with "${name}"`;
+      name = first;
+    } else name ??= null;
+  }
+  return undefined;
+}
+
+export function checkBatching(options: BatchingOptions, signature: Signature): BatchingOptions {
+  const positiveInt = (n: unknown): boolean => typeof n === 'number' && Number.isInteger(n) && n >= 1;
+  if (typeof options !== 'object' || options === null) throw new InprocError('INPUT_INVALID', 'options.batching must be false or { maxBatchSize, maxDelayMs, preferredSizes? }');
+  if (!positiveInt(options.maxBatchSize)) throw new InprocError('INPUT_INVALID', `batching.maxBatchSize must be a positive integer, got ${String(options.maxBatchSize)}`);
+  if (typeof options.maxDelayMs !== 'number' || !(options.maxDelayMs >= 0) || !Number.isFinite(options.maxDelayMs)) {
+    throw new InprocError('INPUT_INVALID', `batching.maxDelayMs must be a non-negative number, got ${String(options.maxDelayMs)}`);
+  }
+  const preferred = options.preferredSizes;
+  if (preferred !== undefined && (!Array.isArray(preferred) || !preferred.every((n) => positiveInt(n) && n <= options.maxBatchSize))) {
+    throw new InprocError('INPUT_INVALID', `batching.preferredSizes must be positive integers no larger than maxBatchSize, got ${JSON.stringify(preferred)}`);
+  }
+  if (options.declared !== true) {
+    const problem = batchProblem(signature);
+    if (problem !== undefined) throw new InprocError('INPUT_INVALID', `batching needs inputs and outputs that share a leading batch dimension: ${problem}`);
+  }
+  return { ...options, ...(preferred ? { preferredSizes: [...(preferred as readonly number[])].sort((a, b) => a - b) } : {}) };
+}
+
+/**
+ * The request's rows (its inputs' common dimension 0), or `undefined` when its inputs do
+ * not agree on dimension 0 or have none (it then runs alone).
+ */
+export function batchRows(feeds: Readonly<Record<string, Tensor>>, signature: Signature): number | undefined {
+  let rows: number | undefined;
+  for (const info of signature.inputs) {
+    const shape = feeds[info.name]!.shape;
+    if (shape.length === 0) return undefined;
+    if (rows === undefined) rows = shape[0];
+    else if (rows !== shape[0]) return undefined;
+  }
+  return rows === 0 ? undefined : rows;
+}
+
+/**
+ * Whether two requests may share a batch: same dtypes, same shapes after dimension 0,
+ * same requested outputs. Compared field by field (no key strings on the hot path).
+ */
+export function mergeable(a: Readonly<Record<string, Tensor>>, aOutputs: readonly string[], b: Readonly<Record<string, Tensor>>, bOutputs: readonly string[], signature: Signature): boolean {
+  if (aOutputs !== bOutputs) {
+    if (aOutputs.length !== bOutputs.length) return false;
+    for (let i = 0; i < aOutputs.length; i++) if (aOutputs[i] !== bOutputs[i]) return false;
+  }
+  for (const info of signature.inputs) {
+    const x = a[info.name]!;
+    const y = b[info.name]!;
+    if (x.dtype !== y.dtype) return false;
+    const sx = x.shape;
+    const sy = y.shape;
+    if (sx.length !== sy.length) return false;
+    for (let d = 1; d < sx.length; d++) if (sx[d] !== sy[d]) return false;
+  }
+  return true;
+}
+
+/** Concatenates each input of the requests along dimension 0. */
+export function concatFeeds(requests: readonly Readonly<Record<string, Tensor>>[], signature: Signature): Record<string, Tensor> {
+  const out: Record<string, Tensor> = {};
+  for (const info of signature.inputs) {
+    const parts = requests.map((r) => r[info.name]!);
+    const first = parts[0]!;
+    const rows = parts.reduce((n, t) => n + t.shape[0]!, 0);
+    const shape = [rows, ...first.shape.slice(1)];
+    out[info.name] = new Tensor(first.dtype, concatData(first.dtype, parts.map((p) => p.data), rows * (first.size / first.shape[0]!)), shape);
+  }
+  return out;
+}
+
+function concatData(dtype: DType, parts: readonly TensorData[], length: number): TensorData {
+  if (dtype === 'string') return (parts as string[][]).flat();
+  const out = new STORAGE[dtype](length);
+  let offset = 0;
+  for (const part of parts as Exclude<TensorData, string[]>[]) {
+    (out as Float32Array).set(part as Float32Array, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+/** Splits each output along dimension 0 into views, one per request (no copies). */
+export function splitOutputs(outputs: Outputs, rows: readonly number[]): Outputs[] {
+  const total = rows.reduce((a, b) => a + b, 0);
+  const results: Outputs[] = rows.map(() => ({}));
+  for (const [name, tensor] of Object.entries(outputs)) {
+    if (tensor.shape[0] !== total) {
+      throw new InprocError('RUN_FAILED', `batched run: output "${name}" has shape [${tensor.shape.join(', ')}], whose first dimension is not the batch of ${total} rows; disable batching for this model`);
+    }
+    const rowSize = total === 0 ? 0 : tensor.size / total;
+    const data = tensor.data;
+    let start = 0;
+    rows.forEach((n, i) => {
+      const from = start * rowSize;
+      const to = (start + n) * rowSize;
+      const part = Array.isArray(data) ? data.slice(from, to) : (data as Float32Array).subarray(from, to);
+      results[i]![name] = new Tensor(tensor.dtype, part, [n, ...tensor.shape.slice(1)]);
+      start += n;
+    });
+  }
+  return results;
+}

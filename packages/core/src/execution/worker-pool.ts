@@ -1,0 +1,338 @@
+/**
+ * The main-thread side of `isolation: 'worker'`: a pool of worker threads, each holding
+ * its own session of the model, presented to the Model as one BackendSession whose
+ * concurrency is the pool size. Inputs are structured-cloned (shared, not copied, when
+ * they live in a SharedArrayBuffer); outputs are transferred back without a copy. A
+ * worker that dies fails its in-flight call with WORKER_CRASHED and is replaced.
+ * @module
+ * @internal
+ */
+import type { BackendRunOptions, BackendSession } from '../backend.js';
+import { InprocError } from '../errors.js';
+import { isNode, nodeImport } from '../platform.js';
+import { trackResource, type ResourceLease } from '../resources.js';
+import type { Outputs, Signature } from '../signature.js';
+import type { Tensor } from '../tensor.js';
+import { type FromWorker, type LoadRequest, type ToWorker, errorFromWire, fromWire, toWire } from './worker-protocol.js';
+
+/** Limits applied to each worker (Node's `resourceLimits`). */
+export interface WorkerResourceLimits {
+  readonly maxOldGenerationSizeMb?: number;
+  readonly maxYoungGenerationSizeMb?: number;
+  readonly codeRangeSizeMb?: number;
+  readonly stackSizeMb?: number;
+}
+
+interface NodeWorker {
+  readonly threadId: number;
+  postMessage(message: ToWorker, transfer?: readonly ArrayBuffer[]): void;
+  on(event: 'message', listener: (message: FromWorker) => void): void;
+  on(event: 'error', listener: (error: Error) => void): void;
+  on(event: 'exit', listener: (code: number) => void): void;
+  terminate(): Promise<number>;
+}
+
+type NodeWorkerConstructor = new (entry: URL | string, options: { resourceLimits?: WorkerResourceLimits }) => NodeWorker;
+
+/** The part of a browser `Worker` the pool uses. */
+export interface WebWorkerLike {
+  postMessage(message: unknown, transfer?: Transferable[]): void;
+  addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
+  addEventListener(type: 'error', listener: (event: { message?: string; preventDefault?(): void }) => void): void;
+  terminate(): void;
+}
+
+/** One isolation worker, whatever the platform: Node worker_threads or a browser Web Worker. */
+interface IsolatedWorker {
+  readonly id: number;
+  post(message: ToWorker): void;
+  onMessage(listener: (message: FromWorker) => void): void;
+  /** The worker is gone (it exited, crashed, or threw at its top level); called once. */
+  onExit(listener: (reason: string) => void): void;
+  terminate(): Promise<void>;
+}
+
+let nextWebWorkerId = 1;
+
+function nodeWorker(Worker: NodeWorkerConstructor, entry: URL | string, limits: WorkerResourceLimits | undefined): IsolatedWorker {
+  const worker = new Worker(entry, limits === undefined ? {} : { resourceLimits: limits });
+  const id = worker.threadId; // reads -1 once the thread has exited
+  let lastError = '';
+  worker.on('error', (error) => {
+    lastError = error.message;
+  });
+  return {
+    id,
+    post: (message) => worker.postMessage(message),
+    onMessage: (listener) => worker.on('message', listener),
+    onExit: (listener) => worker.on('exit', (code) => listener(`code ${code}${lastError ? `: ${lastError}` : ''}`)),
+    terminate: async () => {
+      await worker.terminate();
+    },
+  };
+}
+
+function webWorker(worker: WebWorkerLike): IsolatedWorker {
+  const id = nextWebWorkerId++;
+  const exitListeners: ((reason: string) => void)[] = [];
+  let gone = false;
+  // A Web Worker has no exit event: an uncaught error at its top level is its crash.
+  worker.addEventListener('error', (event) => {
+    event.preventDefault?.();
+    if (gone) return;
+    gone = true;
+    worker.terminate();
+    for (const listener of exitListeners) listener(event.message ?? 'uncaught error in the worker');
+  });
+  return {
+    id,
+    post: (message) => worker.postMessage(message),
+    onMessage: (listener) => worker.addEventListener('message', (event) => listener(event.data as FromWorker)),
+    onExit: (listener) => void exitListeners.push(listener),
+    terminate: () => {
+      if (!gone) {
+        gone = true;
+        worker.terminate();
+        for (const listener of exitListeners) listener('terminated');
+      }
+      return Promise.resolve();
+    },
+  };
+}
+
+interface Slot {
+  worker: IsolatedWorker;
+  state: 'loading' | 'ready' | 'busy' | 'dead';
+  lease: ResourceLease | undefined;
+  call: { id: number; resolve(outputs: Outputs): void; reject(error: unknown): void } | undefined;
+}
+
+const ISOLATION_KEY = Symbol.for('inproc.isolation');
+
+/**
+ * How isolation workers start. `workerEntry`: a module URL (Node worker_threads, or a
+ * module Web Worker) that registers backends and calls `serveIsolatedModel()` — the
+ * `inproc` package sets its own in Node. `createWorker`: a function returning a browser
+ * `Worker`, so a bundler sees the worker, e.g.
+ * `() => new Worker(new URL('./inproc-worker.js', import.meta.url), { type: 'module' })`
+ * where that file is `import 'inproc/worker'`.
+ */
+export interface IsolationOptions {
+  readonly workerEntry?: URL | string;
+  readonly createWorker?: () => WebWorkerLike;
+}
+
+/** Sets how isolation workers start (see {@link IsolationOptions}). */
+export function configureIsolation(options: IsolationOptions): void {
+  if (typeof options !== 'object' || options === null || (options.workerEntry === undefined && typeof options.createWorker !== 'function')) {
+    throw new InprocError('INPUT_INVALID', 'configureIsolation needs { workerEntry } or { createWorker }');
+  }
+  (globalThis as { [ISOLATION_KEY]?: IsolationOptions })[ISOLATION_KEY] = options;
+}
+
+function isolation(): IsolationOptions {
+  const options = (globalThis as { [ISOLATION_KEY]?: IsolationOptions })[ISOLATION_KEY];
+  if (options === undefined) {
+    throw new InprocError(
+      'INPUT_INVALID',
+      isNode()
+        ? "isolation: 'worker' needs a worker entry: import 'inproc' (which sets one), or call configureIsolation({ workerEntry })"
+        : "isolation: 'worker' in a browser needs configureIsolation({ createWorker: () => new Worker(new URL('./inproc-worker.js', import.meta.url), { type: 'module' }) }), where that file imports 'inproc/worker'",
+    );
+  }
+  return options;
+}
+
+export interface PoolOptions {
+  readonly workers: number;
+  readonly resourceLimits: WorkerResourceLimits | undefined;
+  readonly load: Omit<LoadRequest, 'type'>;
+  readonly signal: AbortSignal | undefined;
+}
+
+export async function createWorkerPool(options: PoolOptions): Promise<BackendSession> {
+  const config = isolation();
+  let spawn: () => IsolatedWorker;
+  if (config.createWorker !== undefined) {
+    const create = config.createWorker;
+    spawn = () => webWorker(create());
+  } else if (isNode()) {
+    const threads = await nodeImport<{ Worker: NodeWorkerConstructor }>('worker_threads');
+    spawn = () => nodeWorker(threads.Worker, config.workerEntry!, options.resourceLimits);
+  } else {
+    const WorkerClass = (globalThis as { Worker?: new (url: URL | string, o: { type: 'module' }) => WebWorkerLike }).Worker;
+    if (WorkerClass === undefined) throw new InprocError('INPUT_INVALID', "isolation: 'worker': this environment has no Worker");
+    spawn = () => webWorker(new WorkerClass(config.workerEntry!, { type: 'module' }));
+  }
+  const pool = new WorkerPool(spawn, options);
+  await pool.start();
+  return pool;
+}
+
+class WorkerPool implements BackendSession {
+  signature: Signature = { inputs: [], outputs: [] };
+  device = 'cpu';
+  backendName = '';
+  /** Model bytes times workers: each worker holds its own session. */
+  bytes = 0;
+  readonly concurrency: number;
+  metadata: Readonly<Record<string, unknown>> = {};
+  readonly #spawnWorker: () => IsolatedWorker;
+  readonly #options: PoolOptions;
+  readonly #slots: Slot[] = [];
+  readonly #waiters: ((slot: Slot | undefined) => void)[] = [];
+  #nextId = 0;
+  #disposed = false;
+  #crashes = 0;
+
+  constructor(spawn: () => IsolatedWorker, options: PoolOptions) {
+    this.#spawnWorker = spawn;
+    this.#options = options;
+    this.concurrency = options.workers;
+  }
+
+  async start(): Promise<void> {
+    const results = await Promise.allSettled(Array.from({ length: this.#options.workers }, () => this.#spawn()));
+    const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failure !== undefined) {
+      await this.dispose();
+      throw failure.reason;
+    }
+  }
+
+  /** Starts a worker and loads the model in it; resolves when it is ready. */
+  #spawn(): Promise<Slot> {
+    const worker = this.#spawnWorker();
+    const slot: Slot = { worker, state: 'loading', lease: undefined, call: undefined };
+    const threadId = worker.id;
+    this.#slots.push(slot);
+    return new Promise<Slot>((resolve, reject) => {
+      worker.onMessage((message) => {
+        switch (message.type) {
+          case 'loaded':
+            this.signature = message.signature;
+            this.device = message.device;
+            this.backendName = message.backend;
+            this.metadata = { ...message.metadata, isolation: 'worker', workers: this.#options.workers };
+            // Counted as a session (so a crashed worker shows); its bytes are in the pool's, which the Model tracks.
+            slot.lease = trackResource('session', 0, `worker ${threadId} ${message.backend}/${message.device} ${this.#options.load.name}`);
+            this.bytes = message.bytes * this.#options.workers;
+            this.#ready(slot);
+            resolve(slot);
+            return;
+          case 'load-failed':
+            slot.state = 'dead';
+            void worker.terminate();
+            reject(errorFromWire(message.error));
+            return;
+          case 'result':
+          case 'failed': {
+            const call = slot.call;
+            if (call === undefined || call.id !== message.id) return;
+            slot.call = undefined;
+            if (message.type === 'result') {
+              const outputs: Outputs = {};
+              for (const [name, wire] of Object.entries(message.outputs)) outputs[name] = fromWire(wire);
+              call.resolve(outputs);
+            } else call.reject(errorFromWire(message.error));
+            this.#ready(slot);
+            return;
+          }
+          case 'disposed':
+            return;
+        }
+      });
+      worker.onExit((reason) => {
+        const wasLoading = slot.state === 'loading';
+        slot.state = 'dead';
+        slot.lease?.release();
+        const index = this.#slots.indexOf(slot);
+        if (index >= 0) this.#slots.splice(index, 1);
+        if (this.#disposed) return;
+        this.#crashes++;
+        const crash = new InprocError('WORKER_CRASHED', `isolation worker ${threadId} exited (${reason}) while serving ${this.#options.load.name}; it is being replaced`);
+        if (wasLoading) reject(crash);
+        slot.call?.reject(crash);
+        slot.call = undefined;
+        if (!wasLoading) {
+          // Replace it; if the replacement cannot start, callers waiting for a worker fail.
+          this.#spawn().catch((error: unknown) => {
+            if (this.#slots.length === 0) for (const wake of this.#waiters.splice(0)) wake(undefined);
+            void error;
+          });
+        }
+      });
+      worker.post({ type: 'load', ...this.#options.load });
+    });
+  }
+
+  #ready(slot: Slot): void {
+    if (slot.state === 'dead') return;
+    slot.state = 'ready';
+    const wake = this.#waiters.shift();
+    if (wake !== undefined) {
+      slot.state = 'busy';
+      wake(slot);
+    }
+  }
+
+  #acquire(): Promise<Slot | undefined> {
+    const slot = this.#slots.find((s) => s.state === 'ready');
+    if (slot !== undefined) {
+      slot.state = 'busy';
+      return Promise.resolve(slot);
+    }
+    if (this.#slots.length === 0) return Promise.resolve(undefined);
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  async run(feeds: Readonly<Record<string, Tensor>>, options: BackendRunOptions): Promise<Outputs> {
+    const slot = await this.#acquire();
+    if (slot === undefined) throw new InprocError('WORKER_CRASHED', `no isolation worker of ${this.#options.load.name} is alive`);
+    return new Promise<Outputs>((resolve, reject) => {
+      const id = this.#nextId++;
+      slot.call = { id, resolve, reject };
+      const wire = Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, toWire(t)]));
+      // Inputs are cloned, not transferred: transferring would detach the caller's arrays.
+      slot.worker.post({ type: 'run', id, feeds: wire, outputs: options.outputs });
+    });
+  }
+
+  /** Workers that died and were replaced since the pool started. */
+  get crashes(): number {
+    return this.#crashes;
+  }
+
+  async dispose(): Promise<void> {
+    this.#disposed = true;
+    for (const wake of this.#waiters.splice(0)) wake(undefined);
+    await Promise.all(
+      [...this.#slots].map(async (slot) => {
+        if (slot.state !== 'dead') {
+          slot.worker.post({ type: 'dispose' });
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, 5000);
+            slot.worker.onMessage((m) => {
+              if (m.type === 'disposed') {
+                clearTimeout(timer);
+                resolve();
+              }
+            });
+            slot.worker.onExit(() => {
+              clearTimeout(timer);
+              resolve();
+            });
+          });
+        }
+        await slot.worker.terminate();
+        slot.lease?.release();
+      }),
+    );
+    this.#slots.length = 0;
+  }
+}
+
+/** The backend a pool's workers loaded the model with. @internal */
+export function poolBackendName(session: BackendSession): string | undefined {
+  return session instanceof WorkerPool ? session.backendName : undefined;
+}

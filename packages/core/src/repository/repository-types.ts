@@ -1,0 +1,289 @@
+/**
+ * The public types of the model repository: options, version policies, manifests,
+ * leases, cache statistics, events and KServe v2 style metadata. The implementation is
+ * in `repository.ts` (repository, hot swap), `model-cache.ts` (budget, LRU, leases),
+ * `manifest.ts` (the `inproc.json` schema) and `repository-storage.ts` (file system, URL).
+ * @module
+ */
+import type { InprocError } from '../errors.js';
+import type { ModelFormat } from '../backend.js';
+import type { LoadOptions, Model, RunOptions } from '../model.js';
+import type { ProcessorSpec } from '../processing/processor-registry.js';
+import type { Feeds, Outputs } from '../signature.js';
+
+/**
+ * Which versions of a model are served (as in Triton and OpenVINO Model Server):
+ * the `latest` N by number, `all`, or `specific` numbers. Default `{ latest: 1 }`.
+ */
+export type VersionPolicy = { readonly latest: number } | { readonly all: true } | { readonly specific: readonly number[] };
+
+/** Warm-up settings, in `inproc.json` (`"warmup"`) or {@link RepositoryOptions.warmup}. */
+export interface WarmupSpec {
+  /** Runs before the version is served; default 1. With `samples`, runs cycle through the sample sets. */
+  readonly runs?: number;
+  /** Synthesized inputs: `'zeros'` (default) or `'random'` (seeded; floats in [0, 1), integers 0 or 1, bools). */
+  readonly data?: 'zeros' | 'random';
+  /**
+   * Inputs read from files in the version directory, by input name: `.npy` (NumPy
+   * format 1–3, little-endian, C order) or `.json` (`{ "dtype", "shape", "data" }`, or
+   * `{ "dtype", "shape", "file" }` naming a raw little-endian file). One set, or several.
+   * Excludes `data`.
+   */
+  readonly samples?: Readonly<Record<string, string>> | readonly Readonly<Record<string, string>>[];
+  /** Seed of `'random'`; default 1, so warm-up is reproducible. */
+  readonly seed?: number;
+  /** Size given to symbolic and dynamic dimensions of synthesized inputs; default 1. */
+  readonly dynamicSize?: number;
+}
+
+/** Dynamic batching settings of a manifest, passed to `loadModel` as `batching` (see `BatchingOptions`). */
+export interface BatchingSpec {
+  readonly maxBatchSize: number;
+  readonly maxDelayMs: number;
+  readonly preferredSizes?: readonly number[];
+  /** Treat dimension 0 as the batch dimension even if the signature does not say so. */
+  readonly declared?: boolean;
+}
+
+/**
+ * A version's manifest, `<root>/<name>/<version>/inproc.json`, after validation. Every
+ * field is optional; a version without a manifest serves `model.onnx` (or `model.json`).
+ * A manifest is data only: processors are named and created from the processor registry.
+ */
+export interface Manifest {
+  /** JSON Schema reference, ignored. */
+  readonly $schema?: string;
+  /** Free text for people. */
+  readonly description?: string;
+  /** The model file, relative to the version directory. Default: `model.onnx`, else `model.json`. */
+  readonly model?: string;
+  readonly format?: ModelFormat;
+  /** Preferred backends, in order (`LoadOptions.backend`). */
+  readonly backend?: string | readonly string[];
+  /** Preferred device (`LoadOptions.device`). */
+  readonly device?: string;
+  readonly preprocess?: readonly ProcessorSpec[];
+  readonly postprocess?: readonly ProcessorSpec[];
+  /** A labels file in the version directory: one label per line, or a JSON array of strings. */
+  readonly labels?: string;
+  readonly batching?: false | BatchingSpec;
+  readonly concurrency?: number;
+  readonly maxQueue?: number;
+  readonly warmup?: false | WarmupSpec;
+  /** Passed to the backend (`LoadOptions.backendOptions`). */
+  readonly backendOptions?: Readonly<Record<string, unknown>>;
+  /** Free-form JSON for the application; returned by `metadata()` as `parameters`. */
+  readonly metadata?: Readonly<Record<string, unknown>>;
+}
+
+/** Load options a repository applies to the models it loads (they override the manifest). */
+export type RepositoryLoadOptions = Pick<LoadOptions, 'backend' | 'device' | 'backendOptions' | 'concurrency' | 'maxQueue' | 'batching' | 'cache' | 'isolation' | 'workers' | 'workerResourceLimits'>;
+
+/** Per-model settings of a repository. */
+export interface RepositoryModelOptions {
+  readonly versionPolicy?: VersionPolicy;
+  readonly load?: RepositoryLoadOptions;
+  readonly warmup?: false | number | WarmupSpec;
+}
+
+/** Options of {@link openRepository}. Defaults in brackets. */
+export interface RepositoryOptions {
+  /** Versions served of each model [`{ latest: 1 }`]. */
+  readonly versionPolicy?: VersionPolicy;
+  /** Per-model overrides, by model name. */
+  readonly models?: Readonly<Record<string, RepositoryModelOptions>>;
+  /** Load options for every model; they override the manifests' preferences. */
+  readonly load?: RepositoryLoadOptions;
+  /** Warm-up for versions whose manifest has none [none]; a manifest's own `warmup` wins. */
+  readonly warmup?: false | number | WarmupSpec;
+  /** Byte budget of loaded models: model file sizes plus the bytes their backend sessions report [unlimited]. */
+  readonly maxBytes?: number;
+  /** Most models loaded at once [unlimited]. */
+  readonly maxModels?: number;
+  /**
+   * When the budget can only be met by evicting models that callers hold: `true` loads
+   * anyway and evicts as soon as leases are released; `false` rejects with `LIMIT_EXCEEDED` [true].
+   */
+  readonly overcommit?: boolean;
+  /** Unload a model nobody has held for this long [never]. */
+  readonly idleTimeoutMs?: number;
+  /**
+   * Pick up new and removed versions automatically (Node only: `fs.watch` on the root,
+   * the model directories and incomplete version directories, debounced) [false].
+   */
+  readonly watch?: boolean | { readonly debounceMs?: number };
+  /**
+   * Completeness rule. Unset [default]: a version directory counts once it holds its
+   * model file, so publish versions by atomic rename (write `<name>/.staging-3/`, then
+   * rename it to `<name>/3`). Set, e.g. `'READY'`: a version counts only once this file
+   * exists in it, so files may be copied in place and the marker written last.
+   */
+  readonly readyMarker?: string;
+  /** Unknown manifest keys are rejected with `MODEL_INVALID` instead of reported as warnings [false]. */
+  readonly strictManifests?: boolean;
+  /** Name of the index file of a URL repository [`repository.json`]. */
+  readonly indexFile?: string;
+}
+
+/** Options of {@link Repository.get}. */
+export interface GetOptions {
+  /** A specific version; default the model's current one (pinned, else the newest served). */
+  readonly version?: number | string;
+}
+
+/** Options of {@link Repository.run}: a version and the run's own options. */
+export interface RepositoryRunOptions extends RunOptions, GetOptions {}
+
+/**
+ * A loaded model version held by a caller. While any lease on a version is unreleased
+ * the cache never disposes it. `release()` (or `dispose()`, or the end of an
+ * `await using` / `using` scope) gives it back; a released lease refuses new calls with `DISPOSED`.
+ */
+export interface ModelLease<I = Feeds, O = Outputs> extends Model<I, O>, Disposable {
+  /** Model name in the repository (the model's metrics are reported as `name@version`). */
+  readonly name: string;
+  readonly version: number;
+  /** The version's labels file, when its manifest names one. */
+  readonly labels: readonly string[] | undefined;
+  /** The version's validated manifest (empty when it has none). */
+  readonly manifest: Manifest;
+  /** Idempotent. Does not wait for calls in flight: the cache does, before it disposes the model. */
+  release(): void;
+}
+
+/** Counters and sizes of the repository's model cache. */
+export interface CacheStats {
+  /** `get`s served by a loaded model or by a load already in progress. */
+  readonly hits: number;
+  /** `get`s that started a load. */
+  readonly misses: number;
+  /** Loads that succeeded (warm-up included). */
+  readonly loads: number;
+  readonly loadFailures: number;
+  /** Models unloaded to meet the byte budget or the count limit. */
+  readonly evictions: number;
+  /** Models unloaded for any reason (eviction, idle, retired by a swap, close). */
+  readonly unloads: number;
+  /** Bytes of loaded models, plus the file size of models being loaded. */
+  readonly bytes: number;
+  readonly maxBytes: number;
+  /** Models loaded or loading. */
+  readonly models: number;
+  readonly maxModels: number;
+  /** Models with at least one unreleased lease. */
+  readonly held: number;
+  /** Each cached model, least recently used first. */
+  readonly entries: readonly CacheEntryStats[];
+}
+
+/** One cached model version. */
+export interface CacheEntryStats {
+  readonly name: string;
+  readonly version: number;
+  readonly state: 'loading' | 'ready';
+  readonly bytes: number;
+  /** Unreleased leases. */
+  readonly refs: number;
+}
+
+/** KServe v2 / Open Inference Protocol tensor datatypes. */
+export type KServeDatatype = 'BOOL' | 'UINT8' | 'UINT16' | 'UINT32' | 'UINT64' | 'INT8' | 'INT16' | 'INT32' | 'INT64' | 'FP16' | 'FP32' | 'FP64' | 'BYTES';
+
+/** One input or output in KServe v2 model metadata; `-1` marks a dynamic dimension. */
+export interface KServeTensorMetadata {
+  readonly name: string;
+  readonly datatype: KServeDatatype;
+  readonly shape: readonly number[];
+}
+
+/**
+ * Model metadata in the shape of the KServe v2 / Open Inference Protocol
+ * `GET v2/models/{name}[/versions/{version}]` response. `parameters` carries the
+ * manifest's free-form `metadata` and description, when present.
+ */
+export interface KServeModelMetadata {
+  readonly name: string;
+  /** Served versions, as strings, ascending. */
+  readonly versions: readonly string[];
+  /** `onnxruntime_onnx`, `tensorflowjs_graph` or `tensorflowjs_layers`. */
+  readonly platform: string;
+  readonly inputs: readonly KServeTensorMetadata[];
+  readonly outputs: readonly KServeTensorMetadata[];
+  readonly parameters?: Readonly<Record<string, unknown>>;
+}
+
+/** One served model version, as in the Triton / KServe repository index extension. */
+export interface RepositoryIndexEntry {
+  readonly name: string;
+  readonly version: string;
+  /** `READY`: loaded; `LOADING`; `UNAVAILABLE`: not loaded now (`reason` says why). */
+  readonly state: 'READY' | 'LOADING' | 'UNAVAILABLE';
+  readonly reason: string;
+}
+
+/** Versions of one model. */
+export interface ModelVersions {
+  readonly name: string;
+  /** Complete versions present in the repository, ascending. */
+  readonly available: readonly number[];
+  /** Those the version policy serves (plus a pinned one), ascending. */
+  readonly served: readonly number[];
+  /** What `get(name)` returns now; undefined when no version is served. */
+  readonly current: number | undefined;
+  readonly pinned: number | undefined;
+}
+
+/** Why a model left the cache. */
+export type UnloadReason = 'evicted' | 'idle' | 'retired' | 'closed';
+
+/** Events of a repository, for logs and metrics. */
+export type RepositoryEvent =
+  | { readonly type: 'load'; readonly name: string; readonly version: number; readonly bytes: number; readonly loadMs: number; readonly warmupMs: number; readonly warmupRuns: number }
+  | { readonly type: 'unload'; readonly name: string; readonly version: number; readonly reason: UnloadReason }
+  | { readonly type: 'evict'; readonly name: string; readonly version: number; readonly bytes: number; readonly reason: 'bytes' | 'count' }
+  | { readonly type: 'swap'; readonly name: string; readonly from: number | undefined; readonly to: number | undefined; readonly reason: 'refresh' | 'rollback' | 'unpin' }
+  | { readonly type: 'error'; readonly name: string | undefined; readonly version: number | undefined; readonly phase: 'load' | 'refresh' | 'watch' | 'listener'; readonly error: InprocError }
+  | { readonly type: 'warning'; readonly name: string; readonly version: number; readonly message: string };
+
+/** The event types. */
+export type RepositoryEventType = RepositoryEvent['type'];
+
+/** A listener of one event type. */
+export type RepositoryListener<T extends RepositoryEventType = RepositoryEventType> = (event: Extract<RepositoryEvent, { type: T }>) => void;
+
+/** A repository of versioned models with a cache, hot swap and rollback. See {@link openRepository}. */
+export interface Repository extends AsyncDisposable {
+  /** The root, as a path or URL. */
+  readonly root: string;
+  /**
+   * A lease on a model version, loading (and warming up) it when it is not cached.
+   * Concurrent `get`s of one version share one load.
+   * @throws InprocError `MODEL_NOT_FOUND`, `VERSION_NOT_FOUND`, `PATH_OUTSIDE_REPOSITORY`, `MODEL_INVALID`, `LIMIT_EXCEEDED`, `DISPOSED`, and the errors of `loadModel`
+   */
+  get<I = Feeds, O = Outputs>(name: string, options?: GetOptions): Promise<ModelLease<I, O>>;
+  /** Gets, runs once, releases: each call goes to the version current when it starts. */
+  run<I = Feeds, O = Outputs>(name: string, input: I, options?: RepositoryRunOptions): Promise<O>;
+  /** Model names, sorted. */
+  models(): readonly string[];
+  versions(name: string): ModelVersions;
+  /** Every served version of every model, with its state. */
+  list(): readonly RepositoryIndexEntry[];
+  /** KServe v2 model metadata of a version (default: the current one); loads it if its signature is not known yet. */
+  metadata(name: string, version?: number | string): Promise<KServeModelMetadata>;
+  /**
+   * Rescans the root. A new current version is loaded and warmed up before new calls
+   * go to it; one that fails is not swapped in (an `error` event says why). Resolves
+   * when the scan and any swaps are done.
+   */
+  refresh(): Promise<void>;
+  /** Pins a version (any complete one, also outside the policy): it is loaded and warmed up first, then `get(name)` returns it. */
+  rollback(name: string, version: number | string): Promise<void>;
+  /** Removes the pin; `get(name)` returns the newest served version again. */
+  unpin(name: string): Promise<void>;
+  stats(): CacheStats;
+  /** Subscribes to one event type, or all with `'*'`; returns the unsubscribe function. */
+  on<T extends RepositoryEventType>(type: T, listener: RepositoryListener<T>): () => void;
+  on(type: '*', listener: (event: RepositoryEvent) => void): () => void;
+  /** Stops watching, refuses new `get`s, and disposes every model (waiting for calls in flight). Idempotent. */
+  close(): Promise<void>;
+}
