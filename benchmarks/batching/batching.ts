@@ -7,7 +7,7 @@
  */
 import { parseArgs } from 'node:util';
 import { Tensor, loadModel, type LoadOptions } from 'inproc';
-import { mlpModel } from '../../test/fixtures/onnx/models.js';
+import { mlpModel } from '@inproc/testkit/onnx/models';
 import { machine } from '../stats.js';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } } });

@@ -8,7 +8,7 @@
  */
 import { parseArgs } from 'node:util';
 import { Tensor, loadModel, monitorEventLoop, type LoadOptions } from 'inproc';
-import { slowModel } from '../../test/fixtures/onnx/models.js';
+import { slowModel } from '@inproc/testkit/onnx/models';
 import { machine } from '../stats.js';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } } });

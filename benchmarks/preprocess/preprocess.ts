@@ -21,8 +21,8 @@ import { parseArgs } from 'node:util';
 import { RawImage, ViTImageProcessor, env } from '@huggingface/transformers';
 import { imageToTensor } from '@inproc/image';
 import sharp from 'sharp';
-import { FACE_API } from '../../test/models/human-models.js';
-import { packageFiles } from '../../test/models/npm-tarball.js';
+import { FACE_API } from '@inproc/testkit/human-models';
+import { packageFiles } from '@inproc/testkit/npm-tarball';
 import { machine, summarize } from '../stats.js';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } } });

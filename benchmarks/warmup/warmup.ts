@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Tensor, encodeNpy, loadModel, openRepository, type Feeds, type WarmupSpec } from 'inproc';
-import { mlpModel } from '../../test/fixtures/onnx/models.js';
+import { mlpModel } from '@inproc/testkit/onnx/models';
 import { machine, summarize } from '../stats.js';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, trials: { type: 'string' }, json: { type: 'boolean', default: false } } });

@@ -14,8 +14,8 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resources, type Pipeline } from 'inproc';
 import { type FacesResult, humanFaceModels, openFaces } from '../../examples/faces/src/faces.js';
-import { FACE_API } from '../models/human-models.js';
-import { packageFiles } from '../models/npm-tarball.js';
+import { FACE_API } from '@inproc/testkit/human-models';
+import { packageFiles } from '@inproc/testkit/npm-tarball';
 import { liveTfTensors } from '../tfjs/helpers.js';
 import { code } from '../helpers/errors.js';
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from 'vite';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type BuiltPage, RESULTS_DIR, buildPage } from './harness.js';
+import { type BuiltPage, RESULTS_DIR, buildPage } from '@inproc/testkit/browser/harness';
 
 /** Strings that only appear when a Node-only module (or its loader) made it into the bundle. */
 const NODE_ONLY = [

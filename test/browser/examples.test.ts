@@ -15,7 +15,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadModel } from 'inproc';
 import { testSignal } from '../../examples/electron/src/renderer/demo.js';
 import { vadProbabilities } from '../../examples/electron/src/shared/vad.js';
-import { REPO_ROOT, RESULTS_DIR, bytesRoute, describeInChromium, launchChromium, openBrowserTest } from './harness.js';
+import { REPO_ROOT, RESULTS_DIR, bytesRoute, launchChromium, openBrowserTest } from '@inproc/testkit/browser/harness';
+import { describeInChromium } from './chromium.js';
 
 const EXAMPLE = join(REPO_ROOT, 'examples/browser-webgpu');
 const VAD_PATH = join(REPO_ROOT, 'node_modules/@ricky0123/vad-web/dist/silero_vad_v5.onnx');

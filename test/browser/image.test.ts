@@ -15,7 +15,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { decodeImage, findContours, imageToTensor, nonMaxSuppression, textBoxesFromProbabilityMap, type PreprocessOptions } from '@inproc/image';
 import sharp from 'sharp';
-import { type BrowserTestEnv, bytesRoute, describeInChromium, openBrowserTest } from './harness.js';
+import { type BrowserTestEnv, bytesRoute, openBrowserTest } from '@inproc/testkit/browser/harness';
+import { describeInChromium } from './chromium.js';
 import { IMAGENET_MEAN, IMAGENET_STD, maxAbsDiff, nchw, rampAt, rampImage, textMap } from '../image/helpers.js';
 
 interface PageTensor {

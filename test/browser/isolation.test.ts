@@ -5,8 +5,9 @@
  */
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { mlpModel, mlpReference, slowModel } from '../fixtures/onnx/models.js';
-import { type BrowserTestEnv, bytesRoute, describeInChromium, openBrowserTest } from './harness.js';
+import { mlpModel, mlpReference, slowModel } from '@inproc/testkit/onnx/models';
+import { type BrowserTestEnv, bytesRoute, openBrowserTest } from '@inproc/testkit/browser/harness';
+import { describeInChromium } from './chromium.js';
 
 const ZERO = { models: 0, sessions: 0, tensors: 0, bytes: 0 };
 

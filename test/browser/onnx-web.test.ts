@@ -14,8 +14,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Tensor, loadModel } from 'inproc';
 import { conformanceChecks } from '../conformance/suite.js';
 import { onnxFixtures } from '../conformance/fixtures.js';
-import { slowModel } from '../fixtures/onnx/models.js';
-import { type BrowserTestEnv, type HarnessPage, type RouteHandler, REPO_ROOT, bytesRoute, describeInChromium, openBrowserTest } from './harness.js';
+import { slowModel } from '@inproc/testkit/onnx/models';
+import { type BrowserTestEnv, type HarnessPage, type RouteHandler, REPO_ROOT, bytesRoute, openBrowserTest } from '@inproc/testkit/browser/harness';
+import { describeInChromium } from './chromium.js';
 
 const VAD_PATH = join(REPO_ROOT, 'node_modules/@ricky0123/vad-web/dist/silero_vad_v5.onnx');
 const ZERO = { models: 0, sessions: 0, tensors: 0, bytes: 0 };

@@ -7,7 +7,7 @@
 import { InprocError, Tensor, hasBackend, loadModel, registerBackend, resources } from '@inproc/core';
 import { tfjsBackend, tfjsEngineState } from '@inproc/tfjs';
 import * as tf from '@tensorflow/tfjs';
-import { exposeToHarness } from './page-api.js';
+import { exposeToHarness } from '@inproc/testkit/browser/page-api';
 
 if (!hasBackend(tfjsBackend.name)) registerBackend(tfjsBackend);
 

@@ -11,8 +11,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Tensor, hasBackend, loadModel, registerBackend } from 'inproc';
 import { tfjsBackend } from '@inproc/tfjs';
-import { humanModel } from '../models/human-models.js';
-import { type BrowserTestEnv, type RouteHandler, REPO_ROOT, bytesRoute, describeInChromium, openBrowserTest } from './harness.js';
+import { humanModel } from '@inproc/testkit/human-models';
+import { type BrowserTestEnv, type RouteHandler, REPO_ROOT, bytesRoute, openBrowserTest } from '@inproc/testkit/browser/harness';
+import { describeInChromium } from './chromium.js';
 
 if (!hasBackend(tfjsBackend.name)) registerBackend(tfjsBackend);
 

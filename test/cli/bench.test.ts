@@ -4,10 +4,10 @@
  */
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mlpModel } from '../fixtures/onnx/models.js';
-import { cnnModel } from '../fixtures/onnx/cnn.js';
-import { tfjsCnn } from '../fixtures/tfjs/cnn.js';
-import { writeFixture } from '../fixtures/tfjs/builder.js';
+import { mlpModel } from '@inproc/testkit/onnx/models';
+import { cnnModel } from '@inproc/testkit/onnx/cnn';
+import { tfjsCnn } from '@inproc/testkit/tfjs/cnn';
+import { writeFixture } from '@inproc/testkit/tfjs/builder';
 import { OCR_DIR, inproc, tempDir, writeFiles } from './helpers.js';
 
 interface BenchJson {

@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mlpModel } from '../fixtures/onnx/models.js';
+import { mlpModel } from '@inproc/testkit/onnx/models';
 import { REPO_ROOT, inproc, npy, tempDir, writeFiles } from './helpers.js';
 
 let dir: string;

@@ -4,11 +4,11 @@
  */
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mlpModel } from '../fixtures/onnx/models.js';
-import { cnnModel } from '../fixtures/onnx/cnn.js';
-import { tfjsCnn } from '../fixtures/tfjs/cnn.js';
-import { writeFixture } from '../fixtures/tfjs/builder.js';
-import { humanModel } from '../models/human-models.js';
+import { mlpModel } from '@inproc/testkit/onnx/models';
+import { cnnModel } from '@inproc/testkit/onnx/cnn';
+import { tfjsCnn } from '@inproc/testkit/tfjs/cnn';
+import { writeFixture } from '@inproc/testkit/tfjs/builder';
+import { humanModel } from '@inproc/testkit/human-models';
 import { OCR_DIR, VAD_FILE, inproc, tempDir, writeFiles } from './helpers.js';
 
 interface InfoJson {

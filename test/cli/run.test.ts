@@ -6,12 +6,12 @@
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mlpModel, mlpReference, multiIoModel, rowSumModel } from '../fixtures/onnx/models.js';
-import { cnnModel } from '../fixtures/onnx/cnn.js';
-import { tfjsCnn } from '../fixtures/tfjs/cnn.js';
-import { nchwToNhwc } from '../fixtures/cnn-weights.js';
-import { writeFixture } from '../fixtures/tfjs/builder.js';
-import { humanModel, samplePhoto } from '../models/human-models.js';
+import { mlpModel, mlpReference, multiIoModel, rowSumModel } from '@inproc/testkit/onnx/models';
+import { cnnModel } from '@inproc/testkit/onnx/cnn';
+import { tfjsCnn } from '@inproc/testkit/tfjs/cnn';
+import { nchwToNhwc } from '@inproc/testkit/cnn-weights';
+import { writeFixture } from '@inproc/testkit/tfjs/builder';
+import { humanModel, samplePhoto } from '@inproc/testkit/human-models';
 import { OCR_DIR, type RunJson, flat, inproc, npy, tempDir, wav, writeFiles } from './helpers.js';
 
 const SIZE = 64;

@@ -5,7 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { main, type OutStream } from '@inproc/cli';
-import { mlpModel } from '../fixtures/onnx/models.js';
+import { mlpModel } from '@inproc/testkit/onnx/models';
 import { tempDir, writeFiles } from './helpers.js';
 
 function terminal(): OutStream & { text: string } {

@@ -8,7 +8,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { multiIoModel } from '../fixtures/onnx/models.js';
+import { multiIoModel } from '@inproc/testkit/onnx/models';
 import { OCR_DIR, REPO_ROOT, VAD_FILE, inproc, tempDir, writeFiles } from './helpers.js';
 
 const run = promisify(execFile);

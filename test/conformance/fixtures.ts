@@ -1,5 +1,5 @@
 /** The conformance fixtures built from the ONNX builder (Node side). */
-import { failingModel, fixedShapeModel, identityModel, mlpModel, multiIoModel, slowModel } from '../fixtures/onnx/models.js';
+import { failingModel, fixedShapeModel, identityModel, mlpModel, multiIoModel, slowModel } from '@inproc/testkit/onnx/models';
 import type { ConformanceFixtures } from './suite.js';
 
 export function onnxFixtures(): ConformanceFixtures {

@@ -1,6 +1,6 @@
 import { describe, it } from 'vitest';
 import { DTYPES, Tensor, loadModel, resources } from 'inproc';
-import { mlpReference } from '../fixtures/onnx/models.js';
+import { mlpReference } from '@inproc/testkit/onnx/models';
 import { onnxFixtures } from './fixtures.js';
 import { conformanceChecks, type ConformanceContext } from './suite.js';
 

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DTYPES, InprocError, Tensor, configureOnnxWeb, loadModel, onnxWebRuntimeOptions, resources } from 'inproc';
-import { mlpModel, mlpReference } from '../fixtures/onnx/models.js';
+import { mlpModel, mlpReference } from '@inproc/testkit/onnx/models';
 import { onnxFixtures } from './fixtures.js';
 import { conformanceChecks, type ConformanceContext } from './suite.js';
 

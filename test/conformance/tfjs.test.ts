@@ -6,9 +6,9 @@
 import { describe, it } from 'vitest';
 import { Tensor, hasBackend, loadModel, registerBackend, resources } from 'inproc';
 import { tfjsBackend } from '@inproc/tfjs';
-import { mlpReference } from '../fixtures/onnx/models.js';
-import { TFJS_DTYPES, tfjsFailing, tfjsFixed, tfjsIdentity, tfjsMlp, tfjsMultiIo, tfjsSlow } from '../fixtures/tfjs/models.js';
-import type { TfjsFixture } from '../fixtures/tfjs/builder.js';
+import { mlpReference } from '@inproc/testkit/onnx/models';
+import { TFJS_DTYPES, tfjsFailing, tfjsFixed, tfjsIdentity, tfjsMlp, tfjsMultiIo, tfjsSlow } from '@inproc/testkit/tfjs/models';
+import type { TfjsFixture } from '@inproc/testkit/tfjs/builder';
 import { conformanceChecks, type ConformanceContext, type ConformanceFixtures } from './suite.js';
 
 if (!hasBackend(tfjsBackend.name)) registerBackend(tfjsBackend);

@@ -17,7 +17,7 @@ import {
   type Detection,
   type TextBox,
 } from '@inproc/image';
-import { GraphBuilder } from '../fixtures/onnx/builder.js';
+import { GraphBuilder } from '@inproc/testkit/onnx/builder';
 import { IMAGENET_MEAN, IMAGENET_STD, rampImage, textMap } from './helpers.js';
 
 const ctx = { signature: { inputs: [], outputs: [] }, signal: undefined };

@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { loadModel, resources } from 'inproc';
-import { mlpModel } from '../fixtures/onnx/models.js';
+import { mlpModel } from '@inproc/testkit/onnx/models';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 

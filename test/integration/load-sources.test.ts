@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type InprocError, Tensor, loadModel, resources, type LoadOptions, type ModelInput } from 'inproc';
-import { mlpModel } from '../fixtures/onnx/models.js';
+import { mlpModel } from '@inproc/testkit/onnx/models';
 import { code } from '../helpers/errors.js';
 
 const bytes = mlpModel(64);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InprocError, Tensor, liveResources, loadModel, resources, type Outputs, type Processor } from 'inproc';
-import { mlpModel, mlpReference, multiIoModel, slowModel } from '../fixtures/onnx/models.js';
+import { mlpModel, mlpReference, multiIoModel, slowModel } from '@inproc/testkit/onnx/models';
 import { code } from '../helpers/errors.js';
 
 const slow = slowModel({ depth: 60 });

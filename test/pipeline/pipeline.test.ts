@@ -22,7 +22,7 @@ import {
   type Runnable,
   type ScoredLabel,
 } from 'inproc';
-import { failingModel, mlpModel, mlpReference, rowSumModel, slowModel } from '../fixtures/onnx/models.js';
+import { failingModel, mlpModel, mlpReference, rowSumModel, slowModel } from '@inproc/testkit/onnx/models';
 import { code } from '../helpers/errors.js';
 
 

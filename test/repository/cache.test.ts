@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { InprocError, Tensor, openRepository, resources, type ModelLease } from 'inproc';
-import { failingModel, slowModel } from '../fixtures/onnx/models.js';
+import { failingModel, slowModel } from '@inproc/testkit/onnx/models';
 import { answeredVersion, code, next, publish, record, tempRoot, versionModel, x4, zero, failure } from './helpers.js';
 
 let root: string;

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { expect } from 'vitest';
 import { InprocError, Tensor, type Repository, type RepositoryEvent } from 'inproc';
-import { GraphBuilder } from '../fixtures/onnx/builder.js';
-import { mlpModel } from '../fixtures/onnx/models.js';
+import { GraphBuilder } from '@inproc/testkit/onnx/builder';
+import { mlpModel } from '@inproc/testkit/onnx/models';
 
 /** A version's contents: the model bytes (written as model.onnx unless `files` says otherwise), a manifest, other files. */
 export interface VersionSpec {

@@ -2,7 +2,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openRepository, resources, type Repository } from 'inproc';
-import { failingModel } from '../fixtures/onnx/models.js';
+import { failingModel } from '@inproc/testkit/onnx/models';
 import { answeredVersion, code, next, publish, record, tempRoot, versionModel, x4, zero, failure } from './helpers.js';
 
 const roots: string[] = [];

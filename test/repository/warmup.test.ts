@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { InprocError, encodeNpy, isNpy, openRepository, parseNpy, randomFeeds, resources, type RepositoryEvent, type Signature } from 'inproc';
-import { multiIoModel } from '../fixtures/onnx/models.js';
+import { multiIoModel } from '@inproc/testkit/onnx/models';
 import { answeredVersion, code, publish, tempRoot, versionModel, x4, zero, failure } from './helpers.js';
 
 /** A `.npy` file as NumPy writes it (format 1.0, header padded to 64 bytes). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type InprocError, Tensor, loadModel, registerBackend, resources, type BackendSession, type Outputs } from 'inproc';
-import { mlpModel, mlpReference, rowSumModel, slowModel } from '../fixtures/onnx/models.js';
+import { mlpModel, mlpReference, rowSumModel, slowModel } from '@inproc/testkit/onnx/models';
 import { code } from '../helpers/errors.js';
 
 function rows(batch: number, n: number, seed: number): Tensor<'float32'> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type InprocError, Tensor, loadModel, monitorEventLoop, resources } from 'inproc';
-import { identityModel, mlpModel, mlpReference, slowModel } from '../fixtures/onnx/models.js';
+import { identityModel, mlpModel, mlpReference, slowModel } from '@inproc/testkit/onnx/models';
 
 const zero = (): Tensor => new Tensor('float32', new Float32Array(512), [1, 512]);
 

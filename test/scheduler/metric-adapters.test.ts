@@ -2,7 +2,7 @@ import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, Periodic
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { Tensor, loadModel, metrics, observeWithOpenTelemetry, registerPromClient } from 'inproc';
-import { mlpModel } from '../fixtures/onnx/models.js';
+import { mlpModel } from '@inproc/testkit/onnx/models';
 
 describe('metric adapters', () => {
   it('adds Inproc metrics to a prom-client registry, next to its own', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type InprocError, Tensor, allStats, loadModel, metrics } from 'inproc';
-import { mlpModel } from '../fixtures/onnx/models.js';
+import { mlpModel } from '@inproc/testkit/onnx/models';
 
 interface Sample {
   name: string;

@@ -6,9 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import { Tensor, loadModel, resources } from 'inproc';
 import { tfjsEngineState } from '@inproc/tfjs';
-import { mlpReference } from '../fixtures/onnx/models.js';
-import { tfjsCond, tfjsFailing, tfjsMlp, tfjsMultiIo, tfjsPositions } from '../fixtures/tfjs/models.js';
-import type { TfjsFixture } from '../fixtures/tfjs/builder.js';
+import { mlpReference } from '@inproc/testkit/onnx/models';
+import { tfjsCond, tfjsFailing, tfjsMlp, tfjsMultiIo, tfjsPositions } from '@inproc/testkit/tfjs/models';
+import type { TfjsFixture } from '@inproc/testkit/tfjs/builder';
 import { codeOf, liveTfTensors, tf } from './helpers.js';
 
 const ZERO = { models: 0, sessions: 0, tensors: 0, bytes: 0 };

@@ -8,9 +8,9 @@ import { Tensor, loadModel, resources } from 'inproc';
 import { fromArtifacts } from '@inproc/tfjs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFixture, type TfjsFixture } from '../fixtures/tfjs/builder.js';
-import { mlpReference } from '../fixtures/onnx/models.js';
-import { tfjsFixed, tfjsMlp } from '../fixtures/tfjs/models.js';
+import { writeFixture, type TfjsFixture } from '@inproc/testkit/tfjs/builder';
+import { mlpReference } from '@inproc/testkit/onnx/models';
+import { tfjsFixed, tfjsMlp } from '@inproc/testkit/tfjs/models';
 import { codeOf, liveTfTensors, tempDir } from './helpers.js';
 
 const ZERO = { models: 0, sessions: 0, tensors: 0, bytes: 0 };

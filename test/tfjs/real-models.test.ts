@@ -8,7 +8,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Tensor, loadModel, resources } from 'inproc';
 import sharp from 'sharp';
-import { humanModels, samplePhoto, type HumanModelName } from '../models/human-models.js';
+import { humanModels, samplePhoto, type HumanModelName } from '@inproc/testkit/human-models';
 import { liveTfTensors } from './helpers.js';
 
 const ZERO = { models: 0, sessions: 0, tensors: 0, bytes: 0 };

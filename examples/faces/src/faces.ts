@@ -16,7 +16,7 @@ import { InprocError, batched, each, hasBackend, loadModel, parallel, pipeline, 
 import { type Box, type Detection, type RawImage, cropImage, decodeImage, imageToTensor, nonMaxSuppression, toOriginalBox } from '@inproc/image';
 import { tfjsBackend } from '@inproc/tfjs';
 // The repository's fetcher of pinned npm tarballs (test/models), shared with the tests and benchmarks.
-import { humanModel } from '../../../test/models/human-models.js';
+import { humanModel } from '@inproc/testkit/human-models';
 
 if (!hasBackend(tfjsBackend.name)) registerBackend(tfjsBackend);
 

@@ -7,7 +7,7 @@
 import { listBackends } from 'inproc';
 import type { MainProcessApi } from '../../../examples/electron/src/shared/api.js';
 import { runRendererDemo, testSignal } from '../../../examples/electron/src/renderer/demo.js';
-import { exposeToHarness } from '../page-api.js';
+import { exposeToHarness } from '@inproc/testkit/browser/page-api';
 
 exposeToHarness({
   demo: async () => {

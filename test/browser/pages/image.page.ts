@@ -6,7 +6,7 @@
 import { InprocError } from '@inproc/core';
 import { decodeImage, imageToTensor, nonMaxSuppression, textBoxesFromProbabilityMap, findContours, type PreprocessOptions } from '@inproc/image';
 import { textMap } from '../../image/helpers.js';
-import { exposeToHarness } from '../page-api.js';
+import { exposeToHarness } from '@inproc/testkit/browser/page-api';
 
 async function bytes(url: string): Promise<Uint8Array> {
   return new Uint8Array(await (await fetch(url)).arrayBuffer());

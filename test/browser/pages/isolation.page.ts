@@ -4,7 +4,7 @@
  * through `new Worker(new URL(...), { type: 'module' })`.
  */
 import { Tensor, configureIsolation, loadModel, resources } from 'inproc';
-import { exposeToHarness } from '../page-api.js';
+import { exposeToHarness } from '@inproc/testkit/browser/page-api';
 
 configureIsolation({ createWorker: () => new Worker(new URL('./isolation.worker.ts', import.meta.url), { type: 'module' }) });
 

@@ -6,8 +6,8 @@
  */
 import { DTYPES, InprocError, Tensor, configureOnnxWeb, listBackends, loadModel, onnxWebAutoDevices, resources, type LoadOptions, type Model } from 'inproc';
 import { conformanceChecks, type ConformanceContext, type ConformanceFixtures } from '../../conformance/suite.js';
-import { mlpReference } from '../../fixtures/onnx/models.js';
-import { exposeToHarness } from '../page-api.js';
+import { mlpReference } from '@inproc/testkit/onnx/models';
+import { exposeToHarness } from '@inproc/testkit/browser/page-api';
 
 const FIXTURE_NAMES = ['mlp', 'multiIo', 'identity', 'fixed', 'failing', 'slow'] as const;
 

@@ -15,7 +15,7 @@ import {
   resources,
   unregisterBackend,
 } from '@inproc/core';
-import { mlpModel } from '../../fixtures/onnx/models.js';
+import { mlpModel } from '@inproc/testkit/onnx/models';
 
 const onnx = mlpModel(4);
 const registered: string[] = [];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readOnnxMetadata, sniffFormat } from '@inproc/core';
-import { mlpModel } from '../../fixtures/onnx/models.js';
+import { mlpModel } from '@inproc/testkit/onnx/models';
 
 const json = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value));
 

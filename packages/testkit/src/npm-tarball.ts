@@ -17,7 +17,7 @@ import { gunzipSync } from 'node:zlib';
 const run = promisify(execFile);
 
 /** The repository's `.cache/models` folder (git-ignored). */
-export const MODEL_CACHE = resolve(dirname(fileURLToPath(import.meta.url)), '../../.cache/models');
+export const MODEL_CACHE = resolve(dirname(fileURLToPath(import.meta.url)), '../../../.cache/models');
 
 /** A package pinned by version and by the registry's `dist.integrity`. */
 export interface PinnedPackage {

@@ -22,7 +22,6 @@ import { dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
 import { type InlineConfig, build, mergeConfig } from 'vite';
-import { describe } from 'vitest';
 
 /** Debian's Chromium (`apt-get install -y chromium`). Playwright never downloads a browser here. */
 export const CHROMIUM_PATH = '/usr/bin/chromium';
@@ -43,7 +42,7 @@ export const CHROMIUM_ARGS: readonly string[] = [
 ];
 
 /** The repository root. */
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
 
 /** Where browser tests put builds and screenshots (git-ignored). */
 export const RESULTS_DIR = join(REPO_ROOT, 'test-results');
@@ -53,18 +52,6 @@ export function chromiumSkipReason(): string | undefined {
   return existsSync(CHROMIUM_PATH) ? undefined : `${CHROMIUM_PATH} is missing: install it with "apt-get install -y chromium" (.ci/run does) to run the browser tests`;
 }
 
-/**
- * `describe` that runs only where Chromium is installed, and otherwise says clearly,
- * on the console, that and why it skipped.
- */
-export function describeInChromium(name: string, body: () => void): void;
-export function describeInChromium(name: string, options: { timeout?: number }, body: () => void): void;
-export function describeInChromium(name: string, a: (() => void) | { timeout?: number }, b?: () => void): void {
-  const reason = chromiumSkipReason();
-  if (reason !== undefined) console.warn(`[browser tests] SKIPPED "${name}": ${reason}`);
-  const [options, body] = typeof a === 'function' ? [{}, a] : [a, b!];
-  describe.skipIf(reason !== undefined)(name, options, body);
-}
 
 /** Options of {@link buildPage}. */
 export interface BuildPageOptions {
