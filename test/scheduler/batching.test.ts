@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type InprocError, Tensor, loadModel, registerBackend, resources, type BackendSession, type Outputs } from 'inproc';
+import { type InprocError, Tensor, loadModel, registerBackend, resources, unregisterBackend, type BackendSession, type DeviceStorage, type Outputs } from 'inproc';
 import { mlpModel, mlpReference, rowSumModel, slowModel } from '@inproc/testkit/onnx/models';
 import { code } from '../helpers/errors.js';
 
@@ -85,6 +85,60 @@ describe('dynamic batching (onnxruntime-node)', () => {
  * plugin written against the public Backend interface), so that "inside a batch" is a
  * state the test controls rather than a race with a native run.
  */
+describe('dynamic batching of tensors in device memory', () => {
+  // A backend over a real onnxruntime-node session that, like onnx-web on WebGPU, takes
+  // and returns tensors whose elements live in device memory (Tensor.fromDevice).
+  const storage = (data: Float32Array, released: { count: number }): DeviceStorage => ({
+    location: 'gpu-buffer',
+    bytes: data.byteLength,
+    download: async () => data.slice(),
+    release: () => void released.count++,
+  });
+
+  it('concatenates device feeds and splits device outputs, releasing the batch output', async () => {
+    const before = resources();
+    await using inner = await loadModel(mlpModel(8));
+    const released = { count: 0 };
+    let runs = 0;
+    const session: BackendSession = {
+      signature: inner.signature,
+      device: 'gpu',
+      bytes: 0,
+      concurrency: 1,
+      metadata: {},
+      run: async (feeds) => {
+        runs++;
+        const out = await inner.run({ x: new Tensor('float32', (await feeds['x']!.getData()) as Float32Array, feeds['x']!.shape) });
+        const y = out['y']!;
+        return { y: Tensor.fromDevice('float32', y.shape, storage(y.data as Float32Array, released)) };
+      },
+      dispose: async () => {},
+    };
+    registerBackend({ name: 'device-memory', priority: -1, formats: ['onnx'], devices: ['gpu'], isAvailable: () => true, load: async () => session });
+    try {
+      await using model = await loadModel(mlpModel(8), { backend: 'device-memory', batching: { maxBatchSize: 6, maxDelayMs: 10_000 } });
+      const inputs = [1, 2, 3].map((n, i) => rows(n, 8, i));
+      const feeds = inputs.map((x) => Tensor.fromDevice('float32', x.shape, storage(x.data, { count: 0 })));
+      const outputs = await Promise.all(feeds.map((x) => model.run({ x })));
+      expect(runs).toBe(1); // 1 + 2 + 3 rows fill maxBatchSize: one batch, no waiting
+      expect(released.count).toBe(1); // the batch output was read and released
+      outputs.forEach((out, i) => {
+        const x = inputs[i]!;
+        const want = mlpReference(x.data, x.shape[0]!, 8);
+        const got = out['y']!.data as Float32Array;
+        expect(out['y']!.location).toBe('cpu');
+        expect(got.length).toBe(want.length);
+        for (let k = 0; k < want.length; k++) expect(Math.abs(want[k]! - got[k]!)).toBeLessThan(1e-4);
+      });
+      for (const x of feeds) x.dispose();
+    } finally {
+      unregisterBackend('device-memory');
+    }
+    await inner.dispose();
+    expect(resources()).toEqual(before);
+  });
+});
+
 describe('batch semantics under control', () => {
   interface Pending {
     rows: number;

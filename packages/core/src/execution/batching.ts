@@ -4,10 +4,10 @@
  * @module
  * @internal
  */
-import { STORAGE, type DType, type TensorData } from '../dtype.js';
 import { InprocError } from '../errors.js';
 import type { Outputs, Signature } from '../signature.js';
-import { Tensor } from '../tensor.js';
+import type { Tensor } from '../tensor.js';
+import { concatRows, splitOutputs } from '../tensor-rows.js';
 
 /** Options of dynamic batching (`LoadOptions.batching`). */
 export interface BatchingOptions {
@@ -92,48 +92,14 @@ export function mergeable(a: Readonly<Record<string, Tensor>>, aOutputs: readonl
   return true;
 }
 
-/** Concatenates each input of the requests along dimension 0. */
-export function concatFeeds(requests: readonly Readonly<Record<string, Tensor>>[], signature: Signature): Record<string, Tensor> {
+/** Concatenates each input of the requests along dimension 0 (device tensors are read with `getData()`). */
+export async function concatFeeds(requests: readonly Readonly<Record<string, Tensor>>[], signature: Signature): Promise<Record<string, Tensor>> {
   const out: Record<string, Tensor> = {};
-  for (const info of signature.inputs) {
-    const parts = requests.map((r) => r[info.name]!);
-    const first = parts[0]!;
-    const rows = parts.reduce((n, t) => n + t.shape[0]!, 0);
-    const shape = [rows, ...first.shape.slice(1)];
-    out[info.name] = new Tensor(first.dtype, concatData(first.dtype, parts.map((p) => p.data), rows * (first.size / first.shape[0]!)), shape);
-  }
+  for (const info of signature.inputs) out[info.name] = await concatRows(requests.map((r) => r[info.name]!), `batched run: input "${info.name}"`);
   return out;
 }
 
-function concatData(dtype: DType, parts: readonly TensorData[], length: number): TensorData {
-  if (dtype === 'string') return (parts as string[][]).flat();
-  const out = new STORAGE[dtype](length);
-  let offset = 0;
-  for (const part of parts as Exclude<TensorData, string[]>[]) {
-    (out as Float32Array).set(part as Float32Array, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
-/** Splits each output along dimension 0 into views, one per request (no copies). */
-export function splitOutputs(outputs: Outputs, rows: readonly number[]): Outputs[] {
-  const total = rows.reduce((a, b) => a + b, 0);
-  const results: Outputs[] = rows.map(() => ({}));
-  for (const [name, tensor] of Object.entries(outputs)) {
-    if (tensor.shape[0] !== total) {
-      throw new InprocError('RUN_FAILED', `batched run: output "${name}" has shape [${tensor.shape.join(', ')}], whose first dimension is not the batch of ${total} rows; disable batching for this model`);
-    }
-    const rowSize = total === 0 ? 0 : tensor.size / total;
-    const data = tensor.data;
-    let start = 0;
-    rows.forEach((n, i) => {
-      const from = start * rowSize;
-      const to = (start + n) * rowSize;
-      const part = Array.isArray(data) ? data.slice(from, to) : (data as Float32Array).subarray(from, to);
-      results[i]![name] = new Tensor(tensor.dtype, part, [n, ...tensor.shape.slice(1)]);
-      start += n;
-    });
-  }
-  return results;
+/** Splits each output along dimension 0 into views, one record per request (no copies). */
+export function splitBatch(outputs: Outputs, rows: readonly number[]): Promise<Outputs[]> {
+  return splitOutputs(outputs, rows, { where: 'batched run (disable batching for a model whose outputs have no batch dimension)' });
 }

@@ -7,7 +7,7 @@
  * @module
  * @internal
  */
-import { type BatchingOptions, batchRows, concatFeeds, mergeable, splitOutputs } from './batching.js';
+import { type BatchingOptions, batchRows, concatFeeds, mergeable, splitBatch } from './batching.js';
 import { InprocError } from '../errors.js';
 import type { ModelMetrics } from '../metrics/metrics.js';
 import type { Outputs, Signature } from '../signature.js';
@@ -243,8 +243,10 @@ export class Scheduler {
     let pending: Promise<Outputs>;
     try {
       // A lone request keeps its own signal (a backend may cancel); a batch serves several callers.
-      const feeds = group.length === 1 ? group[0]!.feeds : concatFeeds(group.map((r) => r.feeds), signature);
-      pending = execute(feeds, group[0]!.outputs, group.length === 1 ? group[0]!.signal : undefined);
+      pending =
+        group.length === 1
+          ? execute(group[0]!.feeds, group[0]!.outputs, group[0]!.signal)
+          : concatFeeds(group.map((r) => r.feeds), signature).then((feeds) => execute(feeds, group[0]!.outputs, undefined));
     } catch (error) {
       pending = Promise.reject(error);
     }
@@ -267,19 +269,19 @@ export class Scheduler {
       });
       this.#release();
     };
-    pending.then(
-      (outputs) => {
-        let results: Outputs[];
-        try {
-          results = group.length === 1 ? [outputs] : splitOutputs(outputs, group.map((r) => r.rows));
-        } catch (error) {
-          settle(undefined, error);
-          return;
-        }
-        settle(results, undefined);
-      },
-      (error: unknown) => settle(undefined, error),
-    );
+    if (group.length === 1) {
+      pending.then(
+        (outputs) => settle([outputs], undefined),
+        (error: unknown) => settle(undefined, error),
+      );
+      return;
+    }
+    pending
+      .then((outputs) => splitBatch(outputs, group.map((r) => r.rows)))
+      .then(
+        (results) => settle(results, undefined),
+        (error: unknown) => settle(undefined, error),
+      );
   }
 
   #release(): void {

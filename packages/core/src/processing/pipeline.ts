@@ -14,11 +14,11 @@
  */
 import { callSignal, throwIfAborted } from '../call-signal.js';
 import { disposeAll } from './chain.js';
-import { STORAGE, type TypedArray } from '../dtype.js';
 import { InprocError, messageOf } from '../errors.js';
 import type { Processor, ProcessorContext } from './processor.js';
 import { isTensor, type Feeds, type Outputs, type Signature } from '../signature.js';
 import { Tensor, describe } from '../tensor.js';
+import { concatRows, splitOutputs } from '../tensor-rows.js';
 
 /** What a function step sees of the call. */
 export interface StepContext {
@@ -389,7 +389,7 @@ export function batched(model: Runnable<Feeds, Outputs>, options: BatchedOptions
         const feeds = await concatFeeds(group.map((g) => g.feeds), who);
         const out = await model.run(bare ? feeds['input']! : feeds, scope.signal === undefined ? undefined : { signal: scope.signal });
         try {
-          results.push(...(await splitOutputs(out, group.map((g) => g.rows), who)));
+          results.push(...(await splitBatchOutputs(out, group.map((g) => g.rows), who)));
         } finally {
           // The batch outputs were copied into per-item tensors: release them now.
           for (const tensor of shallowTensors(out)) tensor.dispose();
@@ -445,50 +445,9 @@ async function concatFeeds(items: readonly Record<string, Tensor>[], who: string
   return out;
 }
 
-/** Concatenates tensors along their first dimension (the one tensor itself when there is one). */
-async function concatRows(parts: readonly Tensor[], where: string): Promise<Tensor> {
-  const first = parts[0]!;
-  if (parts.length === 1) return first;
-  const tail = first.shape.slice(1).join(',');
-  let rows = 0;
-  for (const t of parts) {
-    if (t.dtype !== first.dtype) throw new InprocError('INPUT_DTYPE', `${where}: items have dtypes ${first.dtype} and ${t.dtype}`);
-    if (t.shape.length === 0 || t.shape.slice(1).join(',') !== tail) {
-      throw new InprocError('INPUT_SHAPE', `${where}: items have shapes [${first.shape.join(', ')}] and [${t.shape.join(', ')}]; only the first dimension may differ`);
-    }
-    rows += t.shape[0]!;
-  }
-  const shape = [rows, ...first.shape.slice(1)];
-  const datas = await Promise.all(parts.map((t) => t.getData()));
-  if (first.dtype === 'string') return new Tensor('string', (datas as string[][]).flat(), shape);
-  const data = new STORAGE[first.dtype](datas.reduce((n, d) => n + d.length, 0));
-  let offset = 0;
-  for (const d of datas as TypedArray[]) {
-    (data as unknown as { set(source: ArrayLike<number | bigint>, offset: number): void }).set(d, offset);
-    offset += d.length;
-  }
-  return new Tensor(first.dtype, data as never, shape);
-}
-
-async function splitOutputs(out: Outputs | Tensor, rows: readonly number[], who: string): Promise<Outputs[]> {
-  const record: Outputs = isTensor(out) ? { output: out } : out;
-  const total = rows.reduce((a, b) => a + b, 0);
-  const results: Record<string, Tensor>[] = rows.map(() => ({}));
-  for (const [name, tensor] of Object.entries(record)) {
-    if (tensor.shape[0] !== total) {
-      throw new InprocError('RUN_FAILED', `${who}: output "${name}" has shape [${tensor.shape.join(', ')}]; its first dimension must be the batch (${total}) to split it`);
-    }
-    const data = await tensor.getData();
-    const rowSize = tensor.shape.slice(1).reduce((a, b) => a * b, 1);
-    let start = 0;
-    rows.forEach((n, i) => {
-      // slice() copies, so that the batch tensor can be released.
-      const part = data.slice(start * rowSize, (start + n) * rowSize);
-      results[i]![name] = new Tensor(tensor.dtype, part, [n, ...tensor.shape.slice(1)]);
-      start += n;
-    });
-  }
-  return results;
+async function splitBatchOutputs(out: Outputs | Tensor, rows: readonly number[], who: string): Promise<Outputs[]> {
+  // Copies, so that the batch tensors can be released at once.
+  return splitOutputs(isTensor(out) ? { output: out } : out, rows, { where: who, copy: true });
 }
 
 /** Makes a composite runnable on its own: as a pipeline of that one step. */
