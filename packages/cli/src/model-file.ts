@@ -1,5 +1,5 @@
 /**
- * The model a command names: a file or a directory holding `model.json` / one `.onnx`,
+ * The model a command names: a file or a directory holding one (`model.onnx`, `model.json` or one `.onnx`),
  * read once to sniff its format and size (TF.js weight shards included), and loaded with
  * the backends registered (`inproc` registers the ONNX backends; the TF.js backend is
  * registered here, since the CLI serves both formats).
@@ -7,13 +7,13 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { InprocError, hasBackend, loadModel, registerBackend, sniffFormat, type LoadOptions, type Model, type ModelFormat } from 'inproc';
+import { InprocError, findModelFile, hasBackend, loadModel, registerBackend, sniffFormat, type LoadOptions, type Model, type ModelFormat } from 'inproc';
 import { tfjsBackend } from '@inproc/tfjs';
 
 if (!hasBackend(tfjsBackend.name)) registerBackend(tfjsBackend);
 
 export interface ModelFile {
-  /** Absolute path of the model file itself (`model.json` for a directory). */
+  /** Absolute path of the model file itself (for a directory: the file `findModelFile` chose). */
   readonly path: string;
   /** As the user wrote it. */
   readonly given: string;
@@ -25,13 +25,10 @@ export interface ModelFile {
   readonly shards: readonly string[];
 }
 
+/** The model file of a directory, by the rule `loadModel` and repositories follow (`findModelFile`). */
 async function pickInDirectory(dir: string): Promise<string> {
-  const entries = await readdir(dir);
-  if (entries.includes('model.json')) return join(dir, 'model.json');
-  if (entries.includes('model.onnx')) return join(dir, 'model.onnx');
-  const onnx = entries.filter((e) => e.endsWith('.onnx'));
-  if (onnx.length === 1) return join(dir, onnx[0]!);
-  throw new InprocError('MODEL_NOT_FOUND', `${dir} is a directory without model.json, model.onnx or a single .onnx file (found: ${entries.slice(0, 10).join(', ') || 'nothing'})`);
+  const isFile = async (name: string): Promise<boolean> => (await stat(join(dir, name)).catch(() => undefined))?.isFile() === true;
+  return join(dir, await findModelFile({ exists: isFile, list: () => readdir(dir) }, dir));
 }
 
 /**

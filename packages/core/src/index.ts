@@ -7,6 +7,7 @@ export { type Backend, type BackendSession, type BackendLoadOptions, type Backen
 export { registerBackend, unregisterBackend, listBackends, hasBackend, backendAvailability, type RegisterOptions, type BackendFailure } from './backend-registry.js';
 export { sniffFormat } from './format.js';
 export { fetchBytes, type ModelInput } from './source.js';
+export { findModelFile, MODEL_FILE_NAMES, type DirectoryProbe } from './model-file.js';
 export { type Processor, type ProcessorContext } from './processing/processor.js';
 export { type Model, type LoadOptions, type RunOptions, type WarmupOptions } from './model.js';
 export { type BatchingOptions } from './execution/batching.js';

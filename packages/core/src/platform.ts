@@ -16,6 +16,7 @@ export function isNode(): boolean {
 export interface NodeFs {
   stat(path: string): Promise<{ isDirectory(): boolean; isFile(): boolean; size: number }>;
   realpath(path: string): Promise<string>;
+  readdir(path: string): Promise<string[]>;
   open(path: string, flags: 'r'): Promise<{
     read(buffer: Uint8Array, offset: number, length: number, position: number | null): Promise<{ bytesRead: number }>;
     close(): Promise<void>;

@@ -9,6 +9,7 @@ import { MODEL_FORMATS } from './backend.js';
 import { InprocError, messageOf } from './errors.js';
 import { sniffFormat } from './format.js';
 import { throwIfAborted } from './call-signal.js';
+import { findModelFile } from './model-file.js';
 import { isNode, node } from './platform.js';
 import { describe } from './tensor.js';
 
@@ -23,8 +24,6 @@ export interface ReadOptions {
 }
 
 const CHUNK = 1 << 20;
-/** Files a directory may hold as its model, in order of preference. */
-const DIRECTORY_MODEL_FILES = ['model.onnx', 'model.json'];
 
 /** Reads and sniffs a model source. @internal */
 export async function resolveSource(input: ModelInput, options: ReadOptions = {}): Promise<ModelSource> {
@@ -81,17 +80,9 @@ async function readPath(input: string, options: ReadOptions): Promise<Omit<Model
   let info = await statOrNotFound(fs, file);
   if (info.isDirectory()) {
     const dir = file;
-    let found: string | undefined;
-    for (const candidate of DIRECTORY_MODEL_FILES) {
-      const stat = await fs.stat(path.join(dir, candidate)).catch(() => undefined);
-      if (stat?.isFile() === true) {
-        found = path.join(dir, candidate);
-        info = stat;
-        break;
-      }
-    }
-    if (found === undefined) throw new InprocError('MODEL_NOT_FOUND', `${dir} is a directory without ${DIRECTORY_MODEL_FILES.join(' or ')}`);
-    file = found;
+    const isFile = async (name: string): Promise<boolean> => (await fs.stat(path.join(dir, name)).catch(() => undefined))?.isFile() === true;
+    file = path.join(dir, await findModelFile({ exists: isFile, list: () => fs.readdir(dir) }, dir));
+    info = await statOrNotFound(fs, file);
   }
   const bytes = await readFileChunked(fs, file, info.size, options);
   const dir = path.dirname(file);

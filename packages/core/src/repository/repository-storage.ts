@@ -30,6 +30,8 @@ export interface RepositoryStorage {
   listVersions(name: string): Promise<VersionEntry[]>;
   /** A file's bytes, or undefined when it does not exist. */
   read(name: string, version: number, file: string, field: string): Promise<Uint8Array | undefined>;
+  /** The file names in a version directory; absent for URL storage (HTTP cannot list directories). */
+  list?(name: string, version: number): Promise<readonly string[]>;
   /** Whether a file exists (URL storage: assumed, the index vouches for the version). */
   exists(name: string, version: number, file: string, field: string): Promise<boolean>;
   /** What to hand to `loadModel` for a file, and its size when known. Throws `MODEL_NOT_FOUND` when absent. */
@@ -189,6 +191,12 @@ class FsStorage implements RepositoryStorage {
       if (code === 'EISDIR') throw new InprocError('MODEL_INVALID', `${real} (manifest field "${field}") is a directory, not a file`, { cause: error, details: { field } });
       throw new InprocError('MODEL_NOT_FOUND', `cannot read ${real}: ${messageOf(error)}`, { cause: error });
     }
+  }
+
+  async list(name: string, version: number): Promise<readonly string[]> {
+    const dir = await this.#real(this.path.join(this.realRoot, name, String(version)), `version directory "${name}/${version}"`, { name, version });
+    if (dir === undefined) return [];
+    return (await this.fsp.readdir(dir, { withFileTypes: true }).catch(() => [])).map((entry) => entry.name).sort();
   }
 
   async exists(name: string, version: number, file: string, field: string): Promise<boolean> {

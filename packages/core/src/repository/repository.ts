@@ -8,6 +8,7 @@
  */
 import { InprocError, messageOf } from '../errors.js';
 import { loadModel } from '../load-model.js';
+import { type DirectoryProbe, findModelFile, probeModelFile } from '../model-file.js';
 import { MANIFEST_FILE, parseLabels, parseManifest, validateWarmup } from './manifest.js';
 import type { LoadOptions, Model } from '../model.js';
 import { ModelCache, type Reserve } from './version-cache.js';
@@ -43,8 +44,6 @@ import { describe, type Tensor } from '../tensor.js';
 import { DEFAULT_VERSION_POLICY, checkVersionPolicy, describePolicy, servedVersions } from './version-policy.js';
 import { randomFeeds, zeroFeeds } from '../warmup.js';
 
-/** Model files a version directory may hold when its manifest names none, in order of preference. */
-const DEFAULT_MODEL_FILES = ['model.onnx', 'model.json'];
 const DEFAULT_DEBOUNCE_MS = 200;
 const OPTION_KEYS = ['versionPolicy', 'models', 'load', 'warmup', 'maxBytes', 'maxModels', 'overcommit', 'idleTimeoutMs', 'watch', 'readyMarker', 'strictManifests', 'indexFile'];
 
@@ -243,8 +242,19 @@ class RepositoryImpl implements Repository {
 
   async #modelFile(name: string, version: number, manifest: Manifest): Promise<string> {
     if (manifest.model !== undefined) return manifest.model;
-    for (const file of DEFAULT_MODEL_FILES) if (await this.#storage.exists(name, version, file, 'model')) return file;
-    throw new InprocError('MODEL_NOT_FOUND', `${name}/${version} holds neither ${DEFAULT_MODEL_FILES.join(' nor ')}, and has no manifest naming its model file`, { details: { name, version } });
+    return findModelFile(this.#directory(name, version, 'model'), `${name}/${version}`).catch((error: unknown) => {
+      throw InprocError.is(error, 'MODEL_NOT_FOUND') ? new InprocError('MODEL_NOT_FOUND', `${error.message}, and has no manifest naming its model file`, { details: { name, version, ...error.details } }) : error;
+    });
+  }
+
+  /** A version directory, as the model-file rule looks into it. */
+  #directory(name: string, version: number, field: string | undefined): DirectoryProbe {
+    const storage = this.#storage;
+    const list = storage.list;
+    return {
+      exists: (file) => storage.exists(name, version, file, field ?? file),
+      ...(list === undefined ? {} : { list: () => list.call(storage, name, version) }),
+    };
   }
 
   /** Loads, warms up and measures one version. Runs inside the cache's single shared load. */
@@ -461,7 +471,7 @@ class RepositoryImpl implements Repository {
 
   /**
    * The completeness rule. With `readyMarker`, the marker file must exist. Without, the
-   * model file must (the manifest's `model`, else `model.onnx` or `model.json`): that
+   * model file must (the manifest's `model`, else as `model-file.ts` finds it): that
    * holds at once for a directory published by atomic rename. Returns the files whose
    * sizes and mtimes make the version's fingerprint, or undefined when incomplete.
    */
@@ -478,8 +488,8 @@ class RepositoryImpl implements Repository {
       // A broken manifest makes a complete but broken version: its load reports why.
       return [MANIFEST_FILE];
     }
-    const candidates = named === undefined ? DEFAULT_MODEL_FILES : [named];
-    for (const file of candidates) if (await exists(file)) return [MANIFEST_FILE, file, ...(marker === undefined ? [] : [marker])];
+    const file = named === undefined ? await probeModelFile({ ...this.#directory(name, version, undefined), exists }) : (await exists(named)) ? named : undefined;
+    if (file !== undefined) return [MANIFEST_FILE, file, ...(marker === undefined ? [] : [marker])];
     return marker === undefined ? undefined : [MANIFEST_FILE, marker];
   }
 
