@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InprocError, Tensor, liveResources, loadModel, resources, type Outputs, type Processor } from 'inproc';
+import { InprocError, Tensor, liveResources, loadModel, resources, type Feeds, type Outputs, type Processor } from 'inproc';
 import { mlpModel, mlpReference, multiIoModel, slowModel } from '@inproc/testkit/onnx/models';
 import { code } from '../helpers/errors.js';
 
@@ -105,6 +105,21 @@ describe('warm-up', () => {
       },
     });
     expect(custom.signature.inputs).toHaveLength(3);
+  });
+
+  it('one warm-up path: the model itself (processors skipped), random data or a list of feeds, counted in stats', async () => {
+    let processed = 0;
+    const count = { name: 'count', process: (input: Feeds) => (processed++, input) };
+    await using random = await loadModel(mlpModel(16), { preprocess: count, warmup: { runs: 3, data: 'random', seed: 5, dynamicSize: 4 } });
+    expect(random.stats().requests).toBe(3);
+    const sets = [1, 2].map((n) => ({ x: new Tensor('float32', new Float32Array(n * 16), [n, 16]) }));
+    await using listed = await loadModel(mlpModel(16), { preprocess: count, warmup: { runs: 4, feeds: sets } });
+    expect(listed.stats().requests).toBe(4);
+    expect(processed).toBe(0);
+    const bad = await loadModel(mlpModel(16), { warmup: { feeds: [sets[0]!, { x: new Tensor('float32', new Float32Array(15), [1, 15]) }], runs: 2 } }).catch((e: unknown) => e as InprocError);
+    expect(bad.code).toBe('INPUT_SHAPE');
+    expect(bad.details).toMatchObject({ feedSet: 1 });
+    expect(await code(loadModel(mlpModel(16), { warmup: { runs: 1, data: 'ones' as 'zeros' } }))).toBe('INPUT_INVALID');
   });
 
   it('fails the load, freeing the session, when warm-up fails', async () => {

@@ -8,15 +8,15 @@ import { loadWithBackends } from './backend-registry.js';
 import { createWorkerPool, poolBackendName } from './execution/worker-pool.js';
 import { type BatchingOptions, checkBatching } from './execution/batching.js';
 import { throwIfAborted } from './call-signal.js';
-import { InprocError, messageOf } from './errors.js';
+import { InprocError } from './errors.js';
 import { callerStack } from './leak-reporter.js';
 import type { LoadOptions, Model } from './model.js';
 import { ModelImpl } from './model-impl.js';
 import type { Processor } from './processing/processor.js';
-import { type Feeds, type Outputs, validateFeeds } from './signature.js';
+import type { Feeds, Outputs } from './signature.js';
 import { abortedOr, resolveSource, type ModelInput } from './source.js';
 import { describe } from './tensor.js';
-import { zeroFeeds } from './warmup.js';
+import { warmUp, warmupOptions } from './warmup.js';
 
 /**
  * Loads a model from a path, `file:`/`http(s):` URL, or bytes, with the first backend
@@ -80,27 +80,12 @@ export async function loadModel<I = Feeds, O = Outputs>(source: ModelInput, opti
     maxQueue: options.maxQueue ?? Number.POSITIVE_INFINITY,
     loadedAt,
   });
-  const warmup = options.warmup;
-  const runs = warmup === true ? 1 : warmup === false || warmup === undefined ? 0 : typeof warmup === 'number' ? warmup : (warmup.runs ?? 1);
   try {
-    if (runs > 0) {
-      const given = typeof warmup === 'object' ? warmup.feeds : undefined;
-      for (let i = 0; i < runs; i++) {
-        throwIfAborted(signal, 'the load');
-        const made = typeof given === 'function' ? given(model.signature) : given;
-        const feeds = made === undefined ? zeroFeeds(model.signature) : validateFeeds(model.signature, made);
-        const outputs = await loaded.session.run(feeds, { outputs: model.signature.outputs.map((o) => o.name) });
-        // Warm-up results are nobody's: free them now (device outputs would otherwise live until dispose).
-        for (const tensor of Object.values(outputs)) tensor.dispose();
-      }
-    }
+    await warmUp(model as ModelImpl<unknown, unknown>, warmupOptions(options.warmup), resolved.name, signal);
     throwIfAborted(signal, 'the load');
   } catch (error) {
     await model.dispose();
-    if (signal?.aborted === true) throw abortedOr(error, signal);
-    if (InprocError.is(error) && error.code.startsWith('INPUT_')) throw error;
-    const hint = typeof warmup === 'object' && warmup.feeds !== undefined ? '' : ' (on zero inputs with symbolic dimensions 1; pass warmup: { feeds } if the model needs other inputs)';
-    throw new InprocError('RUN_FAILED', `warm-up of ${resolved.name} failed${hint}: ${messageOf(error)}`, { cause: error });
+    throw abortedOr(error, signal);
   }
   return model;
 }
@@ -140,11 +125,7 @@ function checkOptions(options: Pick<LoadOptions, 'concurrency' | 'maxQueue' | 'w
   if (options.maxQueue !== undefined && !(typeof options.maxQueue === 'number' && options.maxQueue >= 0 && (Number.isInteger(options.maxQueue) || options.maxQueue === Infinity))) {
     throw new InprocError('INPUT_INVALID', `options.maxQueue must be a non-negative integer, got ${describe(options.maxQueue)}`);
   }
-  const { warmup } = options;
-  const count = (n: unknown): boolean => typeof n === 'number' && Number.isInteger(n) && n >= 0;
-  const validWarmup =
-    warmup === undefined || typeof warmup === 'boolean' || count(warmup) || (typeof warmup === 'object' && warmup !== null && (warmup.runs === undefined || count(warmup.runs)));
-  if (!validWarmup) throw new InprocError('INPUT_INVALID', `options.warmup must be a boolean, a non-negative integer or { runs, feeds }, got ${describe(warmup)}`);
+  checkWarmup(options.warmup);
   if (options.device !== undefined && (typeof options.device !== 'string' || options.device === '')) {
     throw new InprocError('INPUT_INVALID', `options.device must be a device name or 'auto', got ${describe(options.device)}`);
   }
@@ -160,4 +141,18 @@ function checkOptions(options: Pick<LoadOptions, 'concurrency' | 'maxQueue' | 'w
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
     throw new InprocError('INPUT_INVALID', `options.signal must be an AbortSignal, got ${describe(options.signal)}`);
   }
+}
+
+function checkWarmup(warmup: LoadOptions['warmup']): void {
+  const count = (n: unknown, min: number): boolean => n === undefined || (typeof n === 'number' && Number.isInteger(n) && n >= min);
+  if (warmup === undefined || typeof warmup === 'boolean' || (typeof warmup === 'number' && count(warmup, 0))) return;
+  const valid =
+    typeof warmup === 'object' &&
+    warmup !== null &&
+    count(warmup.runs, 0) &&
+    count(warmup.seed, 0) &&
+    count(warmup.dynamicSize, 1) &&
+    (warmup.data === undefined || warmup.data === 'zeros' || warmup.data === 'random') &&
+    (warmup.feeds === undefined || typeof warmup.feeds === 'object' || typeof warmup.feeds === 'function');
+  if (!valid) throw new InprocError('INPUT_INVALID', `options.warmup must be a boolean, a non-negative integer or { runs, feeds, data, seed, dynamicSize }, got ${describe(warmup)}`);
 }

@@ -130,10 +130,20 @@ export class ModelImpl<I = Feeds, O = Outputs> implements Model<I, O> {
       }
       return this.#scheduler.runNow(named, selectOutputs(this.signature, undefined)) as Promise<O>;
     }
-    return this.#run(input, options === undefined ? {} : options);
+    return this.#run(input, options === undefined ? {} : options, true);
   }
 
-  async #run(input: I, options: RunOptions): Promise<O> {
+  /**
+   * A run of the model itself: feeds straight to the scheduler, past the processors and
+   * the response cache. Warm-up runs this way (its feeds are the model's own inputs);
+   * like any call it is counted in `stats()`.
+   */
+  runFeeds(feeds: Feeds): Promise<Outputs> {
+    return this.#run(feeds as I, {}, false) as Promise<Outputs>;
+  }
+
+  /** `full`: the caller's call, through processors and cache; else {@link runFeeds}. */
+  async #run(input: I, options: RunOptions, full: boolean): Promise<O> {
     const metrics = this.#metrics;
     metrics.requests++;
     const start = performance.now();
@@ -147,13 +157,13 @@ export class ModelImpl<I = Feeds, O = Outputs> implements Model<I, O> {
       try {
         const context: ProcessorContext = { signature: this.signature, signal: call.signal, state: new Map() };
         let feeds: unknown = input;
-        if (this.#preprocess.length > 0) {
+        if (full && this.#preprocess.length > 0) {
           const t = performance.now();
           feeds = await raceSignal(runProcessors(this.#preprocess, input, context), call.signal);
           metrics.pre.record((performance.now() - t) / 1e3);
         }
         const named = validateFeeds(this.signature, feeds);
-        const key = this.#cache === undefined ? undefined : ResponseCache.key(named, outputs);
+        const key = this.#cache === undefined || !full ? undefined : ResponseCache.key(named, outputs);
         let result = key === undefined ? undefined : this.#cache!.get(key, named);
         if (result === undefined) {
           result = await this.#scheduler.submit(named, outputs, priority, call.signal, start);
@@ -161,7 +171,7 @@ export class ModelImpl<I = Feeds, O = Outputs> implements Model<I, O> {
         }
         call.check();
         let answer: unknown = result;
-        if (this.#postprocess.length > 0) {
+        if (full && this.#postprocess.length > 0) {
           const t = performance.now();
           answer = await raceSignal(runProcessors(this.#postprocess, result, context), call.signal);
           metrics.post.record((performance.now() - t) / 1e3);

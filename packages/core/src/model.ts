@@ -24,7 +24,8 @@ export interface LoadOptions<I = Feeds, O = Outputs> {
   /**
    * Run the model before it is returned, so the first real call pays no initialisation:
    * `true` once, a number that many times, on zero inputs whose symbolic dimensions are 1;
-   * or `{ runs, feeds }` with feeds of your own (for models that reject tiny inputs).
+   * or {@link WarmupOptions}: random data, other sizes, or feeds of your own (for models
+   * that reject tiny inputs). Warm-up runs count in `stats()` like other calls.
    */
   readonly warmup?: boolean | number | WarmupOptions;
   /** Aborts the load (reading, parsing, warm-up) with `ABORTED`. */
@@ -58,16 +59,24 @@ export interface LoadOptions<I = Feeds, O = Outputs> {
   readonly workerResourceLimits?: WorkerResourceLimits;
 }
 
-/** Warm-up with chosen feeds. */
+/**
+ * Warm-up runs of the model itself (its processors are skipped: warm-up feeds are the
+ * model's own inputs). Synthesized inputs unless `feeds` are given.
+ */
 export interface WarmupOptions {
-  /** Runs; default 1. */
+  /** Runs; default 1. With a list of feeds, runs cycle through it. */
   readonly runs?: number;
   /**
-   * Feeds for the model itself (not for the pre-processors), or a function of the
-   * signature that makes them (called once per run, e.g. `randomFeeds`). Default: zeros,
-   * symbolic dimensions 1.
+   * Feeds for the model itself, a list of them, or a function of the signature that
+   * makes them (called once per run, e.g. `randomFeeds`). Default: synthesized `data`.
    */
-  readonly feeds?: Feeds | ((signature: Signature) => Feeds);
+  readonly feeds?: Feeds | readonly Feeds[] | ((signature: Signature) => Feeds);
+  /** Synthesized inputs: `'zeros'` (default) or `'random'` (seeded; floats in [0, 1), integers 0 or 1, bools). */
+  readonly data?: 'zeros' | 'random';
+  /** Seed of `'random'`; default 1, so warm-up is reproducible. */
+  readonly seed?: number;
+  /** Size given to symbolic and dynamic dimensions of synthesized inputs; default 1. */
+  readonly dynamicSize?: number;
 }
 
 /** Options of one `Model.run` call. */

@@ -1,12 +1,69 @@
 /**
- * Warm-up inputs synthesized from a signature: zeros, or seeded random data, with every
- * symbolic dimension set to one size. Warm-up runs before a model is served, so that
- * the first real call pays no initialisation (allocations, kernel selection, JIT).
+ * Warm-up: the one loop that runs a model before it is served (`loadModel`'s `warmup`
+ * option, and a repository's manifests and options, whose sample files are read into
+ * feeds first), and the inputs it synthesizes from a signature: zeros, or seeded random
+ * data, with every symbolic dimension set to one size. Warm-up runs before the first
+ * real call, so that it pays no initialisation (allocations, kernel selection, JIT).
  * @module
  */
 import { STORAGE } from './dtype.js';
-import type { Signature } from './signature.js';
+import { InprocError, messageOf } from './errors.js';
+import type { LoadOptions, WarmupOptions } from './model.js';
+import type { ModelImpl } from './model-impl.js';
+import type { Feeds, Signature } from './signature.js';
 import { Tensor } from './tensor.js';
+import { throwIfAborted } from './call-signal.js';
+
+/** `LoadOptions.warmup` as options: `true` is one run, a number that many. @internal */
+export function warmupOptions(warmup: LoadOptions['warmup']): WarmupOptions {
+  if (warmup === undefined || warmup === false) return { runs: 0 };
+  if (warmup === true) return { runs: 1 };
+  return typeof warmup === 'number' ? { runs: warmup } : warmup;
+}
+
+/**
+ * Runs the model itself (past its processors and response cache, through its queue, so
+ * counted in its stats) `runs` times: on the given feeds (cycling through a list), or
+ * on synthesized `data`; every output is freed at once. `where` names the model in errors.
+ * @returns the runs made
+ * @throws InprocError given feeds that do not fit keep their `INPUT_*` code, with
+ *   `details.feedSet` (the index in the list); any other failure is `RUN_FAILED`
+ * @internal
+ */
+export async function warmUp(model: ModelImpl<unknown, unknown>, options: WarmupOptions, where: string, signal?: AbortSignal): Promise<number> {
+  const runs = options.runs ?? 1;
+  const given = options.feeds;
+  const sets: readonly Feeds[] | undefined = given === undefined || typeof given === 'function' ? undefined : Array.isArray(given) ? given : [given as Feeds];
+  const synthesized = (): Feeds => {
+    if (typeof given === 'function') return given(model.signature);
+    const dynamicSize = options.dynamicSize ?? 1;
+    return options.data === 'random' ? randomFeeds(model.signature, { seed: options.seed ?? 1, dynamicSize }) : zeroFeeds(model.signature, dynamicSize);
+  };
+  const fixed = sets === undefined && typeof given !== 'function' ? synthesized() : undefined;
+  for (let i = 0; i < runs; i++) {
+    throwIfAborted(signal, 'the load');
+    const set = sets === undefined ? undefined : i % sets.length;
+    try {
+      const outputs = await model.runFeeds(set === undefined ? (fixed ?? synthesized()) : sets![set]!);
+      // Warm-up results are nobody's: free them now (device outputs would otherwise live until dispose).
+      for (const tensor of Object.values(outputs)) tensor.dispose();
+    } catch (error) {
+      if (signal?.aborted === true) throw error;
+      if (given !== undefined && InprocError.is(error) && error.code.startsWith('INPUT_')) {
+        const which = set === undefined ? `the feeds of run ${i + 1}` : `feed set ${set}`;
+        throw new InprocError(error.code, `warm-up of ${where}: ${which} do not fit the model: ${error.message}`, { cause: error, details: { ...error.details, ...(set === undefined ? {} : { feedSet: set }) } });
+      }
+      const inputs =
+        given === undefined
+          ? `${options.data ?? 'zeros'} inputs, dynamic dimensions ${options.dynamicSize ?? 1}; pass warm-up feeds if the model needs other inputs`
+          : typeof given === 'function'
+            ? 'feeds made by warmup.feeds()'
+            : 'the given feeds';
+      throw new InprocError('RUN_FAILED', `warm-up of ${where} failed on run ${i + 1} of ${runs} (${inputs}): ${messageOf(error)}`, { cause: error });
+    }
+  }
+  return runs;
+}
 
 /** Zero-filled feeds that satisfy `signature` (symbolic and dynamic dimensions set to `dynamicSize`). */
 export function zeroFeeds(signature: Signature, dynamicSize = 1): Record<string, Tensor> {

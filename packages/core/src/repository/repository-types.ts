@@ -7,7 +7,7 @@
  */
 import type { InprocError } from '../errors.js';
 import type { ModelFormat } from '../backend.js';
-import type { LoadOptions, Model, RunOptions } from '../model.js';
+import type { LoadOptions, Model, RunOptions, WarmupOptions } from '../model.js';
 import type { ProcessorSpec } from '../processing/processor-registry.js';
 import type { Feeds, Outputs } from '../signature.js';
 
@@ -17,23 +17,18 @@ import type { Feeds, Outputs } from '../signature.js';
  */
 export type VersionPolicy = { readonly latest: number } | { readonly all: true } | { readonly specific: readonly number[] };
 
-/** Warm-up settings, in `inproc.json` (`"warmup"`) or {@link RepositoryOptions.warmup}. */
-export interface WarmupSpec {
-  /** Runs before the version is served; default 1. With `samples`, runs cycle through the sample sets. */
-  readonly runs?: number;
-  /** Synthesized inputs: `'zeros'` (default) or `'random'` (seeded; floats in [0, 1), integers 0 or 1, bools). */
-  readonly data?: 'zeros' | 'random';
+/**
+ * Warm-up settings, in `inproc.json` (`"warmup"`) or {@link RepositoryOptions.warmup}:
+ * `loadModel`'s {@link WarmupOptions} as data, with feeds read from sample files.
+ */
+export interface WarmupSpec extends Omit<WarmupOptions, 'feeds'> {
   /**
    * Inputs read from files in the version directory, by input name: `.npy` (NumPy
    * format 1–3, little-endian, C order) or `.json` (`{ "dtype", "shape", "data" }`, or
-   * `{ "dtype", "shape", "file" }` naming a raw little-endian file). One set, or several.
-   * Excludes `data`.
+   * `{ "dtype", "shape", "file" }` naming a raw little-endian file). One set, or several
+   * (runs cycle through them). Excludes `data`.
    */
   readonly samples?: Readonly<Record<string, string>> | readonly Readonly<Record<string, string>>[];
-  /** Seed of `'random'`; default 1, so warm-up is reproducible. */
-  readonly seed?: number;
-  /** Size given to symbolic and dynamic dimensions of synthesized inputs; default 1. */
-  readonly dynamicSize?: number;
 }
 
 /** Dynamic batching settings of a manifest, passed to `loadModel` as `batching` (see `BatchingOptions`). */

@@ -42,7 +42,8 @@ import { isNpy, parseJsonSample, parseNpy } from '../sample-file.js';
 import type { Feeds, Outputs, Signature } from '../signature.js';
 import { describe, type Tensor } from '../tensor.js';
 import { DEFAULT_VERSION_POLICY, checkVersionPolicy, describePolicy, servedVersions } from './version-policy.js';
-import { randomFeeds, zeroFeeds } from '../warmup.js';
+import type { ModelImpl } from '../model-impl.js';
+import { warmUp } from '../warmup.js';
 
 const DEFAULT_DEBOUNCE_MS = 200;
 const OPTION_KEYS = ['versionPolicy', 'models', 'load', 'warmup', 'maxBytes', 'maxModels', 'overcommit', 'idleTimeoutMs', 'watch', 'readyMarker', 'strictManifests', 'indexFile'];
@@ -268,10 +269,8 @@ class RepositoryImpl implements Repository {
       const labels = manifest.labels === undefined ? undefined : await this.#labels(name, version, manifest.labels);
       const warmup = this.#settings.models[name]?.warmup ?? manifest.warmup ?? this.#settings.warmup ?? false;
       const samples = warmup !== false && warmup.samples !== undefined ? await this.#samples(name, version, warmup.samples) : undefined;
-      // Warm-up feeds the model itself: the gate lets them pass the manifest's processors untouched.
-      const gate = { open: false };
-      const preprocess = this.#processors(where, 'preprocess', manifest.preprocess, gate);
-      const postprocess = this.#processors(where, 'postprocess', manifest.postprocess, gate);
+      const preprocess = this.#processors(where, 'preprocess', manifest.preprocess);
+      const postprocess = this.#processors(where, 'postprocess', manifest.postprocess);
       const perModel = this.#settings.models[name]?.load ?? {};
       let fileBytes = located.size ?? 0;
       const loadOptions: LoadOptions<unknown, unknown> = {
@@ -297,7 +296,7 @@ class RepositoryImpl implements Repository {
       const warmed = performance.now();
       let runs = 0;
       try {
-        if (warmup !== false) runs = await this.#warmUp(where, model, warmup, samples, gate);
+        if (warmup !== false) runs = await this.#warmUp(where, model, warmup, samples);
       } catch (error) {
         await model.dispose();
         throw error;
@@ -319,19 +318,13 @@ class RepositoryImpl implements Repository {
     return parseLabels(bytes, `${name}/${version}/${file}`);
   }
 
-  #processors(where: string, field: 'preprocess' | 'postprocess', specs: Manifest['preprocess'], gate: { open: boolean }): Processor[] {
+  #processors(where: string, field: 'preprocess' | 'postprocess', specs: Manifest['preprocess']): Processor[] {
     return (specs ?? []).map((spec, i) => {
-      let processor: Processor;
       try {
-        processor = createProcessor(spec);
+        return createProcessor(spec);
       } catch (error) {
         throw new InprocError('MODEL_INVALID', `${where}/${MANIFEST_FILE}: manifest field "${field}[${i}]": ${messageOf(error)}`, { cause: error, details: { field: `${field}[${i}]` } });
       }
-      return {
-        name: processor.name,
-        process: (input, context) => (gate.open ? input : processor.process(input, context)),
-        ...(processor.dispose === undefined ? {} : { dispose: () => processor.dispose?.() }),
-      } satisfies Processor;
     });
   }
 
@@ -361,28 +354,16 @@ class RepositoryImpl implements Repository {
     return out;
   }
 
-  async #warmUp(where: string, model: Model<unknown, unknown>, spec: WarmupSpec, samples: Record<string, Tensor>[] | undefined, gate: { open: boolean }): Promise<number> {
-    const runs = spec.runs ?? 1;
-    if (runs === 0) return 0;
-    const feeds = samples ?? [spec.data === 'random' ? randomFeeds(model.signature, { seed: spec.seed ?? 1, dynamicSize: spec.dynamicSize ?? 1 }) : zeroFeeds(model.signature, spec.dynamicSize ?? 1)];
-    gate.open = true;
+  /** The version's warm-up, by the one warm-up loop; a sample set that does not fit makes the version invalid. */
+  async #warmUp(where: string, model: Model<unknown, unknown>, spec: WarmupSpec, samples: Record<string, Tensor>[] | undefined): Promise<number> {
+    const { samples: _files, ...options } = spec;
     try {
-      for (let i = 0; i < runs; i++) {
-        try {
-          await model.run(feeds[i % feeds.length]!);
-        } catch (error) {
-          if (samples !== undefined && InprocError.is(error) && error.code.startsWith('INPUT_')) {
-            throw new InprocError('MODEL_INVALID', `${where}: warm-up sample set ${i % feeds.length} does not fit the model: ${error.message}`, { cause: error, details: { field: 'warmup.samples' } });
-          }
-          throw new InprocError('RUN_FAILED', `warm-up of ${where} failed on run ${i + 1} of ${runs} (${samples === undefined ? `${spec.data ?? 'zeros'} inputs, dynamic dimensions ${spec.dynamicSize ?? 1}` : 'sample files'}): ${messageOf(error)}`, {
-            cause: error,
-          });
-        }
-      }
-    } finally {
-      gate.open = false;
+      return await warmUp(model as ModelImpl<unknown, unknown>, samples === undefined ? options : { ...options, feeds: samples }, where);
+    } catch (error) {
+      const set: unknown = InprocError.is(error) ? error.details?.['feedSet'] : undefined;
+      if (!InprocError.is(error) || typeof set !== 'number') throw error;
+      throw new InprocError('MODEL_INVALID', `${where}: warm-up sample set ${set} does not fit the model: ${messageOf(error.cause)}`, { cause: error, details: { field: 'warmup.samples' } });
     }
-    return runs;
   }
 
   // ---- scanning, swapping, pinning ------------------------------------------------------
