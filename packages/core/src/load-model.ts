@@ -81,7 +81,7 @@ export async function loadModel<I = Feeds, O = Outputs>(source: ModelInput, opti
     loadedAt,
   });
   try {
-    await warmUp(model as ModelImpl<unknown, unknown>, warmupOptions(options.warmup), resolved.name, signal);
+    await warmUp(model, warmupOptions(options.warmup), resolved.name, signal);
     throwIfAborted(signal, 'the load');
   } catch (error) {
     await model.dispose();

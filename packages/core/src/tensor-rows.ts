@@ -67,7 +67,7 @@ export async function splitRows(tensor: Tensor, rows: readonly number[], options
     const from = start * rowSize;
     const to = (start + n) * rowSize;
     const part = Array.isArray(data) ? data.slice(from, to) : options.copy === true ? (data as Float32Array).slice(from, to) : (data as Float32Array).subarray(from, to);
-    parts.push(new Tensor(tensor.dtype, part as never, [n, ...tensor.shape.slice(1)]));
+    parts.push(new Tensor(tensor.dtype, part, [n, ...tensor.shape.slice(1)]));
     start += n;
   }
   return parts;

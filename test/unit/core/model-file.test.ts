@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InprocError, findModelFile, loadModel, openRepository, resources } from 'inproc';
+import { type InprocError, findModelFile, loadModel, openRepository, resources } from 'inproc';
 import { mlpModel } from '@inproc/testkit/onnx/models';
 import { tfjsMlp } from '@inproc/testkit/tfjs/models';
 import { code } from '../../helpers/errors.js';

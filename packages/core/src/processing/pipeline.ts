@@ -17,7 +17,7 @@ import { disposeAll } from './chain.js';
 import { InprocError, messageOf } from '../errors.js';
 import type { Processor, ProcessorContext } from './processor.js';
 import { isTensor, type Feeds, type Outputs, type Signature } from '../signature.js';
-import { Tensor, describe } from '../tensor.js';
+import { type Tensor, describe } from '../tensor.js';
 import { concatRows, splitOutputs } from '../tensor-rows.js';
 
 /** What a function step sees of the call. */

@@ -251,10 +251,9 @@ class RepositoryImpl implements Repository {
   /** A version directory, as the model-file rule looks into it. */
   #directory(name: string, version: number, field: string | undefined): DirectoryProbe {
     const storage = this.#storage;
-    const list = storage.list;
     return {
       exists: (file) => storage.exists(name, version, file, field ?? file),
-      ...(list === undefined ? {} : { list: () => list.call(storage, name, version) }),
+      ...(storage.list === undefined ? {} : { list: () => storage.list!(name, version) }),
     };
   }
 
