@@ -24,7 +24,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['test/**', 'benchmarks/**', 'examples/**'],
+    files: ['test/**', 'benchmarks/**', 'examples/**', 'packages/testkit/**'],
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',

@@ -7,6 +7,7 @@
 import type { Backend, BackendLoadOptions, BackendSession, ModelSource } from './backend.js';
 import { throwIfAborted } from './call-signal.js';
 import { InprocError, messageOf, type ErrorCode } from './errors.js';
+import { globalSingleton } from './global-singleton.js';
 
 interface Entry {
   readonly backend: Backend;
@@ -18,11 +19,8 @@ interface Registry {
   readonly entries: Map<string, Entry>;
 }
 
-const REGISTRY_KEY = Symbol.for('inproc.backends');
-
 function registry(): Registry {
-  const holder = globalThis as { [REGISTRY_KEY]?: Registry };
-  return (holder[REGISTRY_KEY] ??= { entries: new Map() });
+  return globalSingleton<Registry>('inproc.backends', () => ({ entries: new Map() }));
 }
 
 /** Options of {@link registerBackend}. */

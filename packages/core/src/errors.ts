@@ -85,8 +85,20 @@ export class InprocError extends Error {
   }
 }
 
-/** The message of an unknown thrown value, for wrapping. @internal */
+/** The message of an unknown thrown value, for wrapping it in an {@link InprocError} (backend and processor packages use it too). */
 export function messageOf(error: unknown): string {
   if (error instanceof Error) return error.message;
+  // Runtimes (TF.js, onnxruntime's WASM side) sometimes throw plain objects with a message.
+  if (typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string') return (error as { message: string }).message;
   return String(error);
+}
+
+/** The first line of {@link messageOf}, for one-line messages (runtimes' errors can carry long explanations and stacks). */
+export function firstLine(error: unknown): string {
+  return messageOf(error).split('\n')[0]!.trim();
+}
+
+/** `error` itself when it is an {@link InprocError}, else a `RUN_FAILED` that says `context` and wraps it as `cause`. */
+export function asInprocError(error: unknown, context: string): InprocError {
+  return InprocError.is(error) ? error : new InprocError('RUN_FAILED', `${context}: ${messageOf(error)}`, { cause: error });
 }

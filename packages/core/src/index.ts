@@ -1,4 +1,6 @@
-export { InprocError, ErrorCodes, type ErrorCode, type InprocErrorOptions } from './errors.js';
+export { InprocError, ErrorCodes, messageOf, firstLine, type ErrorCode, type InprocErrorOptions } from './errors.js';
+export { globalSingleton } from './global-singleton.js';
+export { lazyPeer, type LazyPeerOptions } from './lazy-peer.js';
 export { type DType, type DataTypeMap, type ElementTypeMap, type TypedArray, type TensorData, DTYPES, isDType, bytesPerElement } from './dtype.js';
 export { Tensor, attachNative, type NativeHandle, type NestedArray, type TensorLocation, type DeviceStorage } from './tensor.js';
 export { type Dim, type TensorInfo, type Signature, type Feeds, type Outputs, validateFeeds, formatShape, isTensor } from './signature.js';
@@ -18,6 +20,7 @@ export { serveIsolatedModel } from './execution/worker-host.js';
 export { loadModel } from './load-model.js';
 export { zeroFeeds } from './warmup.js';
 export { readOnnxMetadata, type OnnxMetadata } from './onnx-metadata.js';
+export { ortTensorInfo, openOnDevices, type OrtValueMetadata, type DeviceAttempts } from './ort-glue.js';
 export { throwIfAborted } from './call-signal.js';
 export { registerProcessor, listProcessors, createProcessor, type ProcessorSpec, type ProcessorFactory } from './processing/processor-registry.js';
 export { chain, defineProcessor } from './processing/chain.js';

@@ -4,6 +4,7 @@
  * `@inproc/core` in a process (and every backend) writes to the same one.
  * @module
  */
+import { globalSingleton } from './global-singleton.js';
 
 /** Live counts, across all backends. */
 export interface ResourceCounts {
@@ -38,11 +39,8 @@ interface Ledger {
   readonly live: Set<ResourceEntry>;
 }
 
-const LEDGER_KEY = Symbol.for('inproc.resources');
-
 function ledger(): Ledger {
-  const holder = globalThis as { [LEDGER_KEY]?: Ledger };
-  return (holder[LEDGER_KEY] ??= { live: new Set() });
+  return globalSingleton<Ledger>('inproc.resources', () => ({ live: new Set() }));
 }
 
 /**

@@ -5,7 +5,8 @@
  * @module
  * @internal
  */
-import { imageError, describeValue, messageOf } from './errors.js';
+import { messageOf } from '@inproc/core';
+import { imageError, describeValue } from './errors.js';
 import type { Pixels } from './pixels.js';
 import { type ImagePlatform, type OpenedImage, checkPixels, isIdentity, isPixelSource } from './platform.js';
 import { readImageHeader, withoutOrientation } from './header.js';

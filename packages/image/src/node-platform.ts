@@ -7,9 +7,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { InprocError } from '@inproc/core';
+import { InprocError, lazyPeer, messageOf } from '@inproc/core';
 import type { Sharp, SharpOptions } from 'sharp';
-import { imageError, describeValue, messageOf } from './errors.js';
+import { imageError, describeValue } from './errors.js';
 import type { Pixels } from './pixels.js';
 import { type ImagePlatform, type OpenedImage, checkPixels, isIdentity, isPixelSource } from './platform.js';
 import { readImageHeader } from './header.js';
@@ -18,19 +18,8 @@ import type { ImageSource, Kernel, Rect } from './types.js';
 
 type SharpFactory = (input?: Uint8Array, options?: SharpOptions) => Sharp;
 
-let sharpModule: Promise<SharpFactory> | undefined;
-
 /** Imports sharp once; a missing sharp is `BACKEND_UNAVAILABLE` naming the package. */
-export function importSharp(): Promise<SharpFactory> {
-  sharpModule ??= import('sharp').then(
-    (m) => ((m as unknown as { default?: SharpFactory }).default ?? (m as unknown as SharpFactory)),
-    (error: unknown) => {
-      sharpModule = undefined;
-      throw new InprocError('BACKEND_UNAVAILABLE', `@inproc/image needs the sharp package in Node: npm install sharp (${messageOf(error)})`, { cause: error });
-    },
-  );
-  return sharpModule;
-}
+export const importSharp = lazyPeer<SharpFactory>('sharp', () => import('sharp'), { neededBy: '@inproc/image in Node' });
 
 async function readSource(source: string | URL): Promise<Uint8Array> {
   let path: string;

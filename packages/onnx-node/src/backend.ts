@@ -9,34 +9,24 @@ import {
   type BackendRunOptions,
   type BackendSession,
   type DType,
-  type Dim,
   type ModelSource,
   type Signature,
-  type TensorInfo,
   InprocError,
   Tensor,
+  firstLine,
   isDType,
+  lazyPeer,
+  openOnDevices,
+  ortTensorInfo,
   readOnnxMetadata,
-  throwIfAborted,
 } from '@inproc/core';
 import type * as Ort from 'onnxruntime-node';
 import { AUTO_ORDER, EXECUTION_PROVIDERS, type OnnxNodeDevice, type SupportedProvider, deviceProblem } from './devices.js';
 
 type OrtModule = typeof Ort;
 
-let ortModule: Promise<OrtModule> | undefined;
-
 /** Imports onnxruntime-node once. @internal */
-export function importOrt(): Promise<OrtModule> {
-  ortModule ??= import('onnxruntime-node').then(
-    (m) => ((m as unknown as { default?: OrtModule }).default ?? m),
-    (error: unknown) => {
-      ortModule = undefined;
-      throw new InprocError('BACKEND_UNAVAILABLE', 'onnx-node needs the onnxruntime-node package: npm install onnxruntime-node', { cause: error });
-    },
-  );
-  return ortModule;
-}
+export const importOrt = lazyPeer<OrtModule>('onnxruntime-node', () => import('onnxruntime-node'), { neededBy: 'onnx-node' });
 
 const DEVICES = Object.keys(EXECUTION_PROVIDERS) as OnnxNodeDevice[];
 
@@ -79,31 +69,22 @@ async function loadSession(source: ModelSource, options: BackendLoadOptions): Pr
     attempts = [device];
   }
 
-  const failures: string[] = [];
-  for (const device of attempts) {
-    throwIfAborted(options.signal, 'the load');
-    const providers = userProviders ?? [EXECUTION_PROVIDERS[device]];
-    let session: Ort.InferenceSession;
-    try {
-      session = await ort.InferenceSession.create(source.bytes, { ...sessionOptions, executionProviders: providers });
-    } catch (error) {
-      failures.push(`${device}: ${firstLine(error)}`);
-      if (device !== 'cpu' && attempts.at(-1) === 'cpu') continue; // 'auto': fall back
-      if (device === 'cpu') throw new InprocError('MODEL_INVALID', `${source.name}: onnxruntime could not load the model: ${firstLine(error)}`, { cause: error });
-      // An explicit accelerator failed: the model's fault or the device's? Ask the CPU provider.
-      const onCpu = await ort.InferenceSession.create(source.bytes, { ...sessionOptions, executionProviders: ['cpu'] }).catch(() => undefined);
-      if (onCpu === undefined) throw new InprocError('MODEL_INVALID', `${source.name}: onnxruntime could not load the model: ${firstLine(error)}`, { cause: error });
-      await onCpu.release();
-      throw new InprocError('DEVICE_UNAVAILABLE', `${source.name}: the ${device} execution provider failed: ${firstLine(error)}`, { cause: error });
-    }
-    try {
-      return new OnnxNodeSession(ort, session, source, device, failures);
-    } catch (error) {
-      await session.release();
-      throw error;
-    }
+  const opened = await openOnDevices<Ort.InferenceSession>({
+    runtime: 'onnxruntime',
+    source: source.name,
+    devices: attempts,
+    fallback: 'cpu',
+    signal: options.signal,
+    create: (device, probe) =>
+      ort.InferenceSession.create(source.bytes, { ...sessionOptions, executionProviders: probe ? [EXECUTION_PROVIDERS[device as OnnxNodeDevice]] : (userProviders ?? [EXECUTION_PROVIDERS[device as OnnxNodeDevice]]) }),
+    release: (session) => session.release(),
+  });
+  try {
+    return new OnnxNodeSession(ort, opened.session, source, opened.device as OnnxNodeDevice, opened.failures);
+  } catch (error) {
+    await opened.session.release();
+    throw error;
   }
-  throw new InprocError('MODEL_INVALID', `${source.name}: onnxruntime could not load the model:\n  ${failures.join('\n  ')}`);
 }
 
 class OnnxNodeSession implements BackendSession {
@@ -123,8 +104,8 @@ class OnnxNodeSession implements BackendSession {
     this.bytes = source.bytes.byteLength;
     this.#label = `onnx-node ${source.name}`;
     this.signature = {
-      inputs: session.inputMetadata.map((m) => toInfo(m, source.name, 'input')),
-      outputs: session.outputMetadata.map((m) => toInfo(m, source.name, 'output')),
+      inputs: session.inputMetadata.map((m) => ortTensorInfo(m, source.name, 'input')),
+      outputs: session.outputMetadata.map((m) => ortTensorInfo(m, source.name, 'output')),
     };
     const onnx = readOnnxMetadata(source.bytes);
     this.metadata = { ...(onnx ?? {}), ...(fallbacks.length ? { fallbacks } : {}) };
@@ -173,19 +154,4 @@ function toCoreTensor(value: Ort.Tensor, name: string, label: string): Tensor {
   if (!isDType(dtype)) throw new InprocError('RUN_FAILED', `${label}: output "${name}" has element type ${value.type}, which Inproc tensors do not support`);
   // The output's typed array is handed over as is (zero copy); ORT keeps no reference to CPU outputs.
   return new Tensor(dtype, value.data, value.dims);
-}
-
-function toInfo(meta: Ort.InferenceSession.ValueMetadata, source: string, kind: string): TensorInfo {
-  if (!meta.isTensor) {
-    throw new InprocError('MODEL_INVALID', `${source}: ${kind} "${meta.name}" is not a tensor (sequences and maps are not supported)`);
-  }
-  const type = meta.type === 'float16' ? 'float16' : meta.type;
-  if (!isDType(type)) throw new InprocError('MODEL_INVALID', `${source}: ${kind} "${meta.name}" has element type ${meta.type}, which Inproc does not support`);
-  const shape: Dim[] = meta.shape.map((d) => (typeof d === 'number' ? (d >= 0 ? d : null) : d === '' ? null : d));
-  return { name: meta.name, dtype: type, shape };
-}
-
-function firstLine(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.split('\n')[0]!.trim();
 }

@@ -10,15 +10,16 @@ import {
   type BackendRunOptions,
   type BackendSession,
   type DType,
-  type Dim,
   type ModelSource,
   type ResourceLease,
   type Signature,
-  type TensorInfo,
   InprocError,
   Tensor,
   bytesPerElement,
+  firstLine,
   isDType,
+  openOnDevices,
+  ortTensorInfo,
   readOnnxMetadata,
   trackResource,
 } from '@inproc/core';
@@ -84,41 +85,39 @@ async function loadSession(source: ModelSource, options: BackendLoadOptions): Pr
     attempts = [options.device];
   }
 
-  const failures: string[] = [];
-  for (const device of attempts) {
-    options.signal?.throwIfAborted();
-    const location = locationFor(device, preferredOutputLocation, options.device === 'auto');
+  const createNow = (providers: readonly Ort.InferenceSession.ExecutionProviderConfig[], location: PreferredLocation): Promise<Ort.InferenceSession> =>
+    // A copy: the proxy worker takes ownership of the buffer it is sent (and would detach the caller's).
+    ort.InferenceSession.create(ort.env.wasm.proxy === true ? source.bytes.slice() : source.bytes, {
+      ...sessionOptions,
+      ...(location === undefined ? {} : { preferredOutputLocation: location }),
+      executionProviders: providers,
+    });
+  // A probe only asks whether the model loads at all: the device's own provider, CPU outputs.
+  const open = (device: OnnxWebDevice, probe: boolean): (() => Promise<Ort.InferenceSession>) => {
+    if (probe) return () => createNow([provider(device)], undefined);
     const providers = userProviders ?? [provider(device)];
-    const createNow = (providers: readonly Ort.InferenceSession.ExecutionProviderConfig[]): Promise<Ort.InferenceSession> =>
-      // A copy: the proxy worker takes ownership of the buffer it is sent (and would detach the caller's).
-      ort.InferenceSession.create(ort.env.wasm.proxy === true ? source.bytes.slice() : source.bytes, {
-        ...sessionOptions,
-        ...(location === undefined ? {} : { preferredOutputLocation: location }),
-        executionProviders: providers,
-      });
-    const create = (providers: readonly Ort.InferenceSession.ExecutionProviderConfig[]): Promise<Ort.InferenceSession> => exclusive(() => createNow(providers));
-    let session: Ort.InferenceSession;
-    try {
-      session = await create(providers);
-    } catch (error) {
-      if (isRuntimeFailure(error)) throw runtimeUnavailable(error);
-      failures.push(`${device}: ${firstLine(error)}`);
-      if (device !== 'wasm' && attempts.at(-1) === 'wasm') continue; // 'auto': fall back
-      if (device === 'wasm') throw new InprocError('MODEL_INVALID', `${source.name}: onnxruntime-web could not load the model: ${firstLine(error)}`, { cause: error });
-      // An explicit accelerator failed: the model's fault or the device's? Ask WASM.
-      const onWasm = await create(['wasm']).catch(() => undefined);
-      if (onWasm === undefined) throw new InprocError('MODEL_INVALID', `${source.name}: onnxruntime-web could not load the model: ${firstLine(error)}`, { cause: error });
-      await exclusive(() => onWasm.release());
-      throw new InprocError('DEVICE_UNAVAILABLE', `${source.name}: the ${device} execution provider failed: ${firstLine(error)}`, { cause: error });
-    }
-    try {
-      return new OnnxWebSession(ort, session, source, device, failures, () => createNow(providers));
-    } catch (error) {
-      await exclusive(() => session.release());
-      throw error;
-    }
+    const location = locationFor(device, preferredOutputLocation, options.device === 'auto');
+    return () => createNow(providers, location);
+  };
+  // Computed up front, so that a device memory location the demanded device lacks is an error of its own.
+  const openers = new Map(attempts.map((device) => [device, open(device, false)] as const));
+  const opened = await openOnDevices<Ort.InferenceSession>({
+    runtime: 'onnxruntime-web',
+    source: source.name,
+    devices: attempts,
+    fallback: 'wasm',
+    signal: options.signal,
+    create: (device, probe) => exclusive(probe ? open(device as OnnxWebDevice, true) : openers.get(device as OnnxWebDevice)!),
+    release: (session) => exclusive(() => session.release()),
+    fatal: (error) => (isRuntimeFailure(error) ? runtimeUnavailable(error) : undefined),
+  });
+  const device = opened.device as OnnxWebDevice;
+  try {
+    return new OnnxWebSession(ort, opened.session, source, device, opened.failures, openers.get(device)!);
+  } catch (error) {
+    await exclusive(() => opened.session.release());
+    throw error;
   }
-  throw new InprocError('MODEL_INVALID', `${source.name}: onnxruntime-web could not load the model:\n  ${failures.join('\n  ')}`);
 }
 
 /** Why an explicitly requested device cannot be used here, or `undefined`. */
@@ -215,8 +214,8 @@ class OnnxWebSession implements BackendSession {
     this.bytes = source.bytes.byteLength;
     this.#label = `onnx-web/${device} ${source.name}`;
     this.signature = {
-      inputs: session.inputMetadata.map((m) => toInfo(m, source.name, 'input')),
-      outputs: session.outputMetadata.map((m) => toInfo(m, source.name, 'output')),
+      inputs: session.inputMetadata.map((m) => ortTensorInfo(m, source.name, 'input')),
+      outputs: session.outputMetadata.map((m) => ortTensorInfo(m, source.name, 'output')),
     };
     const onnx = readOnnxMetadata(source.bytes);
     this.metadata = { ...(onnx ?? {}), ...(fallbacks.length ? { fallbacks } : {}) };
@@ -355,19 +354,4 @@ function toStorage(dtype: DType, data: Ort.Tensor.DataType): Ort.Tensor.DataType
     return new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2);
   }
   return data;
-}
-
-function toInfo(meta: Ort.InferenceSession.ValueMetadata, source: string, kind: string): TensorInfo {
-  if (!meta.isTensor) {
-    throw new InprocError('MODEL_INVALID', `${source}: ${kind} "${meta.name}" is not a tensor (sequences and maps are not supported)`);
-  }
-  if (!isDType(meta.type)) throw new InprocError('MODEL_INVALID', `${source}: ${kind} "${meta.name}" has element type ${meta.type}, which Inproc does not support`);
-  // Unnamed dynamic dimensions come back as '' in Node and as -1 read as uint32 (4294967295) in browsers.
-  const shape: Dim[] = meta.shape.map((d) => (typeof d === 'number' ? (d >= 0 && d < 0xffffffff ? d : null) : d === '' ? null : d));
-  return { name: meta.name, dtype: meta.type, shape };
-}
-
-function firstLine(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.split('\n')[0]!.trim();
 }

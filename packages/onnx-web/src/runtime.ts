@@ -4,7 +4,7 @@
  * obtained) done once per page.
  * @module
  */
-import { InprocError } from '@inproc/core';
+import { InprocError, lazyPeer } from '@inproc/core';
 import type * as Ort from 'onnxruntime-web';
 import { isBrowserLike, webGpu } from './environment.js';
 import { type OnnxWebRuntimeOptions, checkRuntimeOptions, sameRuntime } from './options.js';
@@ -12,24 +12,20 @@ import { type OnnxWebRuntimeOptions, checkRuntimeOptions, sameRuntime } from './
 /** The onnxruntime-web module. @internal */
 export type OrtModule = typeof Ort;
 
-let ortModule: Promise<OrtModule> | undefined;
 let pending: OnnxWebRuntimeOptions = {};
 let applied: OnnxWebRuntimeOptions | undefined;
 
-/** Imports onnxruntime-web once. A missing package gives `BACKEND_UNAVAILABLE` naming it. @internal */
-export function importOrt(): Promise<OrtModule> {
-  // A plain specifier: bundlers resolve it with the browser condition (the WebGPU/JSEP
-  // build, whose .wasm it references with new URL(..., import.meta.url)); Node gets
-  // onnxruntime-web's Node build (WASM only).
-  ortModule ??= import('onnxruntime-web').then(
-    (m) => ((m as unknown as { default?: OrtModule }).default?.InferenceSession === undefined ? m : (m as unknown as { default: OrtModule }).default),
-    (error: unknown) => {
-      ortModule = undefined;
-      throw new InprocError('BACKEND_UNAVAILABLE', 'onnx-web needs the onnxruntime-web package: npm install onnxruntime-web', { cause: error });
-    },
-  );
-  return ortModule;
-}
+/**
+ * Imports onnxruntime-web once. A missing package gives `BACKEND_UNAVAILABLE` naming it.
+ * A plain specifier: bundlers resolve it with the browser condition (the WebGPU/JSEP
+ * build, whose .wasm it references with new URL(..., import.meta.url)); Node gets
+ * onnxruntime-web's Node build (WASM only).
+ * @internal
+ */
+export const importOrt = lazyPeer<OrtModule>('onnxruntime-web', () => import('onnxruntime-web'), {
+  neededBy: 'onnx-web',
+  pick: (m) => ((m as { default?: OrtModule }).default?.InferenceSession === undefined ? (m as OrtModule) : (m as { default: OrtModule }).default),
+});
 
 /**
  * Sets onnxruntime-web's runtime options (threads, SIMD, proxy worker, `.wasm`

@@ -4,7 +4,7 @@
  * the backend is a candidate; a missing one is reported by name.
  * @module
  */
-import { InprocError, throwIfAborted, type Backend, type BackendLoadOptions, type BackendSession, type ModelSource } from '@inproc/core';
+import { InprocError, throwIfAborted, type Backend, type BackendLoadOptions, type BackendSession, type ModelSource, messageOf } from '@inproc/core';
 import type * as Tf from '@tensorflow/tfjs';
 import { acquireEngine, type EngineLease } from './engines.js';
 import { parseModelJson, readWeights, type GraphNode, type ModelJson } from './model-json.js';
@@ -12,7 +12,6 @@ import { graphSignature, layersSignature } from './signature.js';
 import { TfjsSession, needsAsync, type LoadedModel } from './session.js';
 import { importNodeBinding, importTfjs, isNode } from './tf-modules.js';
 import { TFJS_DEVICES, type TfjsBackendOptions } from './types.js';
-import { messageOf } from './errors.js';
 
 const OPTION_KEYS: ReadonlySet<string> = new Set(['weights', 'wasmPaths', 'strict']);
 

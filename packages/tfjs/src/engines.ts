@@ -9,10 +9,9 @@
  * @module
  * @internal
  */
-import { InprocError } from '@inproc/core';
+import { InprocError, messageOf, globalSingleton } from '@inproc/core';
 import { importNodeBinding, importTfjs, importWasm, importWebgpu, isNode, nodeModules, type TfApi } from './tf-modules.js';
 import type { TfjsDevice, TfjsEngine, TfjsEngineState } from './types.js';
-import { messageOf } from './errors.js';
 
 interface EngineSpec {
   readonly device: TfjsDevice;
@@ -55,11 +54,8 @@ interface EngineRegistry {
   wasmConfigured: boolean;
 }
 
-const KEY = Symbol.for('inproc.tfjs.engine');
-
 function registry(): EngineRegistry {
-  const holder = globalThis as { [KEY]?: EngineRegistry };
-  return (holder[KEY] ??= { active: undefined, api: undefined, holders: new Set(), lock: Promise.resolve(), wasmConfigured: false });
+  return globalSingleton<EngineRegistry>('inproc.tfjs.engine', () => ({ active: undefined, api: undefined, holders: new Set(), lock: Promise.resolve(), wasmConfigured: false }));
 }
 
 /** An engine held by one model; `release()` is idempotent. */

@@ -6,9 +6,8 @@
  * @module
  * @internal
  */
-import { InprocError, throwIfAborted, type ModelSource } from '@inproc/core';
+import { InprocError, throwIfAborted, type ModelSource, messageOf } from '@inproc/core';
 import type { TfjsWeightSpec, TfjsWeights, WeightBuffer } from './types.js';
-import { messageOf } from './errors.js';
 
 /** A parsed `model.json`, checked to the depth this backend relies on. */
 export interface ModelJson {

@@ -10,12 +10,11 @@
  * @module
  * @internal
  */
-import { InprocError, Tensor, throwIfAborted, trackResource, type BackendRunOptions, type BackendSession, type ResourceLease, type Signature } from '@inproc/core';
+import { InprocError, Tensor, throwIfAborted, trackResource, type BackendRunOptions, type BackendSession, type ResourceLease, type Signature, messageOf, firstLine } from '@inproc/core';
 import type * as Tf from '@tensorflow/tfjs';
 import type { EngineLease } from './engines.js';
 import type { BoundSignature } from './signature.js';
 import { coreDType } from './signature.js';
-import { firstLine, messageOf } from './errors.js';
 
 /** Ops that make a graph need `executeAsync` (as TF.js's converter lists them). */
 const ASYNC_OPS: ReadonlySet<string> = new Set([

@@ -8,7 +8,7 @@
  * @module
  * @internal
  */
-import { InprocError } from '@inproc/core';
+import { InprocError, lazyPeer } from '@inproc/core';
 import type * as Tf from '@tensorflow/tfjs';
 import type * as TfWasm from '@tensorflow/tfjs-backend-wasm';
 
@@ -34,44 +34,14 @@ function missing(pkg: string, why: string, cause: unknown, code: 'BACKEND_UNAVAI
   return new InprocError(code, `${why} needs the ${pkg} package: npm install ${pkg}`, { cause });
 }
 
-let tfjs: Promise<TfApi> | undefined;
-
 /** `@tensorflow/tfjs`, imported once. Rejects with `BACKEND_UNAVAILABLE` naming the package. */
-export function importTfjs(): Promise<TfApi> {
-  tfjs ??= import('@tensorflow/tfjs').then(
-    (m) => unwrap<TfApi>(m),
-    (error: unknown) => {
-      tfjs = undefined;
-      throw missing('@tensorflow/tfjs', 'the tfjs backend', error, 'BACKEND_UNAVAILABLE');
-    },
-  );
-  return tfjs;
-}
-
-let wasm: Promise<TfWasmModule> | undefined;
+export const importTfjs = lazyPeer<TfApi>('@tensorflow/tfjs', () => import('@tensorflow/tfjs'), { neededBy: 'the tfjs backend', pick: unwrap });
 
 /** `@tensorflow/tfjs-backend-wasm` (registers the `wasm` backend). `DEVICE_UNAVAILABLE` when missing. */
-export function importWasm(): Promise<TfWasmModule> {
-  wasm ??= import('@tensorflow/tfjs-backend-wasm').then(
-    (m) => unwrap<TfWasmModule>(m),
-    (error: unknown) => {
-      wasm = undefined;
-      throw missing('@tensorflow/tfjs-backend-wasm', 'device "wasm"', error, 'DEVICE_UNAVAILABLE');
-    },
-  );
-  return wasm;
-}
-
-let webgpu: Promise<unknown> | undefined;
+export const importWasm = lazyPeer<TfWasmModule>('@tensorflow/tfjs-backend-wasm', () => import('@tensorflow/tfjs-backend-wasm'), { neededBy: 'device "wasm"', code: 'DEVICE_UNAVAILABLE', pick: unwrap });
 
 /** `@tensorflow/tfjs-backend-webgpu` (registers the `webgpu` backend). `DEVICE_UNAVAILABLE` when missing. */
-export function importWebgpu(): Promise<unknown> {
-  webgpu ??= import('@tensorflow/tfjs-backend-webgpu').catch((error: unknown) => {
-    webgpu = undefined;
-    throw missing('@tensorflow/tfjs-backend-webgpu', 'device "webgpu"', error, 'DEVICE_UNAVAILABLE');
-  });
-  return webgpu;
-}
+export const importWebgpu = lazyPeer<unknown>('@tensorflow/tfjs-backend-webgpu', () => import('@tensorflow/tfjs-backend-webgpu'), { neededBy: 'device "webgpu"', code: 'DEVICE_UNAVAILABLE', pick: (m) => m });
 
 // A computed specifier: bundlers must not try to resolve the native bindings for browsers.
 const dynamicImport = (specifier: string): Promise<unknown> => import(/* @vite-ignore */ /* webpackIgnore: true */ specifier);

@@ -14,6 +14,7 @@ import { trackResource, type ResourceLease } from '../resources.js';
 import type { Outputs, Signature } from '../signature.js';
 import type { Tensor } from '../tensor.js';
 import { type FromWorker, type LoadRequest, type ToWorker, errorFromWire, fromWire, toWire } from './worker-protocol.js';
+import { globalSingleton } from '../global-singleton.js';
 
 /** Limits applied to each worker (Node's `resourceLimits`). */
 export interface WorkerResourceLimits {
@@ -107,7 +108,8 @@ interface Slot {
   call: { id: number; resolve(outputs: Outputs): void; reject(error: unknown): void } | undefined;
 }
 
-const ISOLATION_KEY = Symbol.for('inproc.isolation');
+/** The isolation settings, process-wide (`configureIsolation` may run in another copy of core). */
+const isolationSettings = (): { options?: IsolationOptions } => globalSingleton<{ options?: IsolationOptions }>('inproc.isolation', () => ({}));
 
 /**
  * How isolation workers start. `workerEntry`: a module URL (Node worker_threads, or a
@@ -127,11 +129,11 @@ export function configureIsolation(options: IsolationOptions): void {
   if (typeof options !== 'object' || options === null || (options.workerEntry === undefined && typeof options.createWorker !== 'function')) {
     throw new InprocError('INPUT_INVALID', 'configureIsolation needs { workerEntry } or { createWorker }');
   }
-  (globalThis as { [ISOLATION_KEY]?: IsolationOptions })[ISOLATION_KEY] = options;
+  isolationSettings().options = options;
 }
 
 function isolation(): IsolationOptions {
-  const options = (globalThis as { [ISOLATION_KEY]?: IsolationOptions })[ISOLATION_KEY];
+  const options = isolationSettings().options;
   if (options === undefined) {
     throw new InprocError(
       'INPUT_INVALID',

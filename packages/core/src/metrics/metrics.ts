@@ -6,6 +6,7 @@
  */
 import type { ErrorCode } from '../errors.js';
 import { Histogram, type HistogramSummary } from './histogram.js';
+import { globalSingleton } from '../global-singleton.js';
 
 /** Durations of one model's calls, in milliseconds. */
 export interface StageDurations {
@@ -105,11 +106,8 @@ interface MetricsRegistry {
   readonly live: Set<ModelMetrics>;
 }
 
-const METRICS_KEY = Symbol.for('inproc.metrics');
-
 function registry(): MetricsRegistry {
-  const holder = globalThis as { [METRICS_KEY]?: MetricsRegistry };
-  return (holder[METRICS_KEY] ??= { live: new Set() });
+  return globalSingleton<MetricsRegistry>('inproc.metrics', () => ({ live: new Set() }));
 }
 
 /** @internal */

@@ -8,6 +8,7 @@
 import { InprocError } from '../errors.js';
 import type { Processor } from './processor.js';
 import { describe } from '../tensor.js';
+import { globalSingleton } from '../global-singleton.js';
 
 /** A processor named in data: a manifest entry. */
 export interface ProcessorSpec {
@@ -30,11 +31,8 @@ interface Registry {
   readonly factories: Map<string, ProcessorFactory>;
 }
 
-const REGISTRY_KEY = Symbol.for('inproc.processors');
-
 function registry(): Registry {
-  const holder = globalThis as { [REGISTRY_KEY]?: Registry };
-  return (holder[REGISTRY_KEY] ??= { factories: new Map() });
+  return globalSingleton<Registry>('inproc.processors', () => ({ factories: new Map() }));
 }
 
 /** Registers a processor factory. The same object again is a no-op; another under a taken name throws unless `replace`. */

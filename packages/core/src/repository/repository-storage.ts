@@ -8,8 +8,9 @@
  * @internal
  */
 import { InprocError, messageOf } from '../errors.js';
-import { isNode } from '../platform.js';
+import { isNode, nodeImport } from '../platform.js';
 import { checkModelName, checkRelativeFile, isInside, parseVersionDirectory } from './repository-path.js';
+import type { DirectoryProbe } from '../model-file.js';
 import { fetchBytes } from '../source.js';
 import { describe } from '../tensor.js';
 
@@ -40,6 +41,14 @@ export interface RepositoryStorage {
   fingerprint(name: string, version: number, files: readonly string[]): Promise<string>;
   /** Starts watching (Node only). `sync` re-targets the watchers after a scan. */
   watch?(onChange: () => void, onError: (error: InprocError) => void): StorageWatcher;
+}
+
+/** A version directory as the model-file rule (`findModelFile`) looks into it. `field` names it in errors (default: the file). */
+export function versionDirectory(storage: RepositoryStorage, name: string, version: number, field: string | undefined): DirectoryProbe {
+  return {
+    exists: (file) => storage.exists(name, version, file, field ?? file),
+    ...(storage.list === undefined ? {} : { list: () => storage.list!(name, version) }),
+  };
 }
 
 /** Watchers of a Node repository. */
@@ -82,8 +91,6 @@ interface NodeUrl {
   fileURLToPath(url: URL | string): string;
 }
 
-// A computed specifier keeps bundlers from pulling Node modules into browser builds (see platform.ts).
-const nodeImport = <T>(name: string): Promise<T> => import(/* @vite-ignore */ /* webpackIgnore: true */ `node:${name}`) as Promise<T>;
 
 /** Opens the storage for a root: a path or `file:` URL in Node, an `http(s):` URL anywhere. */
 export async function openStorage(root: string | URL, options: { readonly indexFile: string }): Promise<RepositoryStorage> {

@@ -4,26 +4,25 @@
  * exist and which one is current; `get` leases a version from the cache (loading and
  * warming it up first); a scan that finds a newer version loads and warms it up before
  * swapping new calls to it, and leaves the old one to finish its calls and be retired.
+ * This file is the coordinator (lookup, leases, swaps, pins, watching); options are
+ * checked in `repository-options.ts`, versions scanned in `version-scan.ts`, loaded
+ * and warmed up in `version-loader.ts`, cached in `version-cache.ts`.
  * @module
  */
-import { InprocError, messageOf } from '../errors.js';
-import { loadModel } from '../load-model.js';
-import { type DirectoryProbe, findModelFile, probeModelFile } from '../model-file.js';
-import { MANIFEST_FILE, parseLabels, parseManifest, validateWarmup } from './manifest.js';
-import type { LoadOptions, Model } from '../model.js';
-import { ModelCache, type Reserve } from './version-cache.js';
-import { Lease, type LoadedVersion } from './version-lease.js';
-import type { Processor } from '../processing/processor.js';
-import { createProcessor } from '../processing/processor-registry.js';
+import { InprocError, asInprocError } from '../errors.js';
+import type { Model } from '../model.js';
+import type { Feeds, Outputs, Signature } from '../signature.js';
+import { describe } from '../tensor.js';
 import { kserveModelMetadata } from './kserve-metadata.js';
+import type { Manifest } from './repository-types.js';
+import { checkOptions, type Settings } from './repository-options.js';
 import { RepositoryEvents } from './repository-events.js';
-import { checkModelName, checkRelativeFile, checkVersion } from './repository-path.js';
+import { checkModelName, checkVersion } from './repository-path.js';
 import { openStorage, type RepositoryStorage, type StorageWatcher } from './repository-storage.js';
 import type {
   CacheStats,
   GetOptions,
   KServeModelMetadata,
-  Manifest,
   ModelLease,
   ModelVersions,
   Repository,
@@ -31,22 +30,15 @@ import type {
   RepositoryEventType,
   RepositoryIndexEntry,
   RepositoryListener,
-  RepositoryLoadOptions,
-  RepositoryModelOptions,
   RepositoryOptions,
   RepositoryRunOptions,
   VersionPolicy,
-  WarmupSpec,
 } from './repository-types.js';
-import { isNpy, parseJsonSample, parseNpy } from '../sample-file.js';
-import type { Feeds, Outputs, Signature } from '../signature.js';
-import { describe, type Tensor } from '../tensor.js';
-import { DEFAULT_VERSION_POLICY, checkVersionPolicy, describePolicy, servedVersions } from './version-policy.js';
-import type { ModelImpl } from '../model-impl.js';
-import { warmUp } from '../warmup.js';
-
-const DEFAULT_DEBOUNCE_MS = 200;
-const OPTION_KEYS = ['versionPolicy', 'models', 'load', 'warmup', 'maxBytes', 'maxModels', 'overcommit', 'idleTimeoutMs', 'watch', 'readyMarker', 'strictManifests', 'indexFile'];
+import { VersionCache } from './version-cache.js';
+import { VersionLease, type LoadedVersion } from './version-lease.js';
+import { VersionLoader } from './version-loader.js';
+import { describePolicy, servedVersions } from './version-policy.js';
+import { type ModelState, scanModel } from './version-scan.js';
 
 /**
  * Opens a model repository: a directory (path or `file:` URL, Node) or an `http(s):`
@@ -73,44 +65,6 @@ export async function openRepository(root: string | URL, options: RepositoryOpti
   return repository;
 }
 
-interface Settings {
-  readonly policy: VersionPolicy;
-  readonly models: Readonly<Record<string, { readonly policy: VersionPolicy | undefined; readonly load: RepositoryLoadOptions | undefined; readonly warmup: false | WarmupSpec | undefined }>>;
-  readonly load: RepositoryLoadOptions;
-  readonly warmup: false | WarmupSpec | undefined;
-  readonly maxBytes: number;
-  readonly maxModels: number;
-  readonly overcommit: boolean;
-  readonly idleTimeoutMs: number | undefined;
-  readonly watch: number | undefined;
-  readonly readyMarker: string | undefined;
-  readonly strictManifests: boolean;
-  readonly indexFile: string;
-}
-
-/** A complete version directory, as last scanned. */
-interface VersionState {
-  readonly version: number;
-  /** Escapes the root (symlink): listed in errors, never served. */
-  readonly rejected?: InprocError;
-  /** Changes when the version's files change; a failed version is retried only then. */
-  readonly fingerprint: string;
-}
-
-interface ModelState {
-  readonly name: string;
-  /** The model directory escapes the root. */
-  readonly rejected?: InprocError;
-  readonly versions: ReadonlyMap<number, VersionState>;
-  /** Complete, not rejected, ascending. */
-  readonly available: readonly number[];
-  /** Version directories that are not complete yet (watched for their marker or model file). */
-  readonly incomplete: readonly number[];
-  served: readonly number[];
-  current: number | undefined;
-  pinned: number | undefined;
-}
-
 /** What is remembered of a version once loaded: enough for metadata() without reloading. */
 interface VersionFacts {
   readonly signature: Signature;
@@ -122,11 +76,12 @@ class RepositoryImpl implements Repository {
   readonly #storage: RepositoryStorage;
   readonly #settings: Settings;
   readonly #events = new RepositoryEvents();
-  readonly #cache: ModelCache<LoadedVersion>;
+  readonly #cache: VersionCache<LoadedVersion>;
   #models = new Map<string, ModelState>();
   /** Versions that failed to load during a scan, by `name@version`, with the fingerprint they failed with. */
   readonly #failed = new Map<string, { readonly fingerprint: string; readonly error: InprocError }>();
   readonly #facts = new Map<string, VersionFacts>();
+  readonly #loader: VersionLoader;
   /** Scans, swaps, rollbacks and unpins run one at a time, in order. */
   #serial: Promise<unknown> = Promise.resolve();
   #closing: Promise<void> | undefined;
@@ -136,7 +91,8 @@ class RepositoryImpl implements Repository {
   constructor(storage: RepositoryStorage, settings: Settings) {
     this.#storage = storage;
     this.#settings = settings;
-    this.#cache = new ModelCache<LoadedVersion>(
+    this.#loader = new VersionLoader(storage, settings, (event) => this.#emit(event));
+    this.#cache = new VersionCache<LoadedVersion>(
       { maxBytes: settings.maxBytes, maxModels: settings.maxModels, overcommit: settings.overcommit, idleTimeoutMs: settings.idleTimeoutMs },
       {
         onLoad: (name, version, value) => this.#emit({ type: 'load', name, version, bytes: value.bytes, loadMs: value.loadMs, warmupMs: value.warmupMs, warmupRuns: value.warmupRuns }),
@@ -215,9 +171,16 @@ class RepositoryImpl implements Repository {
     return this.#acquire<I, O>(name, version);
   }
 
+  /** Loads a version (inside the cache's one shared load per version) and remembers its facts for metadata(). */
+  async #load(name: string, version: number, reserve: (bytes: number) => void): Promise<LoadedVersion> {
+    const loaded = await this.#loader.load(name, version, reserve);
+    this.#facts.set(`${name}@${version}`, { signature: loaded.model.signature, format: loaded.model.format, manifest: loaded.manifest });
+    return loaded;
+  }
+
   async #acquire<I, O>(name: string, version: number): Promise<ModelLease<I, O>> {
     const lease = await this.#cache.acquire(name, version, (reserve) => this.#load(name, version, reserve));
-    return new Lease<I, O>(lease);
+    return new VersionLease<I, O>(lease);
   }
 
   async run<I = Feeds, O = Outputs>(name: string, input: I, options?: RepositoryRunOptions): Promise<O> {
@@ -228,140 +191,6 @@ class RepositoryImpl implements Repository {
       return await lease.run(input, options === undefined || Object.keys(runOptions).length === 0 ? undefined : runOptions);
     } finally {
       lease.release();
-    }
-  }
-
-  // ---- loading ------------------------------------------------------------------------
-
-  async #manifest(name: string, version: number): Promise<Manifest> {
-    const bytes = await this.#storage.read(name, version, MANIFEST_FILE, MANIFEST_FILE);
-    if (bytes === undefined) return {};
-    const { manifest, warnings } = parseManifest(bytes, `${name}/${version}/${MANIFEST_FILE}`, this.#settings.strictManifests);
-    for (const message of warnings) this.#emit({ type: 'warning', name, version, message });
-    return manifest;
-  }
-
-  async #modelFile(name: string, version: number, manifest: Manifest): Promise<string> {
-    if (manifest.model !== undefined) return manifest.model;
-    return findModelFile(this.#directory(name, version, 'model'), `${name}/${version}`).catch((error: unknown) => {
-      throw InprocError.is(error, 'MODEL_NOT_FOUND') ? new InprocError('MODEL_NOT_FOUND', `${error.message}, and has no manifest naming its model file`, { details: { name, version, ...error.details } }) : error;
-    });
-  }
-
-  /** A version directory, as the model-file rule looks into it. */
-  #directory(name: string, version: number, field: string | undefined): DirectoryProbe {
-    const storage = this.#storage;
-    return {
-      exists: (file) => storage.exists(name, version, file, field ?? file),
-      ...(storage.list === undefined ? {} : { list: () => storage.list!(name, version) }),
-    };
-  }
-
-  /** Loads, warms up and measures one version. Runs inside the cache's single shared load. */
-  async #load(name: string, version: number, reserve: Reserve): Promise<LoadedVersion> {
-    const where = `${name}/${version}`;
-    try {
-      const manifest = await this.#manifest(name, version);
-      const file = await this.#modelFile(name, version, manifest);
-      const located = await this.#storage.locate(name, version, file, 'model');
-      if (located.size !== undefined) reserve(located.size);
-      const labels = manifest.labels === undefined ? undefined : await this.#labels(name, version, manifest.labels);
-      const warmup = this.#settings.models[name]?.warmup ?? manifest.warmup ?? this.#settings.warmup ?? false;
-      const samples = warmup !== false && warmup.samples !== undefined ? await this.#samples(name, version, warmup.samples) : undefined;
-      const preprocess = this.#processors(where, 'preprocess', manifest.preprocess);
-      const postprocess = this.#processors(where, 'postprocess', manifest.postprocess);
-      const perModel = this.#settings.models[name]?.load ?? {};
-      let fileBytes = located.size ?? 0;
-      const loadOptions: LoadOptions<unknown, unknown> = {
-        ...pick(manifest),
-        name: `${name}@${version}`,
-        ...this.#settings.load,
-        ...perModel,
-        ...(preprocess.length > 0 ? { preprocess } : {}),
-        ...(postprocess.length > 0 ? { postprocess } : {}),
-        onProgress: ({ loaded }) => {
-          fileBytes = Math.max(fileBytes, loaded);
-        },
-      };
-      const started = performance.now();
-      let model: Model<unknown, unknown>;
-      try {
-        model = await loadModel<unknown, unknown>(located.source, loadOptions);
-      } catch (error) {
-        for (const processor of [...preprocess, ...postprocess]) await processor.dispose?.();
-        throw error;
-      }
-      const loadMs = performance.now() - started;
-      const warmed = performance.now();
-      let runs = 0;
-      try {
-        if (warmup !== false) runs = await this.#warmUp(where, model, warmup, samples);
-      } catch (error) {
-        await model.dispose();
-        throw error;
-      }
-      const warmupMs = performance.now() - warmed;
-      const bytes = fileBytes + sessionBytes(model);
-      this.#facts.set(`${name}@${version}`, { signature: model.signature, format: model.format, manifest });
-      return { name, version, model, manifest, labels, bytes, loadMs, warmupMs, warmupRuns: runs, dispose: () => model.dispose() };
-    } catch (error) {
-      const failure = asInprocError(error, `loading ${where} failed`);
-      this.#emit({ type: 'error', name, version, phase: 'load', error: failure });
-      throw failure;
-    }
-  }
-
-  async #labels(name: string, version: number, file: string): Promise<readonly string[]> {
-    const bytes = await this.#storage.read(name, version, file, 'labels');
-    if (bytes === undefined) throw new InprocError('MODEL_NOT_FOUND', `${name}/${version}: labels file "${file}" (manifest field "labels") not found`, { details: { name, version, field: 'labels' } });
-    return parseLabels(bytes, `${name}/${version}/${file}`);
-  }
-
-  #processors(where: string, field: 'preprocess' | 'postprocess', specs: Manifest['preprocess']): Processor[] {
-    return (specs ?? []).map((spec, i) => {
-      try {
-        return createProcessor(spec);
-      } catch (error) {
-        throw new InprocError('MODEL_INVALID', `${where}/${MANIFEST_FILE}: manifest field "${field}[${i}]": ${messageOf(error)}`, { cause: error, details: { field: `${field}[${i}]` } });
-      }
-    });
-  }
-
-  async #samples(name: string, version: number, samples: NonNullable<WarmupSpec['samples']>): Promise<Record<string, Tensor>[]> {
-    const sets = Array.isArray(samples) ? (samples as readonly Readonly<Record<string, string>>[]) : [samples as Readonly<Record<string, string>>];
-    const out: Record<string, Tensor>[] = [];
-    for (const [i, set] of sets.entries()) {
-      const feeds: Record<string, Tensor> = {};
-      for (const [input, file] of Object.entries(set)) {
-        const field = Array.isArray(samples) ? `warmup.samples[${i}].${input}` : `warmup.samples.${input}`;
-        const where = `${name}/${version}/${file} (manifest field "${field}")`;
-        const bytes = await this.#storage.read(name, version, file, field);
-        if (bytes === undefined) throw new InprocError('MODEL_NOT_FOUND', `warm-up sample ${where} not found`, { details: { name, version, field } });
-        feeds[input] = isNpy(bytes)
-          ? parseNpy(bytes, where)
-          : await parseJsonSample(bytes, where, async (raw) => {
-              // A raw file named by a JSON sample sits beside it.
-              const dir = file.includes('/') ? file.slice(0, file.lastIndexOf('/') + 1) : '';
-              checkRelativeFile(raw, `${field}.file`);
-              const data = await this.#storage.read(name, version, dir + raw, `${field}.file`);
-              if (data === undefined) throw new InprocError('MODEL_NOT_FOUND', `raw sample file ${name}/${version}/${dir + raw} not found`, { details: { field: `${field}.file` } });
-              return data;
-            });
-      }
-      out.push(feeds);
-    }
-    return out;
-  }
-
-  /** The version's warm-up, by the one warm-up loop; a sample set that does not fit makes the version invalid. */
-  async #warmUp(where: string, model: Model<unknown, unknown>, spec: WarmupSpec, samples: Record<string, Tensor>[] | undefined): Promise<number> {
-    const { samples: _files, ...options } = spec;
-    try {
-      return await warmUp(model as ModelImpl<unknown, unknown>, samples === undefined ? options : { ...options, feeds: samples }, where);
-    } catch (error) {
-      const set: unknown = InprocError.is(error) ? error.details?.['feedSet'] : undefined;
-      if (!InprocError.is(error) || typeof set !== 'number') throw error;
-      throw new InprocError('MODEL_INVALID', `${where}: warm-up sample set ${set} does not fit the model: ${messageOf(error.cause)}`, { cause: error, details: { field: 'warmup.samples' } });
     }
   }
 
@@ -382,7 +211,7 @@ class RepositoryImpl implements Repository {
   async #refresh(): Promise<void> {
     const names = await this.#storage.listModels();
     const next = new Map<string, ModelState>();
-    for (const name of names) next.set(name, await this.#scanModel(name));
+    for (const name of names) next.set(name, await scanModel(this.#storage, this.#settings, this.#policy(name), name));
     const previous = this.#models;
     for (const state of next.values()) {
       const old = previous.get(state.name);
@@ -419,58 +248,6 @@ class RepositoryImpl implements Repository {
   #servedSet(state: ModelState): readonly number[] {
     const served = servedVersions(this.#policy(state.name), state.available);
     return state.pinned === undefined || served.includes(state.pinned) ? served : sorted([...served, state.pinned]);
-  }
-
-  async #scanModel(name: string): Promise<ModelState> {
-    let entries;
-    try {
-      entries = await this.#storage.listVersions(name);
-    } catch (error) {
-      if (!InprocError.is(error, 'PATH_OUTSIDE_REPOSITORY')) throw error;
-      return { name, rejected: error, versions: new Map(), available: [], incomplete: [], served: [], current: undefined, pinned: undefined };
-    }
-    const versions = new Map<number, VersionState>();
-    const available: number[] = [];
-    const incomplete: number[] = [];
-    for (const entry of entries) {
-      if (entry.rejected !== undefined) {
-        versions.set(entry.version, { version: entry.version, rejected: entry.rejected, fingerprint: '' });
-        continue;
-      }
-      const files = await this.#completeFiles(name, entry.version);
-      if (files === undefined) {
-        incomplete.push(entry.version);
-        continue;
-      }
-      versions.set(entry.version, { version: entry.version, fingerprint: await this.#storage.fingerprint(name, entry.version, files) });
-      available.push(entry.version);
-    }
-    const served = servedVersions(this.#policy(name), available);
-    return { name, versions, available, incomplete, served, current: undefined, pinned: undefined };
-  }
-
-  /**
-   * The completeness rule. With `readyMarker`, the marker file must exist. Without, the
-   * model file must (the manifest's `model`, else as `model-file.ts` finds it): that
-   * holds at once for a directory published by atomic rename. Returns the files whose
-   * sizes and mtimes make the version's fingerprint, or undefined when incomplete.
-   */
-  async #completeFiles(name: string, version: number): Promise<string[] | undefined> {
-    // A file that escapes the root counts as present: the version is then listed, and loading it says why it is refused.
-    const exists = (file: string): Promise<boolean> => this.#storage.exists(name, version, file, file).catch((error: unknown) => InprocError.is(error, 'PATH_OUTSIDE_REPOSITORY'));
-    const marker = this.#settings.readyMarker;
-    if (marker !== undefined && !(await exists(marker))) return undefined;
-    let named: string | undefined;
-    try {
-      const bytes = await this.#storage.read(name, version, MANIFEST_FILE, MANIFEST_FILE);
-      if (bytes !== undefined) named = parseManifest(bytes, MANIFEST_FILE).manifest.model;
-    } catch {
-      // A broken manifest makes a complete but broken version: its load reports why.
-      return [MANIFEST_FILE];
-    }
-    const file = named === undefined ? await probeModelFile({ ...this.#directory(name, version, undefined), exists }) : (await exists(named)) ? named : undefined;
-    if (file !== undefined) return [MANIFEST_FILE, file, ...(marker === undefined ? [] : [marker])];
-    return marker === undefined ? undefined : [MANIFEST_FILE, marker];
   }
 
   /**
@@ -628,115 +405,10 @@ class RepositoryImpl implements Repository {
   }
 }
 
-/** The manifest's load preferences as `loadModel` options. */
-function pick(manifest: Manifest): LoadOptions<unknown, unknown> {
-  return {
-    ...(manifest.format === undefined ? {} : { format: manifest.format }),
-    ...(manifest.backend === undefined ? {} : { backend: manifest.backend }),
-    ...(manifest.device === undefined ? {} : { device: manifest.device }),
-    ...(manifest.backendOptions === undefined ? {} : { backendOptions: manifest.backendOptions }),
-    ...(manifest.concurrency === undefined ? {} : { concurrency: manifest.concurrency }),
-    ...(manifest.maxQueue === undefined ? {} : { maxQueue: manifest.maxQueue }),
-    ...(manifest.batching === undefined ? {} : { batching: manifest.batching }),
-  };
-}
-
-/** Bytes the backend reports for a model's session(s). */
-function sessionBytes(model: Model<unknown, unknown>): number {
-  return model.bytes;
-}
-
-function asInprocError(error: unknown, context: string): InprocError {
-  return InprocError.is(error) ? error : new InprocError('RUN_FAILED', `${context}: ${messageOf(error)}`, { cause: error });
-}
-
 function sorted(versions: readonly number[]): number[] {
   return [...new Set(versions)].sort((a, b) => a - b);
 }
 
 function list(versions: readonly number[]): string {
   return versions.length === 0 ? 'none' : versions.join(', ');
-}
-
-// ---- options ------------------------------------------------------------------------------
-
-function checkOptions(options: RepositoryOptions): Settings {
-  if (typeof options !== 'object' || options === null) throw new InprocError('INPUT_INVALID', `openRepository options must be an object, got ${describe(options)}`);
-  for (const key of Object.keys(options)) {
-    if (!OPTION_KEYS.includes(key)) throw new InprocError('INPUT_INVALID', `openRepository: unknown option "${key}"; known: ${OPTION_KEYS.join(', ')}`);
-  }
-  const limit = (field: string, value: unknown, integer: boolean): number => {
-    if (value === undefined) return Number.POSITIVE_INFINITY;
-    const ok = typeof value === 'number' && value > 0 && (value === Number.POSITIVE_INFINITY || (integer ? Number.isSafeInteger(value) : Number.isFinite(value)));
-    if (!ok) throw new InprocError('INPUT_INVALID', `options.${field} must be a positive ${integer ? 'integer' : 'number'}, got ${describe(value)}`);
-    return value;
-  };
-  const maxBytes = limit('maxBytes', options.maxBytes, false);
-  const maxModels = limit('maxModels', options.maxModels, true);
-  let idleTimeoutMs: number | undefined;
-  if (options.idleTimeoutMs !== undefined) {
-    const v = options.idleTimeoutMs;
-    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new InprocError('INPUT_INVALID', `options.idleTimeoutMs must be a positive number of milliseconds, got ${describe(v)}`);
-    idleTimeoutMs = v;
-  }
-  let watch: number | undefined;
-  const w = options.watch as unknown;
-  if (w === true) watch = DEFAULT_DEBOUNCE_MS;
-  else if (typeof w === 'object' && w !== null) {
-    const debounce = (w as { debounceMs?: unknown }).debounceMs ?? DEFAULT_DEBOUNCE_MS;
-    if (typeof debounce !== 'number' || !Number.isFinite(debounce) || debounce < 0) throw new InprocError('INPUT_INVALID', `options.watch.debounceMs must be a non-negative number, got ${describe(debounce)}`);
-    watch = debounce;
-  } else if (w !== undefined && w !== false) throw new InprocError('INPUT_INVALID', `options.watch must be a boolean or { debounceMs }, got ${describe(w)}`);
-  const flag = (field: string, value: unknown, fallback: boolean): boolean => {
-    if (value === undefined) return fallback;
-    if (typeof value !== 'boolean') throw new InprocError('INPUT_INVALID', `options.${field} must be a boolean, got ${describe(value)}`);
-    return value;
-  };
-  const fileOption = (field: string, value: unknown): string | undefined => {
-    if (value === undefined) return undefined;
-    if (typeof value !== 'string') throw new InprocError('INPUT_INVALID', `options.${field} must be a file name, got ${describe(value)}`);
-    try {
-      checkRelativeFile(value, field);
-    } catch (error) {
-      throw new InprocError('INPUT_INVALID', `options.${field}: ${messageOf(error)}`, { cause: error });
-    }
-    return value;
-  };
-  const loadOf = (field: string, value: unknown): RepositoryLoadOptions | undefined => {
-    if (value === undefined) return undefined;
-    if (typeof value !== 'object' || value === null) throw new InprocError('INPUT_INVALID', `options.${field} must be an object, got ${describe(value)}`);
-    const allowed = ['backend', 'device', 'backendOptions', 'concurrency', 'maxQueue', 'batching', 'cache', 'isolation', 'workers', 'workerResourceLimits'];
-    for (const key of Object.keys(value)) if (!allowed.includes(key)) throw new InprocError('INPUT_INVALID', `options.${field}: unknown option "${key}"; a repository passes ${allowed.join(', ')} to loadModel`);
-    return value;
-  };
-  const warmupOf = (field: string, value: unknown): false | WarmupSpec | undefined => (value === undefined ? undefined : validateWarmup(value, `options.${field}`, 'INPUT_INVALID'));
-  const models: Record<string, Settings['models'][string]> = {};
-  if (options.models !== undefined) {
-    if (typeof options.models !== 'object' || options.models === null) throw new InprocError('INPUT_INVALID', `options.models must be an object by model name, got ${describe(options.models)}`);
-    for (const [name, raw] of Object.entries(options.models as Record<string, unknown>)) {
-      checkModelName(name);
-      if (typeof raw !== 'object' || raw === null) throw new InprocError('INPUT_INVALID', `options.models["${name}"] must be an object, got ${describe(raw)}`);
-      const m = raw as RepositoryModelOptions;
-      for (const key of Object.keys(m)) if (!['versionPolicy', 'load', 'warmup'].includes(key)) throw new InprocError('INPUT_INVALID', `options.models["${name}"]: unknown option "${key}"`);
-      models[name] = {
-        policy: m.versionPolicy === undefined ? undefined : checkVersionPolicy(m.versionPolicy, `options.models["${name}"].versionPolicy`),
-        load: loadOf(`models["${name}"].load`, m.load),
-        warmup: warmupOf(`models["${name}"].warmup`, m.warmup),
-      };
-    }
-  }
-  return {
-    policy: options.versionPolicy === undefined ? DEFAULT_VERSION_POLICY : checkVersionPolicy(options.versionPolicy, 'options.versionPolicy'),
-    models,
-    load: loadOf('load', options.load) ?? {},
-    warmup: warmupOf('warmup', options.warmup),
-    maxBytes,
-    maxModels,
-    overcommit: flag('overcommit', options.overcommit, true),
-    idleTimeoutMs,
-    watch,
-    readyMarker: fileOption('readyMarker', options.readyMarker),
-    strictManifests: flag('strictManifests', options.strictManifests, false),
-    indexFile: fileOption('indexFile', options.indexFile) ?? 'repository.json',
-  };
 }

@@ -62,7 +62,7 @@ class Entry<T> {
 
 const keyOf = (name: string, version: number): string => `${name}@${version}`;
 
-export class ModelCache<T extends CacheItem> {
+export class VersionCache<T extends CacheItem> {
   /** In least-recently-used order: a touched entry is moved to the end. */
   readonly #entries = new Map<string, Entry<T>>();
   readonly #unloading = new Set<Promise<void>>();

@@ -43,7 +43,7 @@ const leaked = new FinalizationRegistry<{ readonly lease: CacheLease<LoadedVersi
   else console.warn(message);
 });
 
-export class Lease<I = Feeds, O = Outputs> implements ModelLease<I, O> {
+export class VersionLease<I = Feeds, O = Outputs> implements ModelLease<I, O> {
   readonly #lease: CacheLease<LoadedVersion>;
   readonly #model: Model<I, O>;
   readonly name: string;

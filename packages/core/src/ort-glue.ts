@@ -1,0 +1,83 @@
+/**
+ * What the two onnxruntime backends share. `@inproc/onnx-node` and `@inproc/onnx-web`
+ * must not depend on each other, and both depend on core, so their common glue lives
+ * here, typed structurally (core imports no onnxruntime package): ORT value metadata to
+ * a {@link TensorInfo}, and the device-fallback loop that opens a session on the first
+ * device that takes the model and tells a model's fault from a device's.
+ * @module
+ */
+import { throwIfAborted } from './call-signal.js';
+import { isDType } from './dtype.js';
+import { InprocError, firstLine } from './errors.js';
+import type { Dim, TensorInfo } from './signature.js';
+
+/** The fields of onnxruntime's `InferenceSession.ValueMetadata` (common, node and web) that Inproc reads. */
+export interface OrtValueMetadata {
+  readonly name: string;
+  readonly isTensor: boolean;
+  readonly type?: string;
+  readonly shape?: readonly (number | string)[];
+}
+
+/**
+ * An input or output of an ORT session as a {@link TensorInfo}. Unnamed dynamic
+ * dimensions come back as `''` or a negative number in Node and as -1 read as uint32
+ * (4294967295) in browsers: all are `null`.
+ * @throws InprocError `MODEL_INVALID` for sequences, maps and element types Inproc has no dtype for
+ */
+export function ortTensorInfo(meta: OrtValueMetadata, source: string, kind: 'input' | 'output'): TensorInfo {
+  if (!meta.isTensor) throw new InprocError('MODEL_INVALID', `${source}: ${kind} "${meta.name}" is not a tensor (sequences and maps are not supported)`);
+  const type = meta.type ?? 'unknown';
+  if (!isDType(type)) throw new InprocError('MODEL_INVALID', `${source}: ${kind} "${meta.name}" has element type ${type}, which Inproc does not support`);
+  const shape: Dim[] = (meta.shape ?? []).map((d) => (typeof d === 'number' ? (d >= 0 && d < 0xffffffff ? d : null) : d === '' ? null : d));
+  return { name: meta.name, dtype: type, shape };
+}
+
+/** How {@link openOnDevices} opens a session. */
+export interface DeviceAttempts<S> {
+  /** The runtime, for messages: `onnxruntime`, `onnxruntime-web`. */
+  readonly runtime: string;
+  /** The model, for messages. */
+  readonly source: string;
+  /** Devices to try, in order. */
+  readonly devices: readonly string[];
+  /** The device that takes any valid model (`cpu`, `wasm`): the last resort of `'auto'`, and the judge of whether a failure was the model's fault. */
+  readonly fallback: string;
+  readonly signal?: AbortSignal | undefined;
+  /** Opens a session on a device; `probe`: only to learn whether the model loads at all (use the device's default settings). */
+  create(device: string, probe: boolean): Promise<S>;
+  release(session: S): Promise<void>;
+  /** An error no other device can fix (the runtime did not start): thrown as returned, at once. */
+  fatal?(error: unknown): InprocError | undefined;
+}
+
+/**
+ * Opens a session on the first device that takes the model. When the devices end with
+ * the fallback (`'auto'`), a failing accelerator is skipped and listed in `failures`.
+ * When one accelerator was asked for and fails, the fallback device is asked whether it
+ * loads the model: if so the device is at fault (`DEVICE_UNAVAILABLE`), else the model
+ * (`MODEL_INVALID`).
+ */
+export async function openOnDevices<S>(attempts: DeviceAttempts<S>): Promise<{ session: S; device: string; failures: readonly string[] }> {
+  const { runtime, source, devices, fallback } = attempts;
+  const invalid = (error: unknown): InprocError => new InprocError('MODEL_INVALID', `${source}: ${runtime} could not load the model: ${firstLine(error)}`, { cause: error });
+  const failures: string[] = [];
+  for (const device of devices) {
+    throwIfAborted(attempts.signal, 'the load');
+    try {
+      return { session: await attempts.create(device, false), device, failures };
+    } catch (error) {
+      const fatal = attempts.fatal?.(error);
+      if (fatal !== undefined) throw fatal;
+      failures.push(`${device}: ${firstLine(error)}`);
+      if (device !== fallback && devices.at(-1) === fallback) continue; // 'auto': fall back
+      if (device === fallback) throw invalid(error);
+      // An explicit accelerator failed: the model's fault or the device's? Ask the fallback device.
+      const probe = await attempts.create(fallback, true).catch(() => undefined);
+      if (probe === undefined) throw invalid(error);
+      await attempts.release(probe);
+      throw new InprocError('DEVICE_UNAVAILABLE', `${source}: the ${device} execution provider failed: ${firstLine(error)}`, { cause: error });
+    }
+  }
+  throw new InprocError('MODEL_INVALID', `${source}: ${runtime} could not load the model:\n  ${failures.join('\n  ')}`);
+}
