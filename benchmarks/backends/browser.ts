@@ -1,6 +1,6 @@
 /**
  * Runs the Chromium cases of the `backends` suite with the repository's browser harness
- * (test/browser/harness.ts): one Vite build of bench.page.ts, models served from
+ * (@inproc/testkit/browser/harness): one Vite build of bench.page.ts, models served from
  * http://localhost, Debian's Chromium driven by playwright-core, a fresh page (and browser
  * context) per case. Without /usr/bin/chromium the cases are skipped with the reason.
  */

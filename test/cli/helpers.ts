@@ -1,7 +1,7 @@
 /**
  * Helpers of the CLI tests: run the built `inproc` executable as a subprocess (as users
  * do, through the bin that npm links), and write the model and input files it reads into
- * a temporary folder — synthetic models from test/fixtures, .npy, JSON, PNG and WAV inputs.
+ * a temporary folder — synthetic models from @inproc/testkit, .npy, JSON, PNG and WAV inputs.
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';

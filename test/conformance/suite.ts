@@ -8,10 +8,10 @@ import type { DType, ErrorCode, Model, ModelFormat, ResourceCounts, Tensor as Te
 
 /**
  * The fixture models. Backends of another format build the same models in it (same
- * names, dtypes, symbolic dimension names and weights; see test/fixtures/tfjs/models.ts).
+ * names, dtypes, symbolic dimension names and weights; see @inproc/testkit/tfjs/models).
  */
 export interface ConformanceFixtures {
-  /** `mlpModel(256)` from test/fixtures/onnx/models.ts (or the same model in the backend's format). */
+  /** `mlpModel(256)` from @inproc/testkit/onnx/models (or the same model in the backend's format). */
   readonly mlp: Uint8Array;
   readonly multiIo: Uint8Array;
   readonly identity: Uint8Array;

@@ -1,6 +1,6 @@
 /**
  * The conformance suite against the tfjs backend in Node, on its wasm and (plain JS) cpu
- * engines, with the fixtures built as TF.js graph models (test/fixtures/tfjs/models.ts)
+ * engines, with the fixtures built as TF.js graph models (@inproc/testkit/tfjs/models)
  * and given as `model.json` bytes plus `backendOptions.weights`.
  */
 import { describe, it } from 'vitest';

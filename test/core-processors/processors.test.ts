@@ -6,8 +6,8 @@
  *   1 / (1 + np.exp(-np.array([-3., -1., 0., .5, 2., 10.])))
  */
 import { describe, expect, it } from 'vitest';
+import { callCode, code } from '../helpers/errors.js';
 import {
-  InprocError,
   Tensor,
   argmax,
   chain,
@@ -26,23 +26,6 @@ import {
 
 const ctx: ProcessorContext = { signature: { inputs: [], outputs: [] }, signal: undefined };
 const logits = (): Tensor<'float32'> => new Tensor('float32', new Float32Array([1, 2, 3, -1, 0.5, 4]), [2, 3]);
-
-async function code(promise: unknown): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof InprocError) return error.code;
-    throw error;
-  }
-  return 'no error';
-}
-function codeOf(fn: () => unknown): Promise<string> {
-  try {
-    return code(fn());
-  } catch (error) {
-    return code(Promise.reject(error));
-  }
-}
 
 describe('softmax', () => {
   it('matches NumPy along the last axis and along axis 0', async () => {
@@ -83,8 +66,8 @@ describe('softmax', () => {
   });
 
   it('rejects bad options and bad tensors with codes', async () => {
-    expect(await codeOf(() => softmax({ axis: 0.5 }))).toBe('INPUT_INVALID');
-    expect(await codeOf(() => softmax({ output: '' }))).toBe('INPUT_INVALID');
+    expect(await callCode(() => softmax({ axis: 0.5 }))).toBe('INPUT_INVALID');
+    expect(await callCode(() => softmax({ output: '' }))).toBe('INPUT_INVALID');
     expect(await code(softmax({ axis: 2 }).process(logits(), ctx))).toBe('INPUT_SHAPE');
     expect(await code(softmax().process(new Tensor('float32', [1], []), ctx))).toBe('INPUT_SHAPE');
     expect(await code(softmax().process(new Tensor('string', ['a'], [1]), ctx))).toBe('INPUT_DTYPE');
@@ -142,8 +125,8 @@ describe('top-k', () => {
 
   it('rejects labels that do not match the classes, and bad k', async () => {
     expect(await code(topK({ k: 1, labels: ['a', 'b'] }).process(logits(), ctx))).toBe('INPUT_SHAPE');
-    expect(await codeOf(() => topK({ k: 0 }))).toBe('INPUT_INVALID');
-    expect(await codeOf(() => topK({ k: 1, labels: [1, 2] as unknown as string[] }))).toBe('INPUT_INVALID');
+    expect(await callCode(() => topK({ k: 0 }))).toBe('INPUT_INVALID');
+    expect(await callCode(() => topK({ k: 1, labels: [1, 2] as unknown as string[] }))).toBe('INPUT_INVALID');
   });
 });
 
@@ -156,8 +139,8 @@ describe('threshold', () => {
     expect([...inclusive.data]).toEqual([0, 1, 1, 0]);
     const strict = await threshold({ threshold: 0.5, inclusive: false }).process(x, ctx);
     expect([...strict.data]).toEqual([0, 0, 1, 0]);
-    expect(await codeOf(() => threshold({ threshold: NaN }))).toBe('INPUT_INVALID');
-    expect(await codeOf(() => threshold({ threshold: 1, inclusive: 'yes' as unknown as boolean }))).toBe('INPUT_INVALID');
+    expect(await callCode(() => threshold({ threshold: NaN }))).toBe('INPUT_INVALID');
+    expect(await callCode(() => threshold({ threshold: 1, inclusive: 'yes' as unknown as boolean }))).toBe('INPUT_INVALID');
   });
 });
 
@@ -174,9 +157,9 @@ describe('registry', () => {
     let value: unknown = { logits: logits(), other: logits() };
     for (const step of steps) value = await step.process(value, ctx);
     expect((value as ScoredLabel[][]).map((r) => r[0]!.label)).toEqual(['fox', 'fox']);
-    expect(await codeOf(() => createProcessor({ name: 'top-k', params: { k: -1 } }))).toBe('INPUT_INVALID');
-    expect(await codeOf(() => createProcessor({ name: 'softmax', params: { dim: 1 } }))).toBe('INPUT_INVALID');
-    expect(await codeOf(() => createProcessor({ name: 'pick-output', params: {} }))).toBe('INPUT_INVALID');
+    expect(await callCode(() => createProcessor({ name: 'top-k', params: { k: -1 } }))).toBe('INPUT_INVALID');
+    expect(await callCode(() => createProcessor({ name: 'softmax', params: { dim: 1 } }))).toBe('INPUT_INVALID');
+    expect(await callCode(() => createProcessor({ name: 'pick-output', params: {} }))).toBe('INPUT_INVALID');
   });
 });
 
@@ -197,9 +180,9 @@ describe('chain', () => {
     const controller = new AbortController();
     controller.abort();
     expect(await code(classify.process([1, 2, 3], { ...ctx, signal: controller.signal }))).toBe('ABORTED');
-    expect(await codeOf(() => (chain as (...steps: unknown[]) => unknown)())).toBe('INPUT_INVALID');
-    expect(await codeOf(() => chain({ name: 'x' } as unknown as Processor))).toBe('INPUT_INVALID');
-    expect(await codeOf(() => pickOutput(''))).toBe('INPUT_INVALID');
+    expect(await callCode(() => (chain as (...steps: unknown[]) => unknown)())).toBe('INPUT_INVALID');
+    expect(await callCode(() => chain({ name: 'x' } as unknown as Processor))).toBe('INPUT_INVALID');
+    expect(await callCode(() => pickOutput(''))).toBe('INPUT_INVALID');
   });
 
   it('does not compile when a step does not accept the previous output', () => {

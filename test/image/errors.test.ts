@@ -8,19 +8,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InprocError, createProcessor } from 'inproc';
+import { createProcessor } from 'inproc';
 import { decodeImage, imageToTensor, nonMaxSuppression, resizeImage, textBoxesFromProbabilityMap, cropQuad } from '@inproc/image';
 import sharp from 'sharp';
+import { failure as failed } from '../helpers/errors.js';
 
-async function failure(promise: Promise<unknown> | (() => unknown)): Promise<{ code: string; reason: unknown; message: string }> {
-  try {
-    await (typeof promise === 'function' ? promise() : promise);
-  } catch (error) {
-    expect(InprocError.is(error), `expected an InprocError, got ${String(error)}`).toBe(true);
-    const e = error as InprocError;
-    return { code: e.code, reason: e.details?.['reason'], message: e.message };
-  }
-  return { code: 'resolved', reason: undefined, message: '' };
+/** The failure's code, `details.reason` and message. */
+async function failure(call: Promise<unknown> | (() => unknown)): Promise<{ code: string; reason: unknown; message: string }> {
+  const e = await failed(call);
+  return { code: e.code, reason: e.details?.['reason'], message: e.message };
 }
 
 /** A PNG whose IHDR says 0 x 0 (valid signature and CRCs), with an empty IDAT and IEND. */

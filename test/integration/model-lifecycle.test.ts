@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InprocError, Tensor, liveResources, loadModel, resources, type Feeds, type Outputs, type Processor } from 'inproc';
 import { mlpModel, mlpReference, multiIoModel, slowModel } from '@inproc/testkit/onnx/models';
-import { code } from '../helpers/errors.js';
+import { code, failure } from '../helpers/errors.js';
 
 const slow = slowModel({ depth: 60 });
 const zero = (): Tensor => new Tensor('float32', new Float32Array(512), [1, 512]);
@@ -116,7 +116,7 @@ describe('warm-up', () => {
     await using listed = await loadModel(mlpModel(16), { preprocess: count, warmup: { runs: 4, feeds: sets } });
     expect(listed.stats().requests).toBe(4);
     expect(processed).toBe(0);
-    const bad = await loadModel(mlpModel(16), { warmup: { feeds: [sets[0]!, { x: new Tensor('float32', new Float32Array(15), [1, 15]) }], runs: 2 } }).catch((e: unknown) => e as InprocError);
+    const bad = await failure(loadModel(mlpModel(16), { warmup: { feeds: [sets[0]!, { x: new Tensor('float32', new Float32Array(15), [1, 15]) }], runs: 2 } }));
     expect(bad.code).toBe('INPUT_SHAPE');
     expect(bad.details).toMatchObject({ feedSet: 1 });
     expect(await code(loadModel(mlpModel(16), { warmup: { runs: 1, data: 'ones' as 'zeros' } }))).toBe('INPUT_INVALID');

@@ -6,8 +6,7 @@
 import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { expect } from 'vitest';
-import { InprocError, Tensor, type Repository, type RepositoryEvent } from 'inproc';
+import { Tensor, type Repository, type RepositoryEvent } from 'inproc';
 import { GraphBuilder } from '@inproc/testkit/onnx/builder';
 import { mlpModel } from '@inproc/testkit/onnx/models';
 
@@ -72,29 +71,8 @@ export function input(size: number, value = 1): Tensor {
   return new Tensor('float32', new Float32Array(size).fill(value), [1, size]);
 }
 
-/** The error code a promise rejects with ('resolved' when it does not): the tests' shared helper. */
-export { code } from '../helpers/errors.js';
-
-/** The InprocError a promise rejects with (fails the test when it resolves or rejects with something else). */
-export async function failure(promise: Promise<unknown>): Promise<InprocError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(InprocError);
-  return error as InprocError;
-}
-
-/** Same, for functions that throw synchronously or return a promise. */
-export async function codeOf(fn: () => unknown): Promise<string> {
-  try {
-    await fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(InprocError);
-    return (error as InprocError).code;
-  }
-  return 'resolved';
-}
+/** The tests' shared error helpers. */
+export { code, callCode as codeOf, failure } from '../helpers/errors.js';
 
 /** Records every event of a repository. */
 export function record(repository: Repository): RepositoryEvent[] {

@@ -83,7 +83,7 @@ describe('tfjs execution', () => {
       for (let i = 0; i < 5; i++) {
         const r = await codeOf(model.run(new Tensor('float32', [1, 2], [2])));
         expect(r.code).toBe('RUN_FAILED');
-        expect(r.error.cause).toBeInstanceOf(Error);
+        expect(r.cause).toBeInstanceOf(Error);
       }
       expect(resources().tensors).toBe(0);
       expect(liveTfTensors() - before).toBe(1); // the model's one weight

@@ -1,6 +1,5 @@
 /** Shared by the tfjs tests: the registered backend, TF.js's tensor count, error codes. */
-import { expect } from 'vitest';
-import { InprocError, hasBackend, registerBackend } from 'inproc';
+import { hasBackend, registerBackend } from 'inproc';
 import { tfjsBackend } from '@inproc/tfjs';
 import * as tfModule from '@tensorflow/tfjs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -15,17 +14,8 @@ export const tf: typeof tfModule = (tfModule as unknown as { default?: typeof tf
 /** Live TF.js tensors in the process, across backends. */
 export const liveTfTensors = (): number => tf.memory().numTensors;
 
-/** The code of the InprocError a promise rejects with (fails the test if it resolves or throws something else). */
-export async function codeOf(promise: Promise<unknown>): Promise<{ code: string; message: string; error: InprocError }> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(InprocError.is(error), `expected an InprocError, got ${String(error)}`).toBe(true);
-    const e = error as InprocError;
-    return { code: e.code, message: e.message, error: e };
-  }
-  throw new Error('expected a rejection, but the call succeeded');
-}
+/** The InprocError a promise rejects with (the tests' shared helper). */
+export { failure as codeOf } from '../helpers/errors.js';
 
 /** A fresh temporary directory, removed by the returned function. */
 export async function tempDir(): Promise<{ dir: string; remove: () => Promise<void> }> {

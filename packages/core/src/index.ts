@@ -2,13 +2,13 @@ export { InprocError, ErrorCodes, messageOf, firstLine, type ErrorCode, type Inp
 export { globalSingleton } from './global-singleton.js';
 export { lazyPeer, type LazyPeerOptions } from './lazy-peer.js';
 export { type DType, type DataTypeMap, type ElementTypeMap, type TypedArray, type TensorData, DTYPES, isDType, bytesPerElement } from './dtype.js';
-export { Tensor, attachNative, type NativeHandle, type NestedArray, type TensorLocation, type DeviceStorage } from './tensor.js';
+export { Tensor, type NativeHandle, type NestedArray, type TensorLocation, type DeviceStorage } from './tensor.js';
 export { type Dim, type TensorInfo, type Signature, type Feeds, type Outputs, validateFeeds, formatShape, isTensor } from './signature.js';
 export { resources, liveResources, trackResource, type ResourceCounts, type ResourceEntry, type ResourceKind, type ResourceLease } from './resources.js';
 export { type Backend, type BackendSession, type BackendLoadOptions, type BackendRunOptions, type ModelFormat, type ModelSource, MODEL_FORMATS } from './backend.js';
 export { registerBackend, unregisterBackend, listBackends, hasBackend, backendAvailability, type RegisterOptions, type BackendFailure } from './backend-registry.js';
 export { sniffFormat } from './format.js';
-export { fetchBytes, type ModelInput } from './source.js';
+export { type ModelInput } from './source.js';
 export { findModelFile, MODEL_FILE_NAMES, type DirectoryProbe } from './model-file.js';
 export { type Processor, type ProcessorContext } from './processing/processor.js';
 export { type Model, type LoadOptions, type RunOptions, type WarmupOptions } from './model.js';

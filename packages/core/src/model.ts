@@ -49,8 +49,9 @@ export interface LoadOptions<I = Feeds, O = Outputs> {
   /** The name under which the model's metrics are reported. Default: the file name. */
   readonly name?: string;
   /**
-   * `'worker'` runs the model in worker threads (Node), so inference never blocks the
-   * caller's event loop; `'none'` (default) runs it in this thread.
+   * `'worker'` runs the model in a pool of workers (worker_threads in Node, Web Workers
+   * in browsers: see `configureIsolation`), so inference never blocks the caller's
+   * event loop; `'none'` (default) runs it in this thread.
    */
   readonly isolation?: 'none' | 'worker';
   /** Size of the worker pool with `isolation: 'worker'` (each worker holds its own session). Default 1. */

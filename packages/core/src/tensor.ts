@@ -8,8 +8,8 @@ import { type DType, type DataTypeMap, type ElementTypeMap, type TensorData, STO
 import { InprocError } from './errors.js';
 
 /**
- * Native memory owned by a tensor, released exactly once by `Tensor.dispose()`.
- * Backends attach one with {@link attachNative}. @internal
+ * Native memory owned by a tensor, released exactly once by `Tensor.dispose()`. Backends
+ * hand one over as the {@link DeviceStorage} of {@link Tensor.fromDevice}.
  */
 export interface NativeHandle {
   /** Bytes of native memory held, for `resources()`. */

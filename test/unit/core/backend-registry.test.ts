@@ -16,6 +16,7 @@ import {
   unregisterBackend,
 } from '@inproc/core';
 import { mlpModel } from '@inproc/testkit/onnx/models';
+import { failure } from '../../helpers/errors.js';
 
 const onnx = mlpModel(4);
 const registered: string[] = [];
@@ -61,16 +62,6 @@ function backend(name: string, options: { priority?: number; devices?: string[];
 function use(b: Backend): void {
   registerBackend(b);
   registered.push(b.name);
-}
-
-async function failure(promise: Promise<unknown>): Promise<InprocError> {
-  try {
-    await promise;
-  } catch (e) {
-    expect(e).toBeInstanceOf(InprocError);
-    return e as InprocError;
-  }
-  throw new Error('expected a rejection');
 }
 
 afterEach(() => {

@@ -6,10 +6,10 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type InprocError, findModelFile, loadModel, openRepository, resources } from 'inproc';
+import { findModelFile, loadModel, openRepository, resources } from 'inproc';
 import { mlpModel } from '@inproc/testkit/onnx/models';
 import { tfjsMlp } from '@inproc/testkit/tfjs/models';
-import { code } from '../../helpers/errors.js';
+import { code, failure } from '../../helpers/errors.js';
 
 let root: string;
 const dir = (name: string): string => join(root, name);
@@ -49,7 +49,7 @@ describe('which file of a directory is the model', () => {
 
   it('no model, two .onnx files or a directory named like one: MODEL_NOT_FOUND listing the candidates and what was found', async () => {
     for (const name of ['empty', 'two-onnx', 'dir-named-onnx']) expect(await code(loadModel(dir(name)))).toBe('MODEL_NOT_FOUND');
-    const error = await loadModel(dir('empty')).catch((e: unknown) => e as InprocError);
+    const error = await failure(loadModel(dir('empty')));
     expect(error.message).toBe(`${dir('empty')} is a directory without model.json, model.onnx or a single .onnx file (found: readme.md)`);
     expect(error.details).toMatchObject({ candidates: ['model.onnx', 'model.json', '*.onnx'], entries: ['readme.md'] });
   });

@@ -1,16 +1,7 @@
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { DTYPES, InprocError, Tensor, type DType } from '@inproc/core';
-
-function code(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(InprocError);
-    return (error as InprocError).code;
-  }
-  return undefined;
-}
+import { DTYPES, Tensor, type DType } from '@inproc/core';
+import { thrownCode } from '../../helpers/errors.js';
 
 describe('Tensor', () => {
   it('wraps typed arrays of every dtype without copying', () => {
@@ -72,35 +63,32 @@ describe('Tensor', () => {
   });
 
   it('rejects a dtype, data and shape that disagree', () => {
-    expect(code(() => new Tensor('float128' as DType, [1], [1]))).toBe('INPUT_INVALID');
-    expect(code(() => new Tensor('float32', new Float64Array(4) as never, [4]))).toBe('INPUT_INVALID');
-    expect(code(() => new Tensor('int64', new Int32Array(4) as never, [4]))).toBe('INPUT_INVALID');
-    expect(code(() => new Tensor('float32', new DataView(new ArrayBuffer(8)) as never, [2]))).toBe('INPUT_INVALID');
-    expect(code(() => new Tensor('float32', new Float32Array(4), [2, 3]))).toBe('INPUT_INVALID');
-    expect(code(() => new Tensor('float32', new Float32Array(4), [-1, -4]))).toBe('INPUT_INVALID');
-    expect(code(() => new Tensor('float32', new Float32Array(4), [2.5, 2]))).toBe('INPUT_INVALID');
-    expect(code(() => new Tensor('float32', new Float32Array(4), [Number.NaN]))).toBe('INPUT_INVALID');
-    expect(code(() => new Tensor('float32', new Float32Array(4), '4' as never))).toBe('INPUT_INVALID');
-    expect(code(() => new Tensor('float32', 'abcd' as never, [4]))).toBe('INPUT_INVALID');
-    expect(code(() => new Tensor('float32', null as never, [0]))).toBe('INPUT_INVALID');
-    expect(code(() => new Tensor('float32', new Float32Array(0), [2 ** 30, 2 ** 30, 2 ** 30]))).toBe('INPUT_INVALID');
+    expect(thrownCode(() => new Tensor('float128' as DType, [1], [1]))).toBe('INPUT_INVALID');
+    expect(thrownCode(() => new Tensor('float32', new Float64Array(4) as never, [4]))).toBe('INPUT_INVALID');
+    expect(thrownCode(() => new Tensor('int64', new Int32Array(4) as never, [4]))).toBe('INPUT_INVALID');
+    expect(thrownCode(() => new Tensor('float32', new DataView(new ArrayBuffer(8)) as never, [2]))).toBe('INPUT_INVALID');
+    expect(thrownCode(() => new Tensor('float32', new Float32Array(4), [2, 3]))).toBe('INPUT_INVALID');
+    expect(thrownCode(() => new Tensor('float32', new Float32Array(4), [-1, -4]))).toBe('INPUT_INVALID');
+    expect(thrownCode(() => new Tensor('float32', new Float32Array(4), [2.5, 2]))).toBe('INPUT_INVALID');
+    expect(thrownCode(() => new Tensor('float32', new Float32Array(4), [Number.NaN]))).toBe('INPUT_INVALID');
+    expect(thrownCode(() => new Tensor('float32', new Float32Array(4), '4' as never))).toBe('INPUT_INVALID');
+    expect(thrownCode(() => new Tensor('float32', 'abcd' as never, [4]))).toBe('INPUT_INVALID');
+    expect(thrownCode(() => new Tensor('float32', null as never, [0]))).toBe('INPUT_INVALID');
+    expect(thrownCode(() => new Tensor('float32', new Float32Array(0), [2 ** 30, 2 ** 30, 2 ** 30]))).toBe('INPUT_INVALID');
   });
 
   it('rejects elements that do not fit the dtype, saying which', () => {
-    expect(code(() => new Tensor('uint8', [1, 256], [2]))).toBe('INPUT_INVALID');
-    expect(code(() => new Tensor('int8', [-129], [1]))).toBe('INPUT_INVALID');
-    expect(code(() => new Tensor('int32', [1.5], [1]))).toBe('INPUT_INVALID');
-    expect(code(() => new Tensor('int64', [2 ** 60], [1]))).toBe('INPUT_INVALID'); // unsafe as a number
-    expect(code(() => new Tensor('int64', [2n ** 63n], [1]))).toBe('INPUT_INVALID');
-    expect(code(() => new Tensor('uint64', [-1n], [1]))).toBe('INPUT_INVALID');
-    expect(code(() => new Tensor('bool', [2], [1]))).toBe('INPUT_INVALID');
-    expect(code(() => new Tensor('float32', ['1'] as never, [1]))).toBe('INPUT_INVALID');
-    expect(code(() => new Tensor('string', [1] as never, [1]))).toBe('INPUT_INVALID');
-    try {
-      new Tensor('uint8', [1, 2, 300], [3]);
-    } catch (error) {
-      expect((error as Error).message).toBe('tensor: element 2 of a uint8 tensor must be an integer in [0, 255], got 300');
-    }
+    expect(thrownCode(() => new Tensor('uint8', [1, 256], [2]))).toBe('INPUT_INVALID');
+    expect(thrownCode(() => new Tensor('int8', [-129], [1]))).toBe('INPUT_INVALID');
+    expect(thrownCode(() => new Tensor('int32', [1.5], [1]))).toBe('INPUT_INVALID');
+    expect(thrownCode(() => new Tensor('int64', [2 ** 60], [1]))).toBe('INPUT_INVALID'); // unsafe as a number
+    expect(thrownCode(() => new Tensor('int64', [2n ** 63n], [1]))).toBe('INPUT_INVALID');
+    expect(thrownCode(() => new Tensor('uint64', [-1n], [1]))).toBe('INPUT_INVALID');
+    expect(thrownCode(() => new Tensor('bool', [2], [1]))).toBe('INPUT_INVALID');
+    expect(thrownCode(() => new Tensor('float32', ['1'] as never, [1]))).toBe('INPUT_INVALID');
+    expect(thrownCode(() => new Tensor('string', [1] as never, [1]))).toBe('INPUT_INVALID');
+    // The message says which element, what was expected and what was given.
+    expect(() => new Tensor('uint8', [1, 2, 300], [3])).toThrowError(/^tensor: element 2 of a uint8 tensor must be an integer in \[0, 255\], got 300$/);
   });
 
   it('disposes idempotently and refuses use afterwards', () => {
@@ -109,7 +97,7 @@ describe('Tensor', () => {
     t.dispose();
     t.dispose();
     expect(t.disposed).toBe(true);
-    expect(code(() => t.data)).toBe('DISPOSED');
+    expect(thrownCode(() => t.data)).toBe('DISPOSED');
     {
       using scoped = new Tensor('int32', [1], [1]);
       expect(scoped.data[0]).toBe(1);

@@ -19,7 +19,7 @@ export const MANIFEST_FILE = 'inproc.json';
 /** Manifests are small; a larger file is not one (and reading it whole would be a hazard). */
 const MAX_MANIFEST_BYTES = 1 << 20;
 
-/** A validated manifest and the unknown keys it held. @internal */
+/** What {@link parseManifest} returns: the validated manifest, and warnings about the unknown keys it held. */
 export interface ParsedManifest {
   readonly manifest: Manifest;
   readonly warnings: readonly string[];

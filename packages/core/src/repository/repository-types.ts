@@ -1,8 +1,10 @@
 /**
  * The public types of the model repository: options, version policies, manifests,
  * leases, cache statistics, events and KServe v2 style metadata. The implementation is
- * in `repository.ts` (repository, hot swap), `model-cache.ts` (budget, LRU, leases),
- * `manifest.ts` (the `inproc.json` schema) and `repository-storage.ts` (file system, URL).
+ * in `repository.ts` (lookup, hot swap, pins), `repository-options.ts`, `version-scan.ts`
+ * (completeness, fingerprints), `version-loader.ts` (loading, warm-up), `version-cache.ts`
+ * (budget, LRU, leases), `manifest.ts` (the `inproc.json` schema) and
+ * `repository-storage.ts` (file system, URL).
  * @module
  */
 import type { InprocError } from '../errors.js';
