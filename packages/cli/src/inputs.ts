@@ -10,7 +10,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
-import { InprocError, Tensor, isDType, parseNpy, randomFeeds, type DType, type Signature, type TensorInfo } from 'inproc';
+import { InprocError, Tensor, isDType, lazyPeer, parseNpy, randomFeeds, type DType, type Signature, type TensorInfo } from 'inproc';
 import { UsageError, type CommandName } from './usage.js';
 
 /** What the input options say. */
@@ -101,14 +101,9 @@ function fromJson(value: unknown, info: TensorInfo, where: string): Tensor {
   return new Tensor(dtype, flat.map(Number), shape);
 }
 
-/** Loads an optional package, or says which one to install. */
-async function optionalPackage<T>(name: string, forWhat: string): Promise<T> {
-  try {
-    return (await import(name)) as T;
-  } catch (error) {
-    throw new InprocError('BACKEND_UNAVAILABLE', `${forWhat} needs the ${name} package: npm install ${name}`, { cause: error });
-  }
-}
+// Optional peers, imported on first use; a missing one says which package to install.
+const importImage = lazyPeer<ImageModule>('@inproc/image', () => import('@inproc/image'), { neededBy: 'an image input' });
+const importAudio = lazyPeer<AudioModule>('@inproc/audio', () => import('@inproc/audio'), { neededBy: 'an audio input' });
 
 interface ImageModule {
   imageToTensor(source: string, options: Record<string, unknown>): Promise<{ tensor: Tensor; transforms: readonly { original: { width: number; height: number }; size: { width: number; height: number } }[] }>;
@@ -119,7 +114,7 @@ interface AudioModule {
 }
 
 async function fromImage(path: string, info: TensorInfo, options: InputOptions, sizes: ReadonlyMap<string, number>, command: CommandName): Promise<Feed> {
-  const image = await optionalPackage<ImageModule>('@inproc/image', `image input ${path}`);
+  const image = await importImage();
   const shape = info.shape;
   if (shape.length !== 3 && shape.length !== 4) throw new InprocError('INPUT_SHAPE', `input "${info.name}" has rank ${shape.length}; an image fills a rank-3 or rank-4 input ([batch,] channels and height and width)`);
   const rest = shape.length === 4 ? shape.slice(1) : shape;
@@ -156,7 +151,7 @@ async function fromImage(path: string, info: TensorInfo, options: InputOptions, 
 }
 
 async function fromAudio(path: string, info: TensorInfo, options: InputOptions, command: CommandName): Promise<Feed> {
-  const audio = await optionalPackage<AudioModule>('@inproc/audio', `audio input ${path}`);
+  const audio = await importAudio();
   let clip: { samples: Float32Array; sampleRate: number } = await audio.readWav(path);
   const rate = options['sample-rate'];
   if (rate !== undefined) {
