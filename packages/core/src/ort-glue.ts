@@ -9,7 +9,9 @@
 import { throwIfAborted } from './call-signal.js';
 import { isDType } from './dtype.js';
 import { InprocError, firstLine } from './errors.js';
-import type { Dim, TensorInfo } from './signature.js';
+import type { ModelSource } from './backend.js';
+import { readOnnxMetadata } from './onnx-metadata.js';
+import type { Dim, Signature, TensorInfo } from './signature.js';
 
 /** The fields of onnxruntime's `InferenceSession.ValueMetadata` (common, node and web) that Inproc reads. */
 export interface OrtValueMetadata {
@@ -31,6 +33,24 @@ export function ortTensorInfo(meta: OrtValueMetadata, source: string, kind: 'inp
   if (!isDType(type)) throw new InprocError('MODEL_INVALID', `${source}: ${kind} "${meta.name}" has element type ${type}, which Inproc does not support`);
   const shape: Dim[] = (meta.shape ?? []).map((d) => (typeof d === 'number' ? (d >= 0 && d < 0xffffffff ? d : null) : d === '' ? null : d));
   return { name: meta.name, dtype: type, shape };
+}
+
+/** The parts of an ORT `InferenceSession` that {@link ortSessionInfo} reads. */
+export interface OrtSessionLike {
+  readonly inputMetadata: readonly OrtValueMetadata[];
+  readonly outputMetadata: readonly OrtValueMetadata[];
+}
+
+/**
+ * A session's signature, and its metadata: the model's ONNX facts (producer, opsets,
+ * ...) and the devices `'auto'` passed over on the way to this one (`fallbacks`).
+ */
+export function ortSessionInfo(session: OrtSessionLike, source: ModelSource, fallbacks: readonly string[]): { signature: Signature; metadata: Readonly<Record<string, unknown>> } {
+  const signature = {
+    inputs: session.inputMetadata.map((m) => ortTensorInfo(m, source.name, 'input')),
+    outputs: session.outputMetadata.map((m) => ortTensorInfo(m, source.name, 'output')),
+  };
+  return { signature, metadata: { ...(readOnnxMetadata(source.bytes) ?? {}), ...(fallbacks.length > 0 ? { fallbacks } : {}) } };
 }
 
 /** How {@link openOnDevices} opens a session. */

@@ -17,8 +17,7 @@ import {
   isDType,
   lazyPeer,
   openOnDevices,
-  ortTensorInfo,
-  readOnnxMetadata,
+  ortSessionInfo,
 } from '@inproc/core';
 import type * as Ort from 'onnxruntime-node';
 import { AUTO_ORDER, EXECUTION_PROVIDERS, type OnnxNodeDevice, type SupportedProvider, deviceProblem } from './devices.js';
@@ -103,12 +102,7 @@ class OnnxNodeSession implements BackendSession {
     this.device = device;
     this.bytes = source.bytes.byteLength;
     this.#label = `onnx-node ${source.name}`;
-    this.signature = {
-      inputs: session.inputMetadata.map((m) => ortTensorInfo(m, source.name, 'input')),
-      outputs: session.outputMetadata.map((m) => ortTensorInfo(m, source.name, 'output')),
-    };
-    const onnx = readOnnxMetadata(source.bytes);
-    this.metadata = { ...(onnx ?? {}), ...(fallbacks.length ? { fallbacks } : {}) };
+    ({ signature: this.signature, metadata: this.metadata } = ortSessionInfo(session, source, fallbacks));
   }
 
   run(feeds: Readonly<Record<string, Tensor>>, options: BackendRunOptions): Promise<Record<string, Tensor>> {

@@ -19,8 +19,7 @@ import {
   firstLine,
   isDType,
   openOnDevices,
-  ortTensorInfo,
-  readOnnxMetadata,
+  ortSessionInfo,
   trackResource,
 } from '@inproc/core';
 import type * as Ort from 'onnxruntime-web';
@@ -213,12 +212,7 @@ class OnnxWebSession implements BackendSession {
     this.device = device;
     this.bytes = source.bytes.byteLength;
     this.#label = `onnx-web/${device} ${source.name}`;
-    this.signature = {
-      inputs: session.inputMetadata.map((m) => ortTensorInfo(m, source.name, 'input')),
-      outputs: session.outputMetadata.map((m) => ortTensorInfo(m, source.name, 'output')),
-    };
-    const onnx = readOnnxMetadata(source.bytes);
-    this.metadata = { ...(onnx ?? {}), ...(fallbacks.length ? { fallbacks } : {}) };
+    ({ signature: this.signature, metadata: this.metadata } = ortSessionInfo(session, source, fallbacks));
   }
 
   async run(feeds: Readonly<Record<string, Tensor>>, options: BackendRunOptions): Promise<Record<string, Tensor>> {
