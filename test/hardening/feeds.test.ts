@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { InprocError, Tensor, loadModel, resources } from 'inproc';
 import { code } from '../helpers/errors.js';
-import { mlpModel, mlpReference } from '../fixtures/onnx/models.js';
+import { mlpModel, mlpReference } from '@inproc/testkit/onnx/models.js';
 
 const SIZE = 8;
 const input = (rows = 2, fill = 0.5): Tensor<'float32'> => new Tensor('float32', new Float32Array(rows * SIZE).fill(fill), [rows, SIZE]);
@@ -69,9 +69,9 @@ describe('feeds are read once, as a snapshot', () => {
       Object.create(Tensor.prototype),
       { [Symbol.for('inproc.tensor')]: true, dtype: 'float32', shape: [2, SIZE], size: 16, disposed: false, data: new Float32Array(3) },
     ];
-    for (const fake of fakes) {
+    for (const [i, fake] of fakes.entries()) {
       const error = await model.run({ x: fake as Tensor }).catch((e: unknown) => e);
-      expect(error, String(fake)).toBeInstanceOf(InprocError);
+      expect(error, `fake ${i}`).toBeInstanceOf(InprocError);
       expect((error as InprocError).code).toBe('INPUT_INVALID');
     }
     // A bare Proxy of a Tensor as the feeds of a single-input model, too.

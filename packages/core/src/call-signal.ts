@@ -18,11 +18,15 @@ export interface CallSignal {
   done(): void;
 }
 
+/** The longest delay a JavaScript timer takes, 2^31 - 1 ms. */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
 const NO_SIGNAL: CallSignal = Object.freeze({ signal: undefined, check: () => undefined, done: () => undefined });
 
 export function callSignal(what: string, signal: AbortSignal | undefined, timeoutMs: number | undefined): CallSignal {
-  if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !(timeoutMs >= 0) || !Number.isFinite(timeoutMs))) {
-    throw new InprocError('INPUT_INVALID', `timeoutMs must be a non-negative finite number, got ${describe(timeoutMs)}`);
+  // Timers take a signed 32-bit delay: a longer one would fire after about 1 ms.
+  if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !(timeoutMs >= 0) || timeoutMs > MAX_TIMEOUT_MS)) {
+    throw new InprocError('INPUT_INVALID', `timeoutMs must be a number from 0 to ${MAX_TIMEOUT_MS} (about 24.8 days), got ${describe(timeoutMs)}`);
   }
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new InprocError('INPUT_INVALID', `signal must be an AbortSignal, got ${describe(signal)}`);

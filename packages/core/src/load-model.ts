@@ -5,7 +5,7 @@
  */
 import type { BackendSession } from './backend.js';
 import { loadWithBackends } from './backend-registry.js';
-import { createWorkerPool, poolBackendName } from './execution/worker-pool.js';
+import { checkResourceLimits, createWorkerPool, poolBackendName } from './execution/worker-pool.js';
 import { type BatchingOptions, checkBatching } from './execution/batching.js';
 import { throwIfAborted } from './call-signal.js';
 import { InprocError } from './errors.js';
@@ -31,6 +31,7 @@ import { warmUp, warmupOptions } from './warmup.js';
 export async function loadModel<I = Feeds, O = Outputs>(source: ModelInput, options: LoadOptions<I, O> = {}): Promise<Model<I, O>> {
   const loadedAt = callerStack();
   checkOptions(options);
+  checkResourceLimits(options.workerResourceLimits);
   const { signal } = options;
   const resolved = await resolveSource(source, { format: options.format, signal, onProgress: options.onProgress });
   throwIfAborted(signal, 'the load');
@@ -40,7 +41,7 @@ export async function loadModel<I = Feeds, O = Outputs>(source: ModelInput, opti
       // The backend is chosen inside the workers, by their own registry.
       const session = await createWorkerPool({
         workers: options.workers ?? 1,
-        resourceLimits: options.workerResourceLimits,
+        resourceLimits: checkResourceLimits(options.workerResourceLimits),
         signal,
         load: { bytes: resolved.bytes, name: resolved.name, format: resolved.format, backend: options.backend, device: options.device ?? 'auto', backendOptions: options.backendOptions ?? {} },
       });

@@ -4,8 +4,8 @@
  * @module
  */
 import type { DType } from './dtype.js';
-import { InprocError } from './errors.js';
-import { TENSOR_BRAND, Tensor, describe } from './tensor.js';
+import { InprocError, messageOf } from './errors.js';
+import { TENSOR_BRAND, Tensor, describe, ownTensor } from './tensor.js';
 
 /**
  * One dimension of a declared shape: a number is fixed, a string is a named symbolic
@@ -47,25 +47,26 @@ export function isTensor(value: unknown): value is Tensor {
 
 
 /**
- * Checks feeds against a signature and returns them as a name → tensor record.
+ * Checks feeds against a signature and returns a snapshot of them as a name → tensor record:
+ * the caller's object is read exactly once (own enumerable string keys, each value read
+ * once), every feed is a real `Tensor` whose elements are all there, and everything after
+ * validation (backend, batcher, cache, worker) uses the snapshot, never the caller's object.
  * @throws InprocError `INPUT_MISSING`, `INPUT_UNEXPECTED`, `INPUT_DTYPE`, `INPUT_SHAPE`, `INPUT_INVALID`, `DISPOSED`
  */
 export function validateFeeds(signature: Signature, feeds: unknown): Record<string, Tensor> {
-  const named = normaliseFeeds(signature, feeds);
-  // Hot path (every Model.run): no allocation unless a check fails or symbolic dims are bound.
+  const named = readFeeds(signature, feeds);
+  // Hot path (every Model.run): one record and one key list; more only if a check fails or symbolic dims are bound.
   let bound: Map<string, { size: number; input: string }> | undefined;
   for (const info of signature.inputs) {
-    const tensor = named[info.name];
-    if (tensor === undefined) {
+    const value = named[info.name];
+    if (value === undefined) {
       const unexpected = Object.keys(named).find((name) => !signature.inputs.some((i) => i.name === name));
       if (unexpected !== undefined) throw unexpectedInput(signature, unexpected);
       const given = Object.keys(named);
       throw new InprocError('INPUT_MISSING', `input "${info.name}" (${info.dtype} ${formatShape(info.shape)}) is missing; given ${given.length ? given.map((n) => `"${n}"`).join(', ') : 'no inputs'}`);
     }
-    if (!isTensor(tensor)) {
-      throw new InprocError('INPUT_INVALID', `input "${info.name}": expected a Tensor, got ${describe(tensor)}`);
-    }
-    if (tensor.disposed) throw new InprocError('DISPOSED', `input "${info.name}": the tensor was disposed`);
+    const tensor = checkedTensor(info.name, value);
+    named[info.name] = tensor;
     if (tensor.dtype !== info.dtype) {
       throw new InprocError('INPUT_DTYPE', `input "${info.name}": expected dtype ${info.dtype}, got ${tensor.dtype}`);
     }
@@ -94,24 +95,55 @@ export function validateFeeds(signature: Signature, feeds: unknown): Record<stri
     const unexpected = Object.keys(named).find((name) => !signature.inputs.some((i) => i.name === name));
     if (unexpected !== undefined) throw unexpectedInput(signature, unexpected);
   }
-  return named;
+  return named as Record<string, Tensor>;
+}
+
+/** A feed as a real Tensor of this copy of core whose elements are all in memory, or a coded error. */
+function checkedTensor(name: string, value: unknown): Tensor {
+  let tensor: Tensor | undefined;
+  try {
+    tensor = ownTensor(value);
+  } catch (error) {
+    if (InprocError.is(error)) throw new InprocError(error.code, `input "${name}": ${error.message}`, { cause: error });
+    throw new InprocError('INPUT_INVALID', `input "${name}": expected a Tensor, got an object whose fields cannot be read (${messageOf(error)})`, { cause: error });
+  }
+  if (tensor === undefined) throw new InprocError('INPUT_INVALID', `input "${name}": expected a Tensor, got ${describe(value)}`);
+  if (tensor.disposed) throw new InprocError('DISPOSED', `input "${name}": the tensor was disposed`);
+  // A transferred (detached) or shrunk buffer leaves fewer elements than the shape says.
+  if (tensor.location === 'cpu' && tensor.data.length !== tensor.size) {
+    throw new InprocError('INPUT_INVALID', `input "${name}": shape [${tensor.shape.join(', ')}] needs ${tensor.size} elements, but its data now has ${tensor.data.length} (was its ArrayBuffer transferred, detached or resized?)`);
+  }
+  return tensor;
 }
 
 function unexpectedInput(signature: Signature, name: string): InprocError {
   return new InprocError('INPUT_UNEXPECTED', `input "${name}" is not an input of this model; its inputs are ${listNames(signature.inputs)}`);
 }
 
-function normaliseFeeds(signature: Signature, feeds: unknown): Record<string, Tensor> {
-  if (isTensor(feeds)) {
-    if (signature.inputs.length !== 1) {
-      throw new InprocError('INPUT_INVALID', `a bare Tensor can only feed a model with one input; this model has ${signature.inputs.length}: ${listNames(signature.inputs)}. Pass { name: tensor } instead`);
+/** The caller's feeds read once into a fresh record: own enumerable string keys, each value read once. */
+function readFeeds(signature: Signature, feeds: unknown): Record<string, unknown> {
+  try {
+    if (typeof feeds !== 'object' || feeds === null || Array.isArray(feeds)) {
+      throw new InprocError('INPUT_INVALID', `feeds must be a Tensor or a record of named Tensors, got ${describe(feeds)}`);
     }
-    return { [signature.inputs[0]!.name]: feeds };
+    if ((feeds as { [TENSOR_BRAND]?: unknown })[TENSOR_BRAND] === true) {
+      if (signature.inputs.length !== 1) {
+        throw new InprocError('INPUT_INVALID', `a bare Tensor can only feed a model with one input; this model has ${signature.inputs.length}: ${listNames(signature.inputs)}. Pass { name: tensor } instead`);
+      }
+      return { [signature.inputs[0]!.name]: feeds };
+    }
+    const record = feeds as Record<string, unknown>;
+    const named: Record<string, unknown> = {};
+    for (const key of Object.keys(record)) {
+      // An own "__proto__" key (JSON.parse makes them) must stay a key, not become a prototype.
+      if (key === '__proto__') Object.defineProperty(named, key, { value: record[key], enumerable: true, writable: true, configurable: true });
+      else named[key] = record[key];
+    }
+    return named;
+  } catch (error) {
+    if (InprocError.is(error)) throw error;
+    throw new InprocError('INPUT_INVALID', `the feeds could not be read: ${messageOf(error)}`, { cause: error });
   }
-  if (typeof feeds !== 'object' || feeds === null || Array.isArray(feeds)) {
-    throw new InprocError('INPUT_INVALID', `feeds must be a Tensor or a record of named Tensors, got ${describe(feeds)}`);
-  }
-  return feeds as Record<string, Tensor>;
 }
 
 /** Checks requested output names; returns them (all outputs when none were asked for). @internal */

@@ -32,12 +32,15 @@ export async function resolveSource(input: ModelInput, options: ReadOptions = {}
   }
   throwIfAborted(options.signal, 'the load');
   let partial: Omit<ModelSource, 'format'>;
-  if (input instanceof Uint8Array) {
-    partial = { bytes: input, name: `<Uint8Array ${input.byteLength} bytes>` };
-    options.onProgress?.({ loaded: input.byteLength, total: input.byteLength });
-  } else if (input instanceof ArrayBuffer) {
-    partial = { bytes: new Uint8Array(input), name: `<ArrayBuffer ${input.byteLength} bytes>` };
-    options.onProgress?.({ loaded: input.byteLength, total: input.byteLength });
+  if (input instanceof Uint8Array || input instanceof ArrayBuffer) {
+    const what = input instanceof Uint8Array ? 'Uint8Array' : 'ArrayBuffer';
+    const buffer = input instanceof Uint8Array ? input.buffer : input;
+    if (isDetached(buffer)) throw new InprocError('INPUT_INVALID', `loadModel: the ${what}'s memory was transferred or detached; it holds no model`);
+    // Runtimes refuse shared memory (another thread may change it while they parse): parse a private copy.
+    const view = input instanceof Uint8Array ? input : new Uint8Array(input);
+    const bytes = buffer instanceof ArrayBuffer ? view : view.slice();
+    partial = { bytes, name: `<${what} ${bytes.byteLength} bytes>` };
+    options.onProgress?.({ loaded: bytes.byteLength, total: bytes.byteLength });
   } else if (input instanceof URL || typeof input === 'string') {
     const url = toUrl(input);
     if (url === undefined) partial = await readPath(input as string, options);
@@ -202,6 +205,17 @@ export async function fetchBytes(url: URL, options: ReadOptions): Promise<Uint8A
 export function abortedOr(error: unknown, signal: AbortSignal | undefined, otherwise?: () => unknown): unknown {
   if (signal?.aborted === true) return InprocError.is(error, 'ABORTED') ? error : new InprocError('ABORTED', 'the load was aborted', { cause: signal.reason });
   return otherwise === undefined ? error : otherwise();
+}
+
+/** True for an ArrayBuffer whose memory was transferred away (Node 20 has no `ArrayBuffer.prototype.detached`). */
+function isDetached(buffer: ArrayBufferLike): boolean {
+  if (!(buffer instanceof ArrayBuffer)) return false;
+  try {
+    new Uint8Array(buffer);
+    return false;
+  } catch {
+    return true;
+  }
 }
 
 function hexPrefix(bytes: Uint8Array): string {

@@ -38,6 +38,10 @@ export interface DeviceStorage extends NativeHandle {
 // Storage objects handed to fromDevice(): the constructor accepts only these in place of data.
 const deviceStorages = new WeakSet<object>();
 
+// Set by Tensor's static block, where the private-field brand check can be written.
+// eslint-disable-next-line prefer-const
+let isOwnTensor: (value: unknown) => value is Tensor;
+
 /** Brand on `Tensor.prototype` so that tensors made by another copy of core are recognised. @internal */
 export const TENSOR_BRAND = Symbol.for('inproc.tensor');
 
@@ -64,6 +68,9 @@ export class Tensor<D extends DType = DType> implements Disposable {
 
   static {
     Object.defineProperty(this.prototype, TENSOR_BRAND, { value: true });
+    // A private-field brand check: true only for objects this class constructed. A Proxy of a
+    // tensor, Object.create(Tensor.prototype) or an object carrying TENSOR_BRAND all fail it.
+    isOwnTensor = (value: unknown): value is Tensor => typeof value === 'object' && value !== null && #disposed in value;
   }
 
   /**
@@ -85,6 +92,7 @@ export class Tensor<D extends DType = DType> implements Disposable {
       this.size = size;
       this.#device = data as unknown as DeviceStorage;
       attachNative(this, this.#device);
+      if (new.target === Tensor) Object.freeze(this);
       return;
     }
     const stored = toStorage(dtype, data);
@@ -95,6 +103,9 @@ export class Tensor<D extends DType = DType> implements Disposable {
     this.shape = Object.freeze([...shape]);
     this.size = size;
     this.#data = stored;
+    // dtype, shape and size cannot change after validation (private fields are unaffected).
+    // Subclasses keep the freedom to add their own fields.
+    if (new.target === Tensor) Object.freeze(this);
   }
 
   /**
@@ -183,6 +194,21 @@ export class Tensor<D extends DType = DType> implements Disposable {
   toString(): string {
     return `Tensor<${this.dtype}>[${this.shape.join(', ')}]${this.#device === undefined ? '' : `@${this.#device.location}`}`;
   }
+}
+
+/**
+ * The tensor a feed stands for, checked: a Tensor of this copy of core as it is; a tensor of
+ * another copy of core (same brand, its own class) rebuilt here from its dtype, data and
+ * shape, which validates them; anything else is `undefined`. Reads each field once.
+ * @internal
+ */
+export function ownTensor(value: unknown): Tensor | undefined {
+  if (isOwnTensor(value)) return value;
+  if (typeof value !== 'object' || value === null || (value as { [TENSOR_BRAND]?: unknown })[TENSOR_BRAND] !== true) return undefined;
+  const foreign = value as Tensor;
+  if (foreign.disposed) throw new InprocError('DISPOSED', 'the tensor was disposed');
+  if (foreign.location !== 'cpu') throw new InprocError('INPUT_INVALID', `a ${foreign.location} tensor of another copy of @inproc/core cannot be used here; read it with getData() and make a new Tensor`);
+  return new Tensor(foreign.dtype, foreign.data, foreign.shape);
 }
 
 /** Ties native memory to a tensor; `tensor.dispose()` releases it. @internal */

@@ -24,6 +24,10 @@ import { AUTO_ORDER, EXECUTION_PROVIDERS, type OnnxNodeDevice, type SupportedPro
 
 type OrtModule = typeof Ort;
 
+// Absent where cross-origin isolation is off (browsers); Node always has it.
+const SharedArrayBufferClass: abstract new (...args: never[]) => object = typeof SharedArrayBuffer === 'function' ? SharedArrayBuffer : class Never {};
+
+
 /** Imports onnxruntime-node once. @internal */
 export const importOrt = lazyPeer<OrtModule>('onnxruntime-node', () => import('onnxruntime-node'), { neededBy: 'onnx-node' });
 
@@ -110,8 +114,10 @@ class OnnxNodeSession implements BackendSession {
     const ortFeeds: Record<string, Ort.Tensor> = {};
     for (const name in feeds) {
       const tensor = feeds[name]!;
+      const data = tensor.data;
       // Wraps the caller's typed array (no copy). It lives in JS memory, so it is not a native tensor of the ledger.
-      ortFeeds[name] = new this.#ort.Tensor(tensor.dtype, tensor.data, tensor.shape);
+      // onnxruntime-node refuses shared memory ("Invalid argument"): such inputs are copied.
+      ortFeeds[name] = new this.#ort.Tensor(tensor.dtype, Array.isArray(data) || !(data.buffer instanceof SharedArrayBufferClass) ? data : data.slice(), tensor.shape);
     }
     const { outputs } = options;
     // Ask only for a subset when one was requested: ORT computes just what those need.

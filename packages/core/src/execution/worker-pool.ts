@@ -8,20 +8,51 @@
  * @internal
  */
 import type { BackendRunOptions, BackendSession } from '../backend.js';
-import { InprocError } from '../errors.js';
+import { InprocError, messageOf } from '../errors.js';
 import { isNode, nodeImport } from '../platform.js';
 import { trackResource, type ResourceLease } from '../resources.js';
 import type { Outputs, Signature } from '../signature.js';
-import type { Tensor } from '../tensor.js';
+import { type Tensor, describe } from '../tensor.js';
 import { type FromWorker, type LoadRequest, type ToWorker, errorFromWire, fromWire, toWire } from './worker-protocol.js';
 import { globalSingleton } from '../global-singleton.js';
 
-/** Limits applied to each worker (Node's `resourceLimits`). */
+/** Limits applied to each worker (Node's `resourceLimits`), in MiB. */
 export interface WorkerResourceLimits {
   readonly maxOldGenerationSizeMb?: number;
   readonly maxYoungGenerationSizeMb?: number;
   readonly codeRangeSizeMb?: number;
   readonly stackSizeMb?: number;
+}
+
+/** Accepted range of each limit: below the minimum a worker cannot start its runtime (a tiny stack aborts the whole process). */
+const LIMIT_RANGES: Readonly<Record<keyof WorkerResourceLimits, readonly [number, number]>> = {
+  maxOldGenerationSizeMb: [8, 1 << 20],
+  maxYoungGenerationSizeMb: [1, 1 << 16],
+  codeRangeSizeMb: [1, 1 << 12],
+  stackSizeMb: [1, 1 << 10],
+};
+
+/**
+ * Checks `workerResourceLimits` before a worker starts.
+ * @throws InprocError `INPUT_INVALID` naming the limit and its range
+ * @internal
+ */
+export function checkResourceLimits(limits: unknown): WorkerResourceLimits | undefined {
+  if (limits === undefined) return undefined;
+  if (typeof limits !== 'object' || limits === null || Array.isArray(limits)) {
+    throw new InprocError('INPUT_INVALID', `options.workerResourceLimits must be an object of limits in MiB (${Object.keys(LIMIT_RANGES).join(', ')}), got ${describe(limits)}`);
+  }
+  const checked: Record<string, number> = {};
+  for (const [key, value] of Object.entries(limits)) {
+    const range = LIMIT_RANGES[key as keyof WorkerResourceLimits] as readonly [number, number] | undefined;
+    if (range === undefined) throw new InprocError('INPUT_INVALID', `options.workerResourceLimits: unknown limit "${key}" (known: ${Object.keys(LIMIT_RANGES).join(', ')})`);
+    if (value === undefined) continue;
+    if (typeof value !== 'number' || !(value >= range[0] && value <= range[1])) {
+      throw new InprocError('INPUT_INVALID', `options.workerResourceLimits.${key} must be a number of MiB from ${range[0]} to ${range[1]}, got ${describe(value)}`);
+    }
+    checked[key] = value;
+  }
+  return checked;
 }
 
 interface NodeWorker {
@@ -294,9 +325,16 @@ class WorkerPool implements BackendSession {
     return new Promise<Outputs>((resolve, reject) => {
       const id = this.#nextId++;
       slot.call = { id, resolve, reject };
-      const wire = Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, toWire(t)]));
-      // Inputs are cloned, not transferred: transferring would detach the caller's arrays.
-      slot.worker.post({ type: 'run', id, feeds: wire, outputs: options.outputs });
+      try {
+        const wire = Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, toWire(t)]));
+        // Inputs are cloned, not transferred: transferring would detach the caller's arrays.
+        slot.worker.post({ type: 'run', id, feeds: wire, outputs: options.outputs });
+      } catch (error) {
+        // Nothing reached the worker: free its slot for the next call, and fail this one alone.
+        slot.call = undefined;
+        this.#ready(slot);
+        reject(new InprocError('INPUT_INVALID', `the inputs could not be sent to the isolation worker: ${messageOf(error)}`, { cause: error }));
+      }
     });
   }
 
