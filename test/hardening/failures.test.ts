@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { InprocError, Tensor, loadModel, resources } from 'inproc';
 import { code } from '../helpers/errors.js';
-import { mlpModel, mlpReference } from '@inproc/testkit/onnx/models.js';
+import { mlpModel, mlpReference } from '@inproc/testkit/onnx/models';
 
 const SIZE = 8;
 const input = (rows = 1, fill = 0.5): Tensor<'float32'> => new Tensor('float32', new Float32Array(rows * SIZE).fill(fill), [rows, SIZE]);

@@ -12,7 +12,7 @@ import onnxProto from 'onnx-proto';
 import { describe, expect, it } from 'vitest';
 import { InprocError, Tensor, loadModel, openRepository, resources } from 'inproc';
 import { code } from '../helpers/errors.js';
-import { mlpModel } from '@inproc/testkit/onnx/models.js';
+import { mlpModel } from '@inproc/testkit/onnx/models';
 import { publish, tempRoot } from '../repository/helpers.js';
 
 const { onnx } = onnxProto;

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ErrorCodes, InprocError, type LoadOptions, Tensor, loadModel, resources } from 'inproc';
-import { mlpModel, mlpReference } from '@inproc/testkit/onnx/models.js';
+import { mlpModel, mlpReference } from '@inproc/testkit/onnx/models';
 
 const SIZE = 4;
 

@@ -99,7 +99,26 @@ export async function concatFeeds(requests: readonly Readonly<Record<string, Ten
   return out;
 }
 
-/** Splits each output along dimension 0 into views, one record per request (no copies). */
+/**
+ * Splits each output along dimension 0, one record per request. Each caller gets its own
+ * copy of its rows: views would share one ArrayBuffer, so a caller could read the others'
+ * rows, and transferring its output would empty theirs.
+ */
 export function splitBatch(outputs: Outputs, rows: readonly number[]): Promise<Outputs[]> {
-  return splitOutputs(outputs, rows, { where: 'batched run (disable batching for a model whose outputs have no batch dimension)' });
+  return splitOutputs(outputs, rows, { where: 'batched run (disable batching for a model whose outputs have no batch dimension)', copy: true });
+}
+
+/**
+ * Why a request's feeds can no longer join a batch although they passed validation when it
+ * was accepted (a buffer transferred or detached since, a tensor disposed), or undefined.
+ */
+export function feedsProblem(feeds: Readonly<Record<string, Tensor>>): InprocError | undefined {
+  for (const name in feeds) {
+    const t = feeds[name]!;
+    if (t.disposed) return new InprocError('DISPOSED', `input "${name}": the tensor was disposed before its batch ran`);
+    if (t.location === 'cpu' && t.data.length !== t.size) {
+      return new InprocError('INPUT_INVALID', `input "${name}": shape [${t.shape.join(', ')}] needs ${t.size} elements, but its data now has ${t.data.length} (its ArrayBuffer was transferred or detached before its batch ran)`);
+    }
+  }
+  return undefined;
 }

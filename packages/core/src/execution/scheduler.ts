@@ -7,7 +7,7 @@
  * @module
  * @internal
  */
-import { type BatchingOptions, batchRows, concatFeeds, mergeable, splitBatch } from './batching.js';
+import { type BatchingOptions, batchRows, concatFeeds, feedsProblem, mergeable, splitBatch } from './batching.js';
 import { InprocError } from '../errors.js';
 import type { ModelMetrics } from '../metrics/metrics.js';
 import type { Outputs, Signature } from '../signature.js';
@@ -233,8 +233,21 @@ export class Scheduler {
     }, Math.max(0, Math.ceil(ms)));
   }
 
-  #dispatch(group: Request[]): void {
+  #dispatch(batch: Request[]): void {
     const { metrics, execute, signature } = this.#options;
+    // A member whose inputs changed since it was accepted fails alone; the rest still run.
+    const group = batch.length === 1 ? batch : batch.filter((r) => {
+      const problem = feedsProblem(r.feeds);
+      if (problem === undefined) return true;
+      r.detach();
+      r.settled = true;
+      r.reject(problem);
+      return false;
+    });
+    if (group.length === 0) {
+      this.#schedulePump();
+      return;
+    }
     this.#running++;
     metrics.batches++;
     metrics.batchSize.record(group.length);
