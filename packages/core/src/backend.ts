@@ -28,6 +28,13 @@ export interface ModelSource {
    * Present when the model came from a path or URL. Rejects with `MODEL_NOT_FOUND`.
    */
   readonly readSibling?: (relativePath: string, signal?: AbortSignal) => Promise<Uint8Array>;
+  /**
+   * Checks that a file named by the model (ONNX external data) lies inside the model's
+   * directory (real paths compared, links followed) and is a regular file; returns its
+   * absolute path. Present when the model came from a file path. Rejects with
+   * `MODEL_INVALID` (outside, not a regular file) or `MODEL_NOT_FOUND`.
+   */
+  readonly resolveSibling?: (relativePath: string) => Promise<string>;
 }
 
 /** What `loadModel` passes to {@link Backend.load}. */

@@ -19,7 +19,7 @@ export { configureIsolation, type IsolationOptions, type WebWorkerLike, type Wor
 export { serveIsolatedModel } from './execution/worker-host.js';
 export { loadModel } from './load-model.js';
 export { zeroFeeds } from './warmup.js';
-export { readOnnxMetadata, type OnnxMetadata } from './onnx-metadata.js';
+export { readOnnxMetadata, onnxExternalDataFiles, resolveExternalData, type OnnxMetadata, type ExternalDataFile } from './onnx-metadata.js';
 export { ortTensorInfo, ortSessionInfo, openOnDevices, type OrtValueMetadata, type OrtSessionLike, type DeviceAttempts } from './ort-glue.js';
 export { throwIfAborted } from './call-signal.js';
 export { registerProcessor, listProcessors, createProcessor, type ProcessorSpec, type ProcessorFactory } from './processing/processor-registry.js';

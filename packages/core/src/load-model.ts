@@ -43,7 +43,7 @@ export async function loadModel<I = Feeds, O = Outputs>(source: ModelInput, opti
         workers: options.workers ?? 1,
         resourceLimits: checkResourceLimits(options.workerResourceLimits),
         signal,
-        load: { bytes: resolved.bytes, name: resolved.name, format: resolved.format, backend: options.backend, device: options.device ?? 'auto', backendOptions: options.backendOptions ?? {} },
+        load: { bytes: resolved.bytes, ...(resolved.path === undefined ? {} : { path: resolved.path }), name: resolved.name, format: resolved.format, backend: options.backend, device: options.device ?? 'auto', backendOptions: options.backendOptions ?? {} },
       });
       loaded = { backend: { name: poolBackendName(session) ?? 'worker' }, session };
     } else {

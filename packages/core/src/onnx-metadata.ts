@@ -4,6 +4,8 @@
  * the ONNX backends and the CLI's `info`.
  * @module
  */
+import type { ModelSource } from './backend.js';
+import { InprocError } from './errors.js';
 
 /** Descriptive facts of an ONNX model. */
 export interface OnnxMetadata {
@@ -100,4 +102,115 @@ export function readOnnxMetadata(bytes: Uint8Array): OnnxMetadata | undefined {
   out.opsets = opsets;
   out.properties = properties;
   return out;
+}
+
+/** Where in the ONNX schema a TensorProto can sit (field numbers of onnx.proto3), for {@link onnxExternalDataFiles}. */
+const enum Onnx {
+  ModelGraph = 7,
+  ModelFunctions = 25,
+  ModelTrainingInfo = 20,
+  TrainingInitialization = 1,
+  TrainingAlgorithm = 2,
+  FunctionNode = 7,
+  GraphNode = 1,
+  GraphInitializer = 5,
+  GraphSparseInitializer = 15,
+  NodeAttribute = 5,
+  AttributeTensor = 5,
+  AttributeGraph = 6,
+  AttributeTensors = 10,
+  AttributeGraphs = 11,
+  AttributeSparseTensor = 22,
+  AttributeSparseTensors = 23,
+  SparseValues = 1,
+  SparseIndices = 2,
+  TensorExternalData = 13,
+}
+
+/** Graphs nest through If/Loop/Scan bodies; deeper than this is not a model but an attack on the walker's stack. */
+const MAX_GRAPH_DEPTH = 64;
+
+/**
+ * The files an ONNX model keeps tensors in ("external data": the `location` of every
+ * initializer, sparse initializer, constant or attribute tensor stored outside the
+ * protobuf, in subgraphs and functions too), without duplicates; `[]` for a self-contained
+ * model. `undefined` when the bytes cannot be walked as a ModelProto: then nobody can say
+ * which files the runtime would open, and the caller must refuse the model.
+ */
+export function onnxExternalDataFiles(bytes: Uint8Array): readonly string[] | undefined {
+  const files = new Set<string>();
+  const tensor = (b: Uint8Array): void => {
+    for (const f of fields(b)) {
+      if (f.field === Onnx.TensorExternalData && f.wire === 2) {
+        let key = '';
+        let value = '';
+        for (const g of fields(f.bytes)) {
+          if (g.field === 1 && g.wire === 2) key = utf8.decode(g.bytes);
+          if (g.field === 2 && g.wire === 2) value = utf8.decode(g.bytes);
+        }
+        if (key === 'location') files.add(value);
+      }
+    }
+  };
+  const sparse = (b: Uint8Array): void => {
+    for (const f of fields(b)) if ((f.field === Onnx.SparseValues || f.field === Onnx.SparseIndices) && f.wire === 2) tensor(f.bytes);
+  };
+  const node = (b: Uint8Array, depth: number): void => {
+    for (const f of fields(b)) {
+      if (f.field !== Onnx.NodeAttribute || f.wire !== 2) continue;
+      for (const a of fields(f.bytes)) {
+        if (a.wire !== 2) continue;
+        if (a.field === Onnx.AttributeTensor || a.field === Onnx.AttributeTensors) tensor(a.bytes);
+        else if (a.field === Onnx.AttributeGraph || a.field === Onnx.AttributeGraphs) graph(a.bytes, depth + 1);
+        else if (a.field === Onnx.AttributeSparseTensor || a.field === Onnx.AttributeSparseTensors) sparse(a.bytes);
+      }
+    }
+  };
+  const graph = (b: Uint8Array, depth: number): void => {
+    if (depth > MAX_GRAPH_DEPTH) throw new Error('graphs nested too deeply');
+    for (const f of fields(b)) {
+      if (f.wire !== 2) continue;
+      if (f.field === Onnx.GraphNode) node(f.bytes, depth);
+      else if (f.field === Onnx.GraphInitializer) tensor(f.bytes);
+      else if (f.field === Onnx.GraphSparseInitializer) sparse(f.bytes);
+    }
+  };
+  try {
+    for (const f of fields(bytes)) {
+      if (f.wire !== 2) continue;
+      if (f.field === Onnx.ModelGraph) graph(f.bytes, 0);
+      else if (f.field === Onnx.ModelFunctions) {
+        for (const g of fields(f.bytes)) if (g.field === Onnx.FunctionNode && g.wire === 2) node(g.bytes, 0);
+      } else if (f.field === Onnx.ModelTrainingInfo) {
+        for (const g of fields(f.bytes)) if ((g.field === Onnx.TrainingInitialization || g.field === Onnx.TrainingAlgorithm) && g.wire === 2) graph(g.bytes, 0);
+      }
+    }
+  } catch {
+    return undefined;
+  }
+  return [...files];
+}
+
+/** An external data file of an ONNX model, checked: its name in the model and its absolute path. */
+export interface ExternalDataFile {
+  readonly location: string;
+  readonly path: string;
+}
+
+/**
+ * Checks every external data file of an ONNX model before a runtime opens it: each must lie
+ * inside the model's own directory (real paths compared) and be a regular file. A model with
+ * external data must come from a file path, since runtimes would otherwise resolve the
+ * locations against the process's working directory. For ONNX backends.
+ * @throws InprocError `MODEL_INVALID` (unwalkable bytes, a model from bytes with external data, a file outside or not regular), `MODEL_NOT_FOUND` (a missing file)
+ */
+export async function resolveExternalData(source: Pick<ModelSource, 'name' | 'bytes' | 'resolveSibling'>): Promise<readonly ExternalDataFile[]> {
+  const locations = onnxExternalDataFiles(source.bytes);
+  if (locations === undefined) throw new InprocError('MODEL_INVALID', `${source.name}: not a readable ONNX protobuf (it cannot be checked for external data files)`);
+  if (locations.length === 0) return [];
+  const resolve = source.resolveSibling;
+  if (resolve === undefined) {
+    throw new InprocError('MODEL_INVALID', `${source.name}: its tensors are in external data files (${locations.map((l) => `"${l}"`).join(', ')}), which are read from the model's own directory: load the model from its file path, not from bytes or a URL`);
+  }
+  return Promise.all(locations.map(async (location) => ({ location, path: await resolve(location) })));
 }

@@ -17,10 +17,12 @@ export interface NodeFs {
   stat(path: string): Promise<{ isDirectory(): boolean; isFile(): boolean; size: number }>;
   realpath(path: string): Promise<string>;
   readdir(path: string): Promise<string[]>;
-  open(path: string, flags: 'r'): Promise<{
+  open(path: string, flags: number): Promise<{
+    stat(): Promise<{ isFile(): boolean; isFIFO(): boolean; size: number }>;
     read(buffer: Uint8Array, offset: number, length: number, position: number | null): Promise<{ bytesRead: number }>;
     close(): Promise<void>;
   }>;
+  readonly constants: { readonly O_RDONLY: number; readonly O_NONBLOCK?: number };
 }
 
 /** The parts of `node:path` core uses. */

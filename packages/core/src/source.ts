@@ -80,34 +80,37 @@ async function readPath(input: string, options: ReadOptions): Promise<Omit<Model
   if (input.length === 0 || input.includes('\0')) throw new InprocError('INPUT_INVALID', `loadModel: invalid path ${describe(input)}`);
   const { fs, path } = await node();
   let file = path.resolve(input);
-  let info = await statOrNotFound(fs, file);
+  const info = await statOrNotFound(fs, file);
   if (info.isDirectory()) {
     const dir = file;
-    const isFile = async (name: string): Promise<boolean> => (await fs.stat(path.join(dir, name)).catch(() => undefined))?.isFile() === true;
-    file = path.join(dir, await findModelFile({ exists: isFile, list: () => fs.readdir(dir) }, dir));
-    info = await statOrNotFound(fs, file);
+    // Any entry but a directory counts: a model.onnx that is a FIFO is then refused by name below, not skipped.
+    const present = async (name: string): Promise<boolean> => (await fs.stat(path.join(dir, name)).catch(() => undefined))?.isDirectory() === false;
+    file = path.join(dir, await findModelFile({ exists: present, list: () => fs.readdir(dir) }, dir));
   }
-  const bytes = await readFileChunked(fs, file, info.size, options);
+  const bytes = await readRegularFile(file, { ...options, what: 'the model file' });
   const dir = path.dirname(file);
+  const resolveSibling = async (relative: string): Promise<string> => {
+    const target = path.resolve(dir, relative);
+    const rel = path.relative(dir, target);
+    if (relative.includes('\0') || rel === '' || rel.startsWith('..') || path.isAbsolute(rel) || path.isAbsolute(relative)) {
+      throw new InprocError('MODEL_INVALID', `${file}: refers to "${relative}", which is outside the model's directory`);
+    }
+    const stat = await statOrNotFound(fs, target);
+    // The text check above cannot see symlinks: compare real paths too.
+    const [realDir, realTarget] = await Promise.all([fs.realpath(dir), fs.realpath(target)]);
+    const realRel = path.relative(realDir, realTarget);
+    if (realRel.startsWith('..') || path.isAbsolute(realRel)) {
+      throw new InprocError('MODEL_INVALID', `${file}: "${relative}" is a link to ${realTarget}, outside the model's directory`);
+    }
+    if (!stat.isFile()) throw new InprocError('MODEL_INVALID', `${file}: "${relative}" is not a regular file`, { details: { file: target } });
+    return target;
+  };
   return {
     bytes,
     name: file,
     path: file,
-    readSibling: async (relative, signal) => {
-      const target = path.resolve(dir, relative);
-      const rel = path.relative(dir, target);
-      if (relative.includes('\0') || rel.startsWith('..') || path.isAbsolute(rel)) {
-        throw new InprocError('MODEL_INVALID', `${file}: refers to "${relative}", which is outside the model's directory`);
-      }
-      const stat = await statOrNotFound(fs, target);
-      // The text check above cannot see symlinks: compare real paths too.
-      const [realDir, realTarget] = await Promise.all([fs.realpath(dir), fs.realpath(target)]);
-      const realRel = path.relative(realDir, realTarget);
-      if (realRel.startsWith('..') || path.isAbsolute(realRel)) {
-        throw new InprocError('MODEL_INVALID', `${file}: "${relative}" is a link to ${realTarget}, outside the model's directory`);
-      }
-      return readFileChunked(fs, target, stat.size, { signal });
-    },
+    resolveSibling,
+    readSibling: async (relative, signal) => readRegularFile(await resolveSibling(relative), { signal, what: `"${relative}" beside ${file}` }),
   };
 }
 
@@ -121,11 +124,37 @@ async function statOrNotFound(fs: Awaited<ReturnType<typeof node>>['fs'], file: 
   }
 }
 
-async function readFileChunked(fs: Awaited<ReturnType<typeof node>>['fs'], file: string, size: number, options: ReadOptions): Promise<Uint8Array> {
-  const handle = await fs.open(file, 'r').catch((error: unknown) => {
-    throw new InprocError('MODEL_NOT_FOUND', `cannot open ${file}: ${messageOf(error)}`, { cause: error });
+/** Options of {@link readRegularFile}. @internal */
+export interface ReadFileOptions extends ReadOptions {
+  /** What the file is, for messages (`the labels file`). */
+  readonly what: string;
+  /** Larger files are refused with `MODEL_INVALID` before they are read. */
+  readonly maxBytes?: number;
+}
+
+/**
+ * Reads a regular file whole, in chunks, with progress and cancellation. Anything else (a
+ * FIFO, a socket, a device) is refused with `MODEL_INVALID` before a byte is read: it is
+ * opened non-blocking and checked through the open handle, so a FIFO can neither hang the
+ * call nor hold a libuv thread, and the file checked is the file read.
+ * @throws InprocError `MODEL_NOT_FOUND` (missing, unreadable), `MODEL_INVALID` (not regular, too large), `ABORTED`
+ * @internal
+ */
+export async function readRegularFile(file: string, options: ReadFileOptions): Promise<Uint8Array> {
+  const { fs } = await node();
+  const { O_RDONLY, O_NONBLOCK } = fs.constants;
+  const handle = await fs.open(file, O_RDONLY | (O_NONBLOCK ?? 0)).catch((error: unknown) => {
+    const code = (error as { code?: string }).code;
+    const missing = code === 'ENOENT' || code === 'ENOTDIR';
+    throw new InprocError('MODEL_NOT_FOUND', missing ? `${options.what} was not found: ${file}` : `cannot open ${options.what} ${file}: ${messageOf(error)}`, { cause: error });
   });
   try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw new InprocError('MODEL_INVALID', `${options.what} ${file} is not a regular file${info.isFIFO() ? ' (it is a FIFO)' : ''}`, { details: { file } });
+    const size = info.size;
+    if (options.maxBytes !== undefined && size > options.maxBytes) {
+      throw new InprocError('MODEL_INVALID', `${options.what} ${file} has ${size} bytes, more than the ${options.maxBytes} allowed`, { details: { file } });
+    }
     const bytes = new Uint8Array(size);
     let loaded = 0;
     while (loaded < size) {

@@ -18,6 +18,7 @@ import {
   lazyPeer,
   openOnDevices,
   ortSessionInfo,
+  resolveExternalData,
 } from '@inproc/core';
 import type * as Ort from 'onnxruntime-node';
 import { AUTO_ORDER, EXECUTION_PROVIDERS, type OnnxNodeDevice, type SupportedProvider, deviceProblem } from './devices.js';
@@ -72,6 +73,9 @@ async function loadSession(source: ModelSource, options: BackendLoadOptions): Pr
     attempts = [device];
   }
 
+  // A model with external data loads from its path, so that onnxruntime reads those files from
+  // the model's directory (checked first), never from the process's working directory.
+  const model = (await resolveExternalData(source)).length > 0 ? source.path! : source.bytes;
   const opened = await openOnDevices<Ort.InferenceSession>({
     runtime: 'onnxruntime',
     source: source.name,
@@ -79,7 +83,7 @@ async function loadSession(source: ModelSource, options: BackendLoadOptions): Pr
     fallback: 'cpu',
     signal: options.signal,
     create: (device, probe) =>
-      ort.InferenceSession.create(source.bytes, { ...sessionOptions, executionProviders: probe ? [EXECUTION_PROVIDERS[device as OnnxNodeDevice]] : (userProviders ?? [EXECUTION_PROVIDERS[device as OnnxNodeDevice]]) }),
+      createSession(ort, model, { ...sessionOptions, executionProviders: probe ? [EXECUTION_PROVIDERS[device as OnnxNodeDevice]] : (userProviders ?? [EXECUTION_PROVIDERS[device as OnnxNodeDevice]]) }),
     release: (session) => session.release(),
   });
   try {
@@ -88,6 +92,11 @@ async function loadSession(source: ModelSource, options: BackendLoadOptions): Pr
     await opened.session.release();
     throw error;
   }
+}
+
+/** A session from a model's bytes, or from its path when its external data must be found beside it. */
+function createSession(ort: OrtModule, model: Uint8Array | string, options: Ort.InferenceSession.SessionOptions): Promise<Ort.InferenceSession> {
+  return typeof model === 'string' ? ort.InferenceSession.create(model, options) : ort.InferenceSession.create(model, options);
 }
 
 class OnnxNodeSession implements BackendSession {

@@ -47,7 +47,7 @@ export async function serveIsolatedModel(): Promise<void> {
       switch (message.type) {
         case 'load':
           try {
-            model = await loadModel(message.bytes, {
+            model = await loadModel(message.path ?? message.bytes, {
               format: message.format,
               device: message.device,
               backendOptions: message.backendOptions,

@@ -24,6 +24,8 @@ export interface WireError {
 export interface LoadRequest {
   readonly type: 'load';
   readonly bytes: Uint8Array;
+  /** The model file's path, when it was loaded from one: the worker loads from it, so files beside it (ONNX external data) are found. */
+  readonly path?: string;
   readonly name: string;
   readonly format: ModelFormat;
   readonly backend: string | readonly string[] | undefined;
