@@ -159,11 +159,11 @@ describe('manifests stay data', () => {
     {
       await using repo = await openRepository(root);
       await using lease = await repo.get('safe');
-      expect(lease.model.signature.inputs[0]!.name).toBe('x');
+      expect(lease.signature.inputs[0]!.name).toBe('x');
     }
     await using trusting = await openRepository(root, { manifestBackendOptions: ['optimizedModelFilePath'] });
     await using lease = await trusting.get('opted');
-    expect(lease.model.signature.inputs[0]!.name).toBe('x');
+    expect(lease.signature.inputs[0]!.name).toBe('x');
     expect(existsSync(optimized)).toBe(true);
   });
 

@@ -65,7 +65,7 @@ function makeCase(rnd: () => number): Case {
         },
       },
     }),
-    () => ({ label: 'fake tensor', feeds: { x: Object.assign(Object.create(Tensor.prototype) as object, { dtype: 'float32', shape: [rows, SIZE], data: values }) } }),
+    () => ({ label: 'fake tensor', feeds: { x: Object.create(Tensor.prototype, { dtype: { value: 'float32' }, shape: { value: [rows, SIZE] }, size: { value: rows * SIZE } }) as unknown } }),
     () => ({ label: 'branded object', feeds: { x: { [Symbol.for('inproc.tensor')]: true, dtype: 'float32', shape: [rows, SIZE], size: rows * SIZE, disposed: false, data: new Float32Array(1) } } }),
     () => {
       const t = good();

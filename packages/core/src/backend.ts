@@ -81,6 +81,13 @@ export interface Backend {
   /** Devices this backend can use, e.g. `['cpu', 'cuda']`. `'auto'` is always accepted. */
   readonly devices: readonly string[];
   /**
+   * The `backendOptions` keys a repository manifest (untrusted data) may set: those that name
+   * no file, code or network location (thread counts, optimisation levels, provider names).
+   * Other keys in a manifest are refused unless the repository owner allows them
+   * (`openRepository(root, { manifestBackendOptions })`). None when absent.
+   */
+  readonly manifestOptions?: readonly string[];
+  /**
    * Whether the backend can be used here (its peer package installed, its runtime
    * initialised). Called once, lazily, the first time the backend is a candidate;
    * may throw an `InprocError` whose message says what to install.

@@ -65,12 +65,18 @@ export async function warmUp(model: ModelImpl<unknown, unknown>, options: Warmup
   return runs;
 }
 
+/** Synthesized warm-up inputs stay below 2^28 elements (1 GiB of float32) each. */
+const MAX_SYNTHESIZED_ELEMENTS = 2 ** 28;
+
 /** Zero-filled feeds that satisfy `signature` (symbolic and dynamic dimensions set to `dynamicSize`). */
 export function zeroFeeds(signature: Signature, dynamicSize = 1): Record<string, Tensor> {
   const feeds: Record<string, Tensor> = {};
   for (const info of signature.inputs) {
     const shape = info.shape.map((d) => (typeof d === 'number' && d >= 0 ? d : dynamicSize));
     const size = shape.reduce((a, b) => a * b, 1);
+    if (!(size <= MAX_SYNTHESIZED_ELEMENTS)) {
+      throw new InprocError('INPUT_INVALID', `warm-up input "${info.name}" would be [${shape.join(', ')}] (${size} elements, more than ${MAX_SYNTHESIZED_ELEMENTS}); use a smaller dynamicSize or pass warm-up feeds`, { details: { field: 'dynamicSize' } });
+    }
     const data = info.dtype === 'string' ? new Array<string>(size).fill('') : new STORAGE[info.dtype](size);
     feeds[info.name] = new Tensor(info.dtype, data, shape);
   }

@@ -40,6 +40,9 @@ export const onnxNodeBackend: Backend = {
   priority: 100,
   formats: ['onnx'],
   devices: DEVICES,
+  // SessionOptions that name no file (optimizedModelFilePath, profileFilePrefix), take no provider
+  // objects (TensorRT cache paths) and no free-form config entries (extra).
+  manifestOptions: ['intraOpNumThreads', 'interOpNumThreads', 'graphOptimizationLevel', 'executionMode', 'enableCpuMemArena', 'enableMemPattern', 'logSeverityLevel', 'logVerbosityLevel', 'freeDimensionOverrides', 'executionProviders'],
   async isAvailable() {
     const ort = await importOrt();
     return typeof ort.InferenceSession?.create === 'function';

@@ -37,6 +37,8 @@ export const onnxWebBackend: Backend = {
   priority: ONNX_WEB_PRIORITY,
   formats: ['onnx'],
   devices: ONNX_WEB_DEVICES,
+  // Not wasmPaths (where onnxruntime-web imports code from), nor provider objects or file options.
+  manifestOptions: ['numThreads', 'simd', 'proxy', 'graphOptimizationLevel', 'executionMode', 'enableCpuMemArena', 'enableMemPattern', 'logSeverityLevel', 'logVerbosityLevel', 'freeDimensionOverrides', 'executionProviders'],
   async isAvailable() {
     const ort = await importOrt();
     return typeof ort.InferenceSession?.create === 'function';

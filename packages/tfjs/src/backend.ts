@@ -21,6 +21,8 @@ export const tfjsBackend: Backend = {
   priority: 50,
   formats: ['tfjs-graph', 'tfjs-layers'],
   devices: TFJS_DEVICES,
+  // Not wasmPaths (code) nor weights (bytes a manifest cannot hold anyway).
+  manifestOptions: ['strict'],
   async isAvailable() {
     try {
       await importTfjs();

@@ -7,6 +7,7 @@
  * @module
  */
 import { MODEL_FORMATS } from '../backend.js';
+import { listBackends } from '../backend-registry.js';
 import { InprocError, type ErrorCode } from '../errors.js';
 import { checkRelativeFile } from './repository-path.js';
 import type { BatchingSpec, Manifest, WarmupSpec } from './repository-types.js';
@@ -15,6 +16,12 @@ import { describe } from '../tensor.js';
 
 /** The file name of a version's manifest. */
 export const MANIFEST_FILE = 'inproc.json';
+
+/** Free-form JSON in a manifest (metadata, processor params, backend options) nests at most this deep. */
+const MAX_JSON_DEPTH = 32;
+
+/** Warm-up's symbolic dimensions: larger would allocate gigabytes from one manifest line. */
+export const MAX_WARMUP_DYNAMIC_SIZE = 1 << 16;
 
 /** Manifests are small; a larger file is not one (and reading it whole would be a hazard). */
 const MAX_MANIFEST_BYTES = 1 << 20;
@@ -60,8 +67,8 @@ class Checker {
     return value;
   }
 
-  integer(field: string, value: unknown, min: number): number {
-    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) this.fail(field, `an integer >= ${min}`, value);
+  integer(field: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) this.fail(field, max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer from ${min} to ${max}`, value);
     return value;
   }
 
@@ -76,10 +83,25 @@ class Checker {
     return file;
   }
 
-  /** Plain JSON data only (no functions, no cycles are possible in parsed JSON); copied so callers cannot mutate it. */
+  /**
+   * Plain JSON data only (no functions, no cycles are possible in parsed JSON), at most
+   * {@link MAX_JSON_DEPTH} levels deep; copied so callers cannot mutate it.
+   */
   json(field: string, value: unknown): Json {
-    const object = this.object(field, value);
-    return JSON.parse(JSON.stringify(object)) as Json;
+    return this.copy(field, this.object(field, value), 1) as Json;
+  }
+
+  private copy(field: string, value: unknown, depth: number): unknown {
+    if (typeof value !== 'object' || value === null) return value;
+    if (depth > MAX_JSON_DEPTH) this.fail(field, `JSON nested at most ${MAX_JSON_DEPTH} levels deep`, value);
+    if (Array.isArray(value)) return value.map((item, i) => this.copy(`${field}[${i}]`, item, depth + 1));
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) {
+      const copied = this.copy(`${field}.${key}`, item, depth + 1);
+      // "__proto__" stays a plain key of the copy.
+      Object.defineProperty(out, key, { value: copied, enumerable: true, writable: true, configurable: true });
+    }
+    return out;
   }
 }
 
@@ -190,7 +212,7 @@ function warmupOf(c: Checker, field: string, value: unknown): false | WarmupSpec
     spec.data = raw['data'];
   }
   if (raw['seed'] !== undefined) spec.seed = c.integer(`${field}.seed`, raw['seed'], 0);
-  if (raw['dynamicSize'] !== undefined) spec.dynamicSize = c.integer(`${field}.dynamicSize`, raw['dynamicSize'], 1);
+  if (raw['dynamicSize'] !== undefined) spec.dynamicSize = c.integer(`${field}.dynamicSize`, raw['dynamicSize'], 1, MAX_WARMUP_DYNAMIC_SIZE);
   if (raw['samples'] !== undefined) {
     if (spec.data !== undefined) c.fail(`${field}.samples`, 'either "samples" or "data", not both', raw['samples']);
     const sets = Array.isArray(raw['samples']) ? (raw['samples'] as unknown[]) : [raw['samples']];
@@ -231,4 +253,31 @@ export function parseLabels(bytes: Uint8Array, where: string): readonly string[]
   const lines = text.split(/\r?\n/);
   while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
   return lines;
+}
+
+/**
+ * Checks a manifest's `backendOptions` against the threat model: only keys that the backends
+ * it may load with declare safe ({@link Backend.manifestOptions}) or that the repository owner
+ * allows (`manifestBackendOptions`), holding plain values (scalars, lists of scalars, records
+ * of scalars): a provider object could carry a cache path.
+ * @throws InprocError `MODEL_INVALID` naming the field
+ * @internal
+ */
+export function checkManifestBackendOptions(manifest: Manifest, where: string, allowed: readonly string[]): void {
+  const options = manifest.backendOptions;
+  if (options === undefined) return;
+  const names = manifest.backend === undefined || manifest.backend === 'auto' ? undefined : new Set(Array.isArray(manifest.backend) ? manifest.backend : [manifest.backend]);
+  const safe = new Set(allowed);
+  for (const backend of listBackends()) if (names === undefined || names.has(backend.name)) for (const key of backend.manifestOptions ?? []) safe.add(key);
+  const scalar = (v: unknown): boolean => v === null || ['string', 'number', 'boolean'].includes(typeof v);
+  for (const [key, value] of Object.entries(options)) {
+    const field = `backendOptions.${key}`;
+    if (!safe.has(key)) {
+      throw new InprocError('MODEL_INVALID', `${where}: manifest field "${field}" is not an option a manifest may set (it may name a file, code or a network location); allowed: ${[...safe].sort().join(', ') || 'none'}. The repository owner can allow it with openRepository(root, { manifestBackendOptions: ['${key}'] })`, { details: { field } });
+    }
+    const plain = scalar(value) || (Array.isArray(value) && value.every(scalar)) || (typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every(scalar));
+    if (!plain && !allowed.includes(key)) {
+      throw new InprocError('MODEL_INVALID', `${where}: manifest field "${field}" must hold plain values (a scalar, a list of scalars or a record of scalars), got ${describe(value)}`, { details: { field } });
+    }
+  }
 }

@@ -12,7 +12,7 @@ import { describe } from '../tensor.js';
 import { DEFAULT_VERSION_POLICY, checkVersionPolicy } from './version-policy.js';
 
 const DEFAULT_DEBOUNCE_MS = 200;
-const OPTION_KEYS = ['versionPolicy', 'models', 'load', 'warmup', 'maxBytes', 'maxModels', 'overcommit', 'idleTimeoutMs', 'watch', 'readyMarker', 'strictManifests', 'indexFile'];
+const OPTION_KEYS = ['versionPolicy', 'models', 'load', 'warmup', 'maxBytes', 'maxModels', 'overcommit', 'idleTimeoutMs', 'watch', 'readyMarker', 'strictManifests', 'manifestBackendOptions', 'indexFile'];
 
 /** {@link RepositoryOptions}, checked and with defaults. */
 export interface Settings {
@@ -27,6 +27,7 @@ export interface Settings {
   readonly watch: number | undefined;
   readonly readyMarker: string | undefined;
   readonly strictManifests: boolean;
+  readonly manifestBackendOptions: readonly string[];
   readonly indexFile: string;
 }
 
@@ -108,6 +109,15 @@ export function checkOptions(options: RepositoryOptions): Settings {
     watch,
     readyMarker: fileOption('readyMarker', options.readyMarker),
     strictManifests: flag('strictManifests', options.strictManifests, false),
+    manifestBackendOptions: stringList('manifestBackendOptions', options.manifestBackendOptions),
     indexFile: fileOption('indexFile', options.indexFile) ?? 'repository.json',
   };
+}
+
+function stringList(name: string, value: unknown): readonly string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string' && v !== '')) {
+    throw new InprocError('INPUT_INVALID', `openRepository: options.${name} must be a list of option names, got ${describe(value)}`);
+  }
+  return [...(value as string[])];
 }

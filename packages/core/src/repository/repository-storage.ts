@@ -11,7 +11,7 @@ import { InprocError, messageOf } from '../errors.js';
 import { isNode, nodeImport } from '../platform.js';
 import { checkModelName, checkRelativeFile, isInside, parseVersionDirectory } from './repository-path.js';
 import type { DirectoryProbe } from '../model-file.js';
-import { fetchBytes } from '../source.js';
+import { fetchBytes, readRegularFile } from '../source.js';
 import { describe } from '../tensor.js';
 
 /** A version directory as found on disk or in the index. */
@@ -191,12 +191,12 @@ class FsStorage implements RepositoryStorage {
     const real = await this.#file(name, version, file, field);
     if (real === undefined) return undefined;
     try {
-      return await this.fsp.readFile(real);
+      // Only regular files, of a size fit for what they are: a FIFO named inproc.json must not hang a load.
+      return await readRegularFile(real, { what: field === file ? file : `${file} (manifest field "${field}")`, maxBytes: readLimit(field) });
     } catch (error) {
-      const code = (error as { code?: string }).code;
-      if (code === 'ENOENT') return undefined;
-      if (code === 'EISDIR') throw new InprocError('MODEL_INVALID', `${real} (manifest field "${field}") is a directory, not a file`, { cause: error, details: { field } });
-      throw new InprocError('MODEL_NOT_FOUND', `cannot read ${real}: ${messageOf(error)}`, { cause: error });
+      if (InprocError.is(error, 'MODEL_NOT_FOUND') && (error.cause as { code?: string } | undefined)?.code === 'ENOENT') return undefined;
+      if (InprocError.is(error, 'MODEL_INVALID')) throw new InprocError('MODEL_INVALID', error.message, { cause: error, details: { field } });
+      throw error;
     }
   }
 
@@ -355,4 +355,11 @@ class UrlStorage implements RepositoryStorage {
   fingerprint(): Promise<string> {
     return Promise.resolve('');
   }
+}
+
+/** The most bytes read for a file of a version, by what it is: a manifest or labels file is small; warm-up samples are inputs. */
+function readLimit(field: string): number {
+  if (field === 'inproc.json') return 1 << 20;
+  if (field === 'labels') return 16 << 20;
+  return 1 << 30;
 }

@@ -118,6 +118,13 @@ export interface RepositoryOptions {
   readonly readyMarker?: string;
   /** Unknown manifest keys are rejected with `MODEL_INVALID` instead of reported as warnings [false]. */
   readonly strictManifests?: boolean;
+  /**
+   * `backendOptions` keys that manifests may set beyond the ones each backend declares safe
+   * (`Backend.manifestOptions`), for repositories whose manifests you trust, e.g.
+   * `['optimizedModelFilePath']`. By default a manifest cannot make a runtime read or write a
+   * file, load code or reach the network.
+   */
+  readonly manifestBackendOptions?: readonly string[];
   /** Name of the index file of a URL repository [`repository.json`]. */
   readonly indexFile?: string;
 }

@@ -16,7 +16,7 @@ import { createProcessor } from '../processing/processor-registry.js';
 import { isNpy, parseJsonSample, parseNpy } from '../sample-file.js';
 import type { Tensor } from '../tensor.js';
 import { warmUp } from '../warmup.js';
-import { MANIFEST_FILE, parseLabels, parseManifest } from './manifest.js';
+import { MANIFEST_FILE, checkManifestBackendOptions, parseLabels, parseManifest } from './manifest.js';
 import type { Settings } from './repository-options.js';
 import { checkRelativeFile } from './repository-path.js';
 import { type RepositoryStorage, versionDirectory } from './repository-storage.js';
@@ -40,6 +40,7 @@ export class VersionLoader {
     const bytes = await this.#storage.read(name, version, MANIFEST_FILE, MANIFEST_FILE);
     if (bytes === undefined) return {};
     const { manifest, warnings } = parseManifest(bytes, `${name}/${version}/${MANIFEST_FILE}`, this.#settings.strictManifests);
+    checkManifestBackendOptions(manifest, `${name}/${version}/${MANIFEST_FILE}`, this.#settings.manifestBackendOptions);
     for (const message of warnings) this.#emit({ type: 'warning', name, version, message });
     return manifest;
   }
