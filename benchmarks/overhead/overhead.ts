@@ -1,14 +1,22 @@
 /**
  * Overhead of Inproc's `Model.run` over a raw onnxruntime-node session, on the same
- * model in the same process, interleaved so that machine noise hits both alike.
+ * model in the same process, interleaved so that machine noise hits both alike. Two
+ * cases: the 256x256 MLP (batch 8, tens of microseconds a run, where any per-call cost
+ * shows) and Silero VAD v5 (three inputs, two outputs, a recurrent state: a real model
+ * that runs in a few hundred microseconds). Each side builds its input tensors per call,
+ * as an application does; Inproc's side includes the validation snapshot of its feeds.
  *
  *   npm run overhead -w benchmarks [-- --quick] [-- --batch 8 --size 256]
  *
- * Prints per-run time of each (median of blocks) and the ratio inproc / raw.
+ * Prints per-run time of each (median of blocks) and the ratio inproc / raw: the median
+ * of per-round ratios of paired blocks (robust to load that comes and goes).
  */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
-import { Tensor, loadModel } from 'inproc';
+import { type Outputs, Tensor, loadModel } from 'inproc';
 import { mlpModel } from '@inproc/testkit/onnx/models';
 import { machine, summarize } from '../stats.js';
 
@@ -18,76 +26,88 @@ const size = Number(values.size);
 const rounds = values.quick ? 30 : 400;
 const perBlock = 20;
 
-const bytes = mlpModel(size);
+interface Case {
+  readonly name: string;
+  readonly bytes: Uint8Array;
+  /** One call's feeds, built per call, for raw onnxruntime-node. */
+  readonly rawFeeds: () => Record<string, ort.Tensor>;
+  /** The same feeds as Inproc tensors. */
+  readonly feeds: () => Record<string, Tensor>;
+  readonly output: string;
+}
+
 const x = new Float32Array(batch * size).map((_, i) => Math.sin(i));
-
-// Same session options on both sides: ORT's defaults, and the CPU provider.
-const raw = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'] });
-const model = await loadModel(bytes, { backend: 'onnx-node', device: 'cpu' });
-
-async function rawRun(): Promise<number> {
-  const out = await raw.run({ x: new ort.Tensor('float32', x, [batch, size]) });
-  return (out['y']!.data as Float32Array)[0]!;
-}
-async function inprocRun(): Promise<number> {
-  const out = await model.run({ x: new Tensor('float32', x, [batch, size]) });
-  return (out['y']!.data as Float32Array)[0]!;
-}
-
-async function block(fn: () => Promise<number>): Promise<number> {
-  const start = performance.now();
-  for (let i = 0; i < perBlock; i++) await fn();
-  return ((performance.now() - start) / perBlock) * 1000; // µs per run
-}
-
-if ((await rawRun()) !== (await inprocRun())) throw new Error('raw and Inproc outputs differ');
-for (let i = 0; i < 3; i++) {
-  await block(rawRun);
-  await block(inprocRun);
-}
-const rawTimes: number[] = [];
-const inprocTimes: number[] = [];
-// Each round's pair of blocks ran seconds apart at most, under the same machine load:
-// the median of the per-round ratios is robust to load that comes and goes.
-const pairRatios: number[] = [];
-for (let r = 0; r < rounds; r++) {
-  // Alternate which goes first, so neither always runs on a warmer cache.
-  if (r % 2 === 0) {
-    rawTimes.push(await block(rawRun));
-    inprocTimes.push(await block(inprocRun));
-  } else {
-    inprocTimes.push(await block(inprocRun));
-    rawTimes.push(await block(rawRun));
-  }
-  pairRatios.push(inprocTimes.at(-1)! / rawTimes.at(-1)!);
-}
-const rawSummary = summarize(rawTimes);
-const inprocSummary = summarize(inprocTimes);
-const result = {
-  suite: 'overhead',
-  model: `MLP ${size}x${size}, batch ${batch}`,
-  runs: rounds * perBlock,
-  rawMicros: rawSummary,
-  inprocMicros: inprocSummary,
-  ratio: summarize(pairRatios).p50,
-  ratioP50: inprocSummary.p50 / rawSummary.p50,
-  ratioMin: inprocSummary.min / rawSummary.min,
-  machine: { ...machine(), onnxruntime: ort.env.versions.common },
+const mlp: Case = {
+  name: `MLP ${size}x${size}, batch ${batch}`,
+  bytes: mlpModel(size),
+  rawFeeds: () => ({ x: new ort.Tensor('float32', x, [batch, size]) }),
+  feeds: () => ({ x: new Tensor('float32', x, [batch, size]) }),
+  output: 'y',
 };
-await model.dispose();
-await raw.release();
 
+const vadFile = join(dirname(createRequire(import.meta.url).resolve('@ricky0123/vad-web')), 'silero_vad_v5.onnx');
+const frame = new Float32Array(512).map((_, i) => 0.3 * Math.sin(i / 5));
+const state = new Float32Array(2 * 128);
+const sr = new BigInt64Array([16000n]);
+const vad: Case = {
+  name: 'Silero VAD v5, one 512-sample frame',
+  bytes: new Uint8Array(await readFile(vadFile)),
+  rawFeeds: () => ({ input: new ort.Tensor('float32', frame, [1, 512]), state: new ort.Tensor('float32', state, [2, 1, 128]), sr: new ort.Tensor('int64', sr, []) }),
+  feeds: () => ({ input: new Tensor('float32', frame, [1, 512]), state: new Tensor('float32', state, [2, 1, 128]), sr: new Tensor('int64', sr, []) }),
+  output: 'output',
+};
+
+async function measure(c: Case): Promise<Record<string, unknown>> {
+  // Same session options on both sides: ORT's defaults, and the CPU provider.
+  const raw = await ort.InferenceSession.create(c.bytes, { executionProviders: ['cpu'] });
+  const model = await loadModel(c.bytes, { backend: 'onnx-node', device: 'cpu' });
+  const first = (out: Outputs | ort.InferenceSession.OnnxValueMapType): number => Number((out[c.output]!.data as Float32Array)[0]);
+  const rawRun = async (): Promise<number> => first(await raw.run(c.rawFeeds()));
+  const inprocRun = async (): Promise<number> => first(await model.run(c.feeds()));
+  const block = async (fn: () => Promise<number>): Promise<number> => {
+    const start = performance.now();
+    for (let i = 0; i < perBlock; i++) await fn();
+    return ((performance.now() - start) / perBlock) * 1000; // µs per run
+  };
+  if ((await rawRun()) !== (await inprocRun())) throw new Error(`${c.name}: raw and Inproc outputs differ`);
+  for (let i = 0; i < 5; i++) {
+    await block(rawRun);
+    await block(inprocRun);
+  }
+  const rawTimes: number[] = [];
+  const inprocTimes: number[] = [];
+  const pairRatios: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    // Alternate which goes first, so neither always runs on a warmer cache.
+    if (r % 2 === 0) {
+      rawTimes.push(await block(rawRun));
+      inprocTimes.push(await block(inprocRun));
+    } else {
+      inprocTimes.push(await block(inprocRun));
+      rawTimes.push(await block(rawRun));
+    }
+    pairRatios.push(inprocTimes.at(-1)! / rawTimes.at(-1)!);
+  }
+  await model.dispose();
+  await raw.release();
+  const rawMicros = summarize(rawTimes);
+  const inprocMicros = summarize(inprocTimes);
+  return { model: c.name, runs: rounds * perBlock, rawMicros, inprocMicros, ratio: summarize(pairRatios).p50, ratioP50: inprocMicros.p50 / rawMicros.p50, ratioMin: inprocMicros.min / rawMicros.min };
+}
+
+const cases = [];
+for (const c of [mlp, vad]) cases.push(await measure(c));
+const result = { suite: 'overhead', cases, machine: { ...machine(), onnxruntime: ort.env.versions.common } };
+
+const fmt = (n: unknown): string => (n as number).toFixed(1);
 const markdown = [
   `### Overhead of Model.run over raw onnxruntime-node`,
   '',
-  `${result.model}, ${result.runs} runs each, interleaved in blocks of ${perBlock}.`,
+  `${rounds * perBlock} runs of each side per model, interleaved in blocks of ${perBlock}; ratio = median of the paired blocks' ratios.`,
   '',
-  '| | p50 µs/run | mean µs/run |',
-  '|---|---:|---:|',
-  `| raw onnxruntime-node | ${rawSummary.p50.toFixed(1)} | ${rawSummary.mean.toFixed(1)} |`,
-  `| inproc Model.run | ${inprocSummary.p50.toFixed(1)} | ${inprocSummary.mean.toFixed(1)} |`,
-  '',
-  `Ratio inproc / raw: ${result.ratio.toFixed(3)} (median of paired blocks); ${result.ratioP50.toFixed(3)} (p50 / p50), ${result.ratioMin.toFixed(3)} (best / best).`,
+  '| model | raw p50 µs/run | inproc p50 µs/run | ratio inproc / raw |',
+  '|---|---:|---:|---:|',
+  ...cases.map((r) => `| ${r['model'] as string} | ${fmt((r['rawMicros'] as { p50: number }).p50)} | ${fmt((r['inprocMicros'] as { p50: number }).p50)} | ${(r['ratio'] as number).toFixed(3)} |`),
   '',
 ].join('\n');
 if (values.json) console.log(JSON.stringify({ ...result, markdown }));

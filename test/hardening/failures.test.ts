@@ -92,3 +92,38 @@ describe('response cache after bad calls', () => {
     expect(model.stats().cache?.hits).toBe(1);
   });
 });
+
+describe('storms', () => {
+  it.each([
+    ['in process', {}],
+    ['batching', { batching: { maxBatchSize: 8, maxDelayMs: 1 } }],
+    ['cache', { cache: { maxBytes: 1 << 16 } }],
+    ['worker', { isolation: 'worker' as const, workers: 2 }],
+  ])('%s: 300 calls with aborts, timeouts and bad feeds, then dispose in the middle: every call settles with an answer or a code', async (_mode, options) => {
+    const before = resources();
+    const model = await loadModel(mlpModel(SIZE), { ...options, maxQueue: 1000 });
+    const calls: Promise<unknown>[] = [];
+    for (let i = 0; i < 300; i++) {
+      const controller = new AbortController();
+      const x = i % 7 === 3 ? input(1, 0.1) : input(1 + (i % 3), i / 300);
+      if (i % 7 === 3) detach(x.data.buffer);
+      const run = model.run({ x }, { signal: controller.signal, ...(i % 11 === 0 ? { timeoutMs: 0 } : {}), priority: i % 4 });
+      if (i % 5 === 0) controller.abort();
+      else if (i % 5 === 1) setTimeout(() => controller.abort(), 0);
+      calls.push(run);
+      if (i === 200) calls.push(model.dispose());
+    }
+    const settled = await settles(Promise.allSettled(calls), 60_000);
+    expect(settled).not.toBe('hung');
+    for (const result of settled as PromiseSettledResult<unknown>[]) {
+      if (result.status === 'rejected') {
+        expect(result.reason).toBeInstanceOf(InprocError);
+        expect(['ABORTED', 'TIMEOUT', 'INPUT_INVALID', 'DISPOSED']).toContain((result.reason as InprocError).code);
+      }
+    }
+    expect((settled as PromiseSettledResult<unknown>[]).filter((r) => r.status === 'fulfilled').length).toBeGreaterThan(0);
+    expect(model.disposed).toBe(true);
+    expect(await code(model.run({ x: input() }))).toBe('DISPOSED');
+    expect(resources()).toEqual(before);
+  });
+});

@@ -27,7 +27,11 @@ function error(fn: () => unknown): InprocError {
 describe('validateFeeds', () => {
   it('accepts feeds that match, with free dynamic dimensions', () => {
     const feeds = { pixels: pixels(2, 16), ids: ids(2, 7), scale };
-    expect(validateFeeds(signature, feeds)).toBe(feeds);
+    const checked = validateFeeds(signature, feeds);
+    // A snapshot of the caller's record (read once), holding the same tensors.
+    expect(checked).not.toBe(feeds);
+    expect(Object.keys(checked)).toEqual(['pixels', 'ids', 'scale']);
+    for (const name of ['pixels', 'ids', 'scale'] as const) expect(checked[name]).toBe(feeds[name]);
   });
 
   it('names the missing input and what was given', () => {
