@@ -87,6 +87,12 @@ export const STORAGE: Readonly<Record<Exclude<DType, 'string'>, TypedArrayConstr
   bool: Uint8Array,
 };
 
+/**
+ * The `Symbol.toStringTag` of each dtype's storage (`'Float32Array'`), read once: reading a
+ * constructor's `name` on every tensor costs more than the rest of its checks. @internal
+ */
+export const STORAGE_TAG: Readonly<Record<Exclude<DType, 'string'>, string>> = Object.fromEntries(Object.entries(STORAGE).map(([dtype, ctor]) => [dtype, ctor.name])) as Record<Exclude<DType, 'string'>, string>;
+
 /** Every dtype, in a stable order. */
 export const DTYPES: readonly DType[] = [...(Object.keys(STORAGE) as DType[]), 'string'];
 
@@ -102,5 +108,5 @@ export function bytesPerElement(dtype: DType): number {
 
 /** The typed-array constructor name a dtype expects, for messages. @internal */
 export function storageName(dtype: DType): string {
-  return dtype === 'string' ? 'string[]' : STORAGE[dtype].name;
+  return dtype === 'string' ? 'string[]' : STORAGE_TAG[dtype];
 }

@@ -55,8 +55,9 @@ export function isTensor(value: unknown): value is Tensor {
  */
 export function validateFeeds(signature: Signature, feeds: unknown): Record<string, Tensor> {
   const named = readFeeds(signature, feeds);
-  // Hot path (every Model.run): one record and one key list; more only if a check fails or symbolic dims are bound.
-  let bound: Map<string, { size: number; input: string }> | undefined;
+  // Hot path (every Model.run): one record, one key list and, with symbolic dimensions, one
+  // small array of bindings (cheaper than a Map for the few a model has); more only if a check fails.
+  let bound: (string | number)[] | undefined;
   for (const info of signature.inputs) {
     const value = named[info.name];
     if (value === undefined) {
@@ -82,11 +83,13 @@ export function validateFeeds(signature: Signature, feeds: unknown): Record<stri
         throw new InprocError('INPUT_SHAPE', `input "${info.name}": expected shape ${formatShape(info.shape)}, got [${shape.join(', ')}] (dimension ${axis} must be ${want})`);
       }
       if (typeof want === 'string' && want !== '') {
-        bound ??= new Map();
-        const seen = bound.get(want);
-        if (seen === undefined) bound.set(want, { size: got, input: info.name });
-        else if (seen.size !== got) {
-          throw new InprocError('INPUT_SHAPE', `input "${info.name}": dimension "${want}" (axis ${axis}) is ${got}, but it is ${seen.size} in input "${seen.input}"; inputs sharing a symbolic dimension must agree`);
+        // bound holds [name, size, input, name, size, input, ...].
+        bound ??= [];
+        let at = 0;
+        while (at < bound.length && bound[at] !== want) at += 3;
+        if (at === bound.length) bound.push(want, got, info.name);
+        else if (bound[at + 1] !== got) {
+          throw new InprocError('INPUT_SHAPE', `input "${info.name}": dimension "${want}" (axis ${axis}) is ${got}, but it is ${bound[at + 1]} in input "${bound[at + 2]}"; inputs sharing a symbolic dimension must agree`);
         }
       }
     }

@@ -4,7 +4,7 @@
  * (a GPU buffer, a backend tensor) that `dispose()` releases.
  * @module
  */
-import { type DType, type DataTypeMap, type ElementTypeMap, type TensorData, STORAGE, isDType, storageName, bytesPerElement } from './dtype.js';
+import { type DType, type DataTypeMap, type ElementTypeMap, type TensorData, STORAGE, STORAGE_TAG, isDType, storageName, bytesPerElement } from './dtype.js';
 import { InprocError } from './errors.js';
 
 /**
@@ -91,7 +91,7 @@ export class Tensor<D extends DType = DType> implements Disposable {
     if (typeof data === 'object' && data !== null && deviceStorages.has(data)) {
       if (dtype === 'string') throw new InprocError('INPUT_INVALID', 'tensor: string tensors cannot live in device memory');
       this.#dtype = dtype;
-      this.#shape = Object.freeze(shape.slice());
+      this.#shape = frozenShape(shape);
       this.#size = size;
       this.#device = data as unknown as DeviceStorage;
       attachNative(this, this.#device);
@@ -102,7 +102,7 @@ export class Tensor<D extends DType = DType> implements Disposable {
       throw new InprocError('INPUT_INVALID', `tensor: shape [${shape.join(', ')}] holds ${size} elements, but the data has ${stored.length}`);
     }
     this.#dtype = dtype;
-    this.#shape = Object.freeze(shape.slice());
+    this.#shape = frozenShape(shape);
     this.#size = size;
     this.#data = stored;
   }
@@ -230,6 +230,25 @@ export function ownTensor(value: unknown): Tensor | undefined {
   return new Tensor(foreign.dtype, foreign.data, foreign.shape);
 }
 
+// Shapes recur call after call ([8, 256] on every run), and Object.freeze costs ~0.1-0.2 µs a
+// fresh array: frozen shapes are shared from a small ring of recent ones (they are immutable).
+const recentShapes: (readonly number[])[] = [];
+let nextShapeSlot = 0;
+const RECENT_SHAPES = 16;
+
+function frozenShape(shape: readonly number[]): readonly number[] {
+  const n = shape.length;
+  search: for (const known of recentShapes) {
+    if (known.length !== n) continue;
+    for (let i = 0; i < n; i++) if (known[i] !== shape[i]) continue search;
+    return known;
+  }
+  const frozen = Object.freeze(shape.slice());
+  recentShapes[nextShapeSlot] = frozen;
+  nextShapeSlot = (nextShapeSlot + 1) % RECENT_SHAPES;
+  return frozen;
+}
+
 /** Ties native memory to a tensor; `tensor.dispose()` releases it. @internal */
 export function attachNative(tensor: Tensor, handle: NativeHandle): void {
   if (nativeHandles.has(tensor)) throw new Error('tensor already owns native memory');
@@ -244,8 +263,10 @@ export function tensorBytes(dtype: DType, shape: readonly number[]): number {
 function checkShape(shape: readonly number[]): number {
   if (!Array.isArray(shape)) throw new InprocError('INPUT_INVALID', `tensor: shape must be an array of dimensions, got ${describe(shape)}`);
   let size = 1;
-  for (const dim of shape) {
-    if (typeof dim !== 'number' || !Number.isSafeInteger(dim) || dim < 0) {
+  for (let i = 0; i < shape.length; i++) {
+    const dim = shape[i];
+    // (dim >>> 0) === dim: the common case (a small non-negative integer) in one comparison.
+    if (typeof dim !== 'number' || ((dim >>> 0) !== dim && !(Number.isSafeInteger(dim) && dim >= 0))) {
       throw new InprocError('INPUT_INVALID', `tensor: shape dimensions must be non-negative integers, got [${shape.map((d) => describe(d)).join(', ')}]`);
     }
     size *= dim;
@@ -272,7 +293,7 @@ function convert(dtype: DType, data: unknown): TensorData {
   if (ArrayBuffer.isView(data)) {
     const tag = (data as unknown as { [Symbol.toStringTag]: string })[Symbol.toStringTag];
     // Tags, not instanceof, so typed arrays from another realm (a worker, a vm context) are accepted.
-    if (dtype !== 'string' && tag === STORAGE[dtype].name) return data as TensorData;
+    if (dtype !== 'string' && tag === STORAGE_TAG[dtype]) return data as TensorData;
     throw new InprocError('INPUT_INVALID', `tensor: dtype ${dtype} expects ${storageName(dtype)} data, got ${tag ?? 'DataView'}`);
   }
   if (!Array.isArray(data)) {
