@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { describe, expect, it } from 'vitest';
 import { InprocError, Tensor, loadModel, openRepository, resources } from 'inproc';
-import { code } from '../helpers/errors.js';
 import { mlpModel } from '@inproc/testkit/onnx/models';
 import { publish, tempRoot } from '../repository/helpers.js';
 

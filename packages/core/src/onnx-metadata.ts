@@ -105,27 +105,27 @@ export function readOnnxMetadata(bytes: Uint8Array): OnnxMetadata | undefined {
 }
 
 /** Where in the ONNX schema a TensorProto can sit (field numbers of onnx.proto3), for {@link onnxExternalDataFiles}. */
-const enum Onnx {
-  ModelGraph = 7,
-  ModelFunctions = 25,
-  ModelTrainingInfo = 20,
-  TrainingInitialization = 1,
-  TrainingAlgorithm = 2,
-  FunctionNode = 7,
-  GraphNode = 1,
-  GraphInitializer = 5,
-  GraphSparseInitializer = 15,
-  NodeAttribute = 5,
-  AttributeTensor = 5,
-  AttributeGraph = 6,
-  AttributeTensors = 10,
-  AttributeGraphs = 11,
-  AttributeSparseTensor = 22,
-  AttributeSparseTensors = 23,
-  SparseValues = 1,
-  SparseIndices = 2,
-  TensorExternalData = 13,
-}
+const Onnx = {
+  ModelGraph: 7,
+  ModelFunctions: 25,
+  ModelTrainingInfo: 20,
+  TrainingInitialization: 1,
+  TrainingAlgorithm: 2,
+  FunctionNode: 7,
+  GraphNode: 1,
+  GraphInitializer: 5,
+  GraphSparseInitializer: 15,
+  NodeAttribute: 5,
+  AttributeTensor: 5,
+  AttributeGraph: 6,
+  AttributeTensors: 10,
+  AttributeGraphs: 11,
+  AttributeSparseTensor: 22,
+  AttributeSparseTensors: 23,
+  SparseValues: 1,
+  SparseIndices: 2,
+  TensorExternalData: 13,
+} as const;
 
 /** Graphs nest through If/Loop/Scan bodies; deeper than this is not a model but an attack on the walker's stack. */
 const MAX_GRAPH_DEPTH = 64;

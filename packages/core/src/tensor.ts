@@ -39,7 +39,6 @@ export interface DeviceStorage extends NativeHandle {
 const deviceStorages = new WeakSet<object>();
 
 // Set by Tensor's static block, where the private-field brand check can be written.
-// eslint-disable-next-line prefer-const
 let isOwnTensor: (value: unknown) => value is Tensor;
 
 /** Brand on `Tensor.prototype` so that tensors made by another copy of core are recognised. @internal */
@@ -263,8 +262,9 @@ export function tensorBytes(dtype: DType, shape: readonly number[]): number {
 function checkShape(shape: readonly number[]): number {
   if (!Array.isArray(shape)) throw new InprocError('INPUT_INVALID', `tensor: shape must be an array of dimensions, got ${describe(shape)}`);
   let size = 1;
-  for (let i = 0; i < shape.length; i++) {
-    const dim = shape[i];
+  const dims: readonly unknown[] = shape;
+  for (let i = 0; i < dims.length; i++) {
+    const dim = dims[i];
     // (dim >>> 0) === dim: the common case (a small non-negative integer) in one comparison.
     if (typeof dim !== 'number' || ((dim >>> 0) !== dim && !(Number.isSafeInteger(dim) && dim >= 0))) {
       throw new InprocError('INPUT_INVALID', `tensor: shape dimensions must be non-negative integers, got [${shape.map((d) => describe(d)).join(', ')}]`);
