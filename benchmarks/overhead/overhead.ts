@@ -57,39 +57,55 @@ const vad: Case = {
   output: 'output',
 };
 
+/**
+ * Session options of both sides: ORT's defaults, the CPU provider, and one intra-op thread.
+ * One thread because what is measured is the per-call cost around a run: with a thread pool
+ * per session, two sessions of the same model differ by a few percent on a small machine
+ * depending on which was created first (their pools compete for the cores), which is not
+ * Inproc's doing. Pairs are made in both orders for the same reason (see below).
+ */
+const SESSION_OPTIONS = { executionProviders: ['cpu'], intraOpNumThreads: 1, interOpNumThreads: 1 } as const;
+
 async function measure(c: Case): Promise<Record<string, unknown>> {
-  // Same session options on both sides: ORT's defaults, and the CPU provider.
-  const raw = await ort.InferenceSession.create(c.bytes, { executionProviders: ['cpu'] });
-  const model = await loadModel(c.bytes, { backend: 'onnx-node', device: 'cpu' });
+  // Two pairs, created raw-first and Inproc-first: a session's place in creation order
+  // measurably changes its run time, and alternating cancels that out.
+  const rawA = await ort.InferenceSession.create(c.bytes, { ...SESSION_OPTIONS });
+  const modelA = await loadModel(c.bytes, { backend: 'onnx-node', device: 'cpu', backendOptions: { ...SESSION_OPTIONS } });
+  const modelB = await loadModel(c.bytes, { backend: 'onnx-node', device: 'cpu', backendOptions: { ...SESSION_OPTIONS } });
+  const rawB = await ort.InferenceSession.create(c.bytes, { ...SESSION_OPTIONS });
   const first = (out: Outputs | ort.InferenceSession.OnnxValueMapType): number => Number((out[c.output]!.data as Float32Array)[0]);
-  const rawRun = async (): Promise<number> => first(await raw.run(c.rawFeeds()));
-  const inprocRun = async (): Promise<number> => first(await model.run(c.feeds()));
+  const pairs = [rawA, rawB].map((raw, i) => {
+    const model = i === 0 ? modelA : modelB;
+    return { raw: async (): Promise<number> => first(await raw.run(c.rawFeeds())), inproc: async (): Promise<number> => first(await model.run(c.feeds())) };
+  });
   const block = async (fn: () => Promise<number>): Promise<number> => {
     const start = performance.now();
     for (let i = 0; i < perBlock; i++) await fn();
     return ((performance.now() - start) / perBlock) * 1000; // µs per run
   };
-  if ((await rawRun()) !== (await inprocRun())) throw new Error(`${c.name}: raw and Inproc outputs differ`);
-  for (let i = 0; i < 5; i++) {
-    await block(rawRun);
-    await block(inprocRun);
+  for (const pair of pairs) {
+    if ((await pair.raw()) !== (await pair.inproc())) throw new Error(`${c.name}: raw and Inproc outputs differ`);
+    for (let i = 0; i < 5; i++) {
+      await block(pair.raw);
+      await block(pair.inproc);
+    }
   }
   const rawTimes: number[] = [];
   const inprocTimes: number[] = [];
   const pairRatios: number[] = [];
   for (let r = 0; r < rounds; r++) {
+    const pair = pairs[r % 2]!;
     // Alternate which goes first, so neither always runs on a warmer cache.
-    if (r % 2 === 0) {
-      rawTimes.push(await block(rawRun));
-      inprocTimes.push(await block(inprocRun));
+    if (r % 4 < 2) {
+      rawTimes.push(await block(pair.raw));
+      inprocTimes.push(await block(pair.inproc));
     } else {
-      inprocTimes.push(await block(inprocRun));
-      rawTimes.push(await block(rawRun));
+      inprocTimes.push(await block(pair.inproc));
+      rawTimes.push(await block(pair.raw));
     }
     pairRatios.push(inprocTimes.at(-1)! / rawTimes.at(-1)!);
   }
-  await model.dispose();
-  await raw.release();
+  await Promise.all([modelA.dispose(), modelB.dispose(), rawA.release(), rawB.release()]);
   const rawMicros = summarize(rawTimes);
   const inprocMicros = summarize(inprocTimes);
   return { model: c.name, runs: rounds * perBlock, rawMicros, inprocMicros, ratio: summarize(pairRatios).p50, ratioP50: inprocMicros.p50 / rawMicros.p50, ratioMin: inprocMicros.min / rawMicros.min };
@@ -103,7 +119,7 @@ const fmt = (n: unknown): string => (n as number).toFixed(1);
 const markdown = [
   `### Overhead of Model.run over raw onnxruntime-node`,
   '',
-  `${rounds * perBlock} runs of each side per model, interleaved in blocks of ${perBlock}; ratio = median of the paired blocks' ratios.`,
+  `${rounds * perBlock} runs of each side per model, interleaved in blocks of ${perBlock}, over two pairs of sessions created in opposite orders, one intra-op thread each; ratio = median of the paired blocks' ratios.`,
   '',
   '| model | raw p50 µs/run | inproc p50 µs/run | ratio inproc / raw |',
   '|---|---:|---:|---:|',
