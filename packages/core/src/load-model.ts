@@ -8,6 +8,7 @@ import { loadWithBackends } from './backend-registry.js';
 import { createWorkerPool, poolBackendName } from './worker-pool.js';
 import { type BatchingOptions, checkBatching } from './batching.js';
 import { throwIfAborted } from './call-signal.js';
+import { checkDeviceChoiceOptions, withDims } from './device-choice.js';
 import { InprocError, messageOf } from './errors.js';
 import { callerStack } from './leak-reporter.js';
 import type { LoadOptions, Model } from './model.js';
@@ -31,6 +32,7 @@ import { zeroFeeds } from './warmup.js';
 export async function loadModel<I = Feeds, O = Outputs>(source: ModelInput, options: LoadOptions<I, O> = {}): Promise<Model<I, O>> {
   const loadedAt = callerStack();
   checkOptions(options);
+  checkDeviceChoiceOptions(options.dims, options.deviceChoice);
   const { signal } = options;
   const resolved = await resolveSource(source, { format: options.format, signal, onProgress: options.onProgress });
   throwIfAborted(signal, 'the load');
@@ -53,6 +55,9 @@ export async function loadModel<I = Feeds, O = Outputs>(source: ModelInput, opti
           backendOptions: options.backendOptions ?? {},
           ...(signal === undefined ? {} : { signal }),
           ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+          ...(typeof options.warmup === 'object' && options.warmup.feeds !== undefined ? { feeds: options.warmup.feeds } : {}),
+          ...(options.dims === undefined ? {} : { dims: options.dims }),
+          ...(options.deviceChoice === undefined ? {} : { deviceChoice: options.deviceChoice }),
         },
       });
     }
@@ -88,7 +93,7 @@ export async function loadModel<I = Feeds, O = Outputs>(source: ModelInput, opti
       for (let i = 0; i < runs; i++) {
         throwIfAborted(signal, 'the load');
         const made = typeof given === 'function' ? given(model.signature) : given;
-        const feeds = made === undefined ? zeroFeeds(model.signature) : validateFeeds(model.signature, made);
+        const feeds = made === undefined ? zeroFeeds(withDims(model.signature, options.dims)) : validateFeeds(model.signature, made);
         const outputs = await loaded.session.run(feeds, { outputs: model.signature.outputs.map((o) => o.name) });
         // Warm-up results are nobody's: free them now (device outputs would otherwise live until dispose).
         for (const tensor of Object.values(outputs)) tensor.dispose();
