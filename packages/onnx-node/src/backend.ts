@@ -15,12 +15,15 @@ import {
   type TensorInfo,
   InprocError,
   Tensor,
+  chooseDevice,
   isDType,
   readOnnxMetadata,
   throwIfAborted,
 } from '@inproc/core';
 import type * as Ort from 'onnxruntime-node';
 import { AUTO_ORDER, EXECUTION_PROVIDERS, type OnnxNodeDevice, type SupportedProvider, deviceProblem } from './devices.js';
+import { withGpuLock } from './gpu-lock.js';
+import { createWebGpuSession, fastestDevices, gpuDevices, webgpuMetadata } from './webgpu.js';
 
 type OrtModule = typeof Ort;
 
@@ -45,7 +48,8 @@ export const onnxNodeBackend: Backend = {
   name: 'onnx-node',
   priority: 100,
   formats: ['onnx'],
-  devices: DEVICES,
+  // 'gpu' and 'fastest' choose among the devices above (see webgpu.ts and core's chooseDevice).
+  devices: [...DEVICES, 'gpu', 'fastest'],
   async isAvailable() {
     const ort = await importOrt();
     return typeof ort.InferenceSession?.create === 'function';
@@ -68,38 +72,62 @@ async function loadSession(source: ModelSource, options: BackendLoadOptions): Pr
   const sessionOptions: Ort.InferenceSession.SessionOptions = { logSeverityLevel: 4, ...userOptions };
   const supported = ort.listSupportedBackends() as readonly SupportedProvider[];
 
+  if (options.device === 'fastest') {
+    const { devices, environment } = await fastestDevices(ort, supported);
+    const choice = await chooseDevice({
+      source,
+      devices,
+      environment,
+      load: (device) => loadSession(source, { ...options, device }) as Promise<OnnxNodeSession>,
+      feeds: options.feeds,
+      dims: options.dims,
+      options: options.deviceChoice,
+      signal: options.signal,
+    });
+    choice.session.metadata = { ...choice.session.metadata, deviceTimings: choice.timings, deviceChoice: choice.decidedBy };
+    return choice.session;
+  }
+
   let attempts: OnnxNodeDevice[];
+  const failures: string[] = [];
   if (options.device === 'auto') {
     attempts = [...(await autoDevices())];
+  } else if (options.device === 'gpu') {
+    const { devices, skipped } = await gpuDevices(supported);
+    failures.push(...skipped);
+    if (devices.length === 0) throw new InprocError('DEVICE_UNAVAILABLE', `${source.name}: no GPU device is usable here; tried:\n  ${failures.join('\n  ')}`);
+    attempts = [...devices];
   } else {
     const device = options.device as OnnxNodeDevice;
-    if (!DEVICES.includes(device)) throw new InprocError('DEVICE_UNAVAILABLE', `onnx-node has no device "${options.device}" (it has ${DEVICES.join(', ')})`);
+    if (!DEVICES.includes(device)) throw new InprocError('DEVICE_UNAVAILABLE', `onnx-node has no device "${options.device}" (it has ${DEVICES.join(', ')}, gpu, fastest)`);
     const problem = deviceProblem(device, supported);
     if (problem !== undefined) throw new InprocError('DEVICE_UNAVAILABLE', problem);
     attempts = [device];
   }
 
-  const failures: string[] = [];
   for (const device of attempts) {
     throwIfAborted(options.signal, 'the load');
     const providers = userProviders ?? [EXECUTION_PROVIDERS[device]];
+    const create = (): Promise<Ort.InferenceSession> => ort.InferenceSession.create(source.bytes, { ...sessionOptions, executionProviders: providers });
     let session: Ort.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(source.bytes, { ...sessionOptions, executionProviders: providers });
+      session = device === 'webgpu' ? await createWebGpuSession(create) : await create();
     } catch (error) {
       failures.push(`${device}: ${firstLine(error)}`);
-      if (device !== 'cpu' && attempts.at(-1) === 'cpu') continue; // 'auto': fall back
       if (device === 'cpu') throw new InprocError('MODEL_INVALID', `${source.name}: onnxruntime could not load the model: ${firstLine(error)}`, { cause: error });
-      // An explicit accelerator failed: the model's fault or the device's? Ask the CPU provider.
+      if (device !== attempts.at(-1)) continue; // 'auto' and 'gpu': try the next device
+      // The last accelerator failed: the model's fault or the device's? Ask the CPU provider.
       const onCpu = await ort.InferenceSession.create(source.bytes, { ...sessionOptions, executionProviders: ['cpu'] }).catch(() => undefined);
       if (onCpu === undefined) throw new InprocError('MODEL_INVALID', `${source.name}: onnxruntime could not load the model: ${firstLine(error)}`, { cause: error });
       await onCpu.release();
+      if (options.device === 'gpu') throw new InprocError('DEVICE_UNAVAILABLE', `${source.name}: no GPU device could load the model; tried:\n  ${failures.join('\n  ')}`, { cause: error });
       throw new InprocError('DEVICE_UNAVAILABLE', `${source.name}: the ${device} execution provider failed: ${firstLine(error)}`, { cause: error });
     }
     try {
-      return new OnnxNodeSession(ort, session, source, device, failures);
+      const extra = device === 'webgpu' ? await webgpuMetadata() : {};
+      return new OnnxNodeSession(ort, session, source, device, options.device === 'auto' ? failures : [], extra);
     } catch (error) {
-      await session.release();
+      await (device === 'webgpu' ? withGpuLock(() => session.release()) : session.release());
       throw error;
     }
   }
@@ -111,15 +139,19 @@ class OnnxNodeSession implements BackendSession {
   readonly device: string;
   readonly bytes: number;
   readonly concurrency = 1; // onnxruntime-node runs synchronously on the JS thread
-  readonly metadata: Readonly<Record<string, unknown>>;
+  /** Set once more by 'fastest' (timings), before the session is handed to a Model. */
+  metadata: Readonly<Record<string, unknown>>;
   readonly #ort: OrtModule;
   readonly #session: Ort.InferenceSession;
   readonly #label: string;
+  /** WebGPU sessions take turns with every other thread's (see gpu-lock.ts). */
+  readonly #gpu: boolean;
 
-  constructor(ort: OrtModule, session: Ort.InferenceSession, source: ModelSource, device: OnnxNodeDevice, fallbacks: readonly string[]) {
+  constructor(ort: OrtModule, session: Ort.InferenceSession, source: ModelSource, device: OnnxNodeDevice, fallbacks: readonly string[], extra: Readonly<Record<string, unknown>>) {
     this.#ort = ort;
     this.#session = session;
     this.device = device;
+    this.#gpu = device === 'webgpu';
     this.bytes = source.bytes.byteLength;
     this.#label = `onnx-node ${source.name}`;
     this.signature = {
@@ -127,7 +159,7 @@ class OnnxNodeSession implements BackendSession {
       outputs: session.outputMetadata.map((m) => toInfo(m, source.name, 'output')),
     };
     const onnx = readOnnxMetadata(source.bytes);
-    this.metadata = { ...(onnx ?? {}), ...(fallbacks.length ? { fallbacks } : {}) };
+    this.metadata = { ...(onnx ?? {}), ...(fallbacks.length ? { fallbacks } : {}), ...extra };
   }
 
   run(feeds: Readonly<Record<string, Tensor>>, options: BackendRunOptions): Promise<Record<string, Tensor>> {
@@ -140,7 +172,8 @@ class OnnxNodeSession implements BackendSession {
     }
     const { outputs } = options;
     // Ask only for a subset when one was requested: ORT computes just what those need.
-    const pending = outputs.length === this.signature.outputs.length ? this.#session.run(ortFeeds) : this.#session.run(ortFeeds, outputs as string[]);
+    const start = (): Promise<Ort.InferenceSession.ReturnType> => (outputs.length === this.signature.outputs.length ? this.#session.run(ortFeeds) : this.#session.run(ortFeeds, outputs as string[]));
+    const pending = this.#gpu ? withGpuLock(start, options.signal) : start();
     return pending.then(
       (results) => {
         const converted: Record<string, Tensor> = {};
@@ -158,13 +191,14 @@ class OnnxNodeSession implements BackendSession {
         return converted;
       },
       (error: unknown) => {
+        if (InprocError.is(error)) throw error; // ABORTED while waiting for the WebGPU device
         throw new InprocError('RUN_FAILED', `${this.#label}: ${firstLine(error)}`, { cause: error });
       },
     );
   }
 
   async dispose(): Promise<void> {
-    await this.#session.release();
+    await (this.#gpu ? withGpuLock(() => this.#session.release()) : this.#session.release());
   }
 }
 
