@@ -22,7 +22,7 @@ import {
 } from '@inproc/core';
 import type * as Ort from 'onnxruntime-node';
 import { AUTO_ORDER, EXECUTION_PROVIDERS, type OnnxNodeDevice, type SupportedProvider, deviceProblem } from './devices.js';
-import { withGpuLock } from './gpu-lock.js';
+import { gpuLockProblem, withGpuLock } from './gpu-lock.js';
 import { createWebGpuSession, fastestDevices, gpuDevices, webgpuMetadata } from './webgpu.js';
 
 type OrtModule = typeof Ort;
@@ -100,7 +100,7 @@ async function loadSession(source: ModelSource, options: BackendLoadOptions): Pr
   } else {
     const device = options.device as OnnxNodeDevice;
     if (!DEVICES.includes(device)) throw new InprocError('DEVICE_UNAVAILABLE', `onnx-node has no device "${options.device}" (it has ${DEVICES.join(', ')}, gpu, fastest)`);
-    const problem = deviceProblem(device, supported);
+    const problem = deviceProblem(device, supported) ?? (device === 'webgpu' ? gpuLockProblem() : undefined);
     if (problem !== undefined) throw new InprocError('DEVICE_UNAVAILABLE', problem);
     attempts = [device];
   }
