@@ -145,7 +145,7 @@ for (const c of ordered) {
   const zero = Object.values(r.resourcesAfterDispose).every((v) => v === 0);
   const diff = maxDiff.get(c.id);
   table.push(
-    `| ${modelCell} | ${runtime}${r.device === c.runtime.device ? '' : ` → ${r.device}`} | ${ms(r.loadMs)} | ${ms(r.firstRunMs)} | ${r.latency.n} | ${ms(r.latency.p50)} | ${ms(r.latency.p90)} | ${ms(r.latency.p99)} | ${r.throughput.toFixed(r.throughput >= 100 ? 0 : 1)} | ${mb(rss)}${r.memory.peakRss === undefined && rss !== undefined ? ' (JS heap)' : ''} | ${zero ? '0' : JSON.stringify(r.resourcesAfterDispose)} | ${references.has(c.id) ? 'ref' : diff === undefined ? '' : diff === 0 ? '0' : diff.toExponential(1)} |`,
+    `| ${modelCell} | ${runtime}${r.device === c.runtime.device ? '' : ` → ${r.device}`}${r.adapter === undefined ? '' : ` on ${r.adapter}`} | ${ms(r.loadMs)} | ${ms(r.firstRunMs)} | ${r.latency.n} | ${ms(r.latency.p50)} | ${ms(r.latency.p90)} | ${ms(r.latency.p99)} | ${r.throughput.toFixed(r.throughput >= 100 ? 0 : 1)} | ${mb(rss)}${r.memory.peakRss === undefined && rss !== undefined ? ' (JS heap)' : ''} | ${zero ? '0' : JSON.stringify(r.resourcesAfterDispose)} | ${references.has(c.id) ? 'ref' : diff === undefined ? '' : diff === 0 ? '0' : diff.toExponential(1)} |`,
   );
 }
 

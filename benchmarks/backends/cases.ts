@@ -24,6 +24,8 @@ export interface CaseSpec {
 export const RUNTIMES: readonly Runtime[] = [
   { backend: 'onnx-node', device: 'cpu', where: 'node' },
   { backend: 'onnx-node', device: 'cuda', where: 'node', probe: true },
+  // Dawn on the machine's Vulkan/Metal/D3D12 adapter; on a machine without one it is skipped with the reason.
+  { backend: 'onnx-node', device: 'webgpu', where: 'node', probe: true },
   { backend: 'onnx-web', device: 'wasm', where: 'node' },
   { backend: 'tfjs', device: 'wasm', where: 'node' },
   { backend: 'tfjs', device: 'cpu', where: 'node' },

@@ -19,7 +19,7 @@ export interface MemoryFigures {
 }
 
 export type CaseOutcome =
-  | ({ readonly status: 'ok'; readonly device: string; readonly memory: MemoryFigures; readonly resourcesAfterDispose: ResourceCounts } & Measurement)
+  | ({ readonly status: 'ok'; readonly device: string; readonly adapter?: string; readonly memory: MemoryFigures; readonly resourcesAfterDispose: ResourceCounts } & Measurement)
   | { readonly status: 'skipped'; readonly reason: string }
   | { readonly status: 'failed'; readonly error: string };
 
@@ -60,8 +60,11 @@ export async function runCase(options: {
     const measurement = await measureLoaded(loadMs, { run, plan: options.plan });
     const memory = options.memory();
     const device = model.device;
+    // A GPU row names its adapter (onnx-node webgpu: metadata.adapter).
+    const info = model.metadata['adapter'] as { description?: string; software?: boolean } | undefined;
+    const adapter = info?.description === undefined ? undefined : `${info.description}${info.software === true ? ', software' : ''}`;
     await model.dispose();
-    return { status: 'ok', device, memory, resourcesAfterDispose: resources(), ...measurement };
+    return { status: 'ok', device, ...(adapter === undefined ? {} : { adapter }), memory, resourcesAfterDispose: resources(), ...measurement };
   } catch (error) {
     await model.dispose().catch(() => undefined);
     return { status: 'failed', error: `run: ${describeError(error)}` };

@@ -111,9 +111,39 @@ async function measure(c: Case): Promise<Record<string, unknown>> {
   return { model: c.name, runs: rounds * perBlock, rawMicros, inprocMicros, ratio: summarize(pairRatios).p50, ratioP50: inprocMicros.p50 / rawMicros.p50, ratioMin: inprocMicros.min / rawMicros.min };
 }
 
+/**
+ * 'fastest' hands back the winning device's own session (the CPU on this machine): per call it
+ * must cost what a plain 'cpu' model costs. Paired blocks of the two, like the pairs above.
+ */
+async function measureFastest(c: Case): Promise<Record<string, unknown>> {
+  const plain = await loadModel(c.bytes, { backend: 'onnx-node', device: 'cpu', backendOptions: { ...SESSION_OPTIONS } });
+  const chosen = await loadModel(c.bytes, { backend: 'onnx-node', device: 'fastest', deviceChoice: { cache: false }, backendOptions: { ...SESSION_OPTIONS } });
+  if (chosen.device !== 'cpu') throw new Error(`'fastest' chose ${chosen.device}; this comparison needs the CPU`);
+  const run = (model: typeof plain) => async (): Promise<number> => Number(((await model.run(c.feeds()))[c.output]!.data as Float32Array)[0]);
+  const [plainRun, chosenRun] = [run(plain), run(chosen)];
+  const block = async (fn: () => Promise<number>): Promise<number> => {
+    const start = performance.now();
+    for (let i = 0; i < perBlock; i++) await fn();
+    return ((performance.now() - start) / perBlock) * 1000;
+  };
+  for (let i = 0; i < 5; i++) await Promise.all([block(plainRun), block(chosenRun)]);
+  const ratios: number[] = [];
+  const plainTimes: number[] = [];
+  const chosenTimes: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const [a, b] = r % 2 === 0 ? [await block(plainRun), await block(chosenRun)] : [await block(chosenRun), await block(plainRun)].reverse();
+    plainTimes.push(a!);
+    chosenTimes.push(b!);
+    ratios.push(b! / a!);
+  }
+  await Promise.all([plain.dispose(), chosen.dispose()]);
+  return { model: `${c.name}: 'fastest' (chose cpu) vs 'cpu'`, plainMicros: summarize(plainTimes), fastestMicros: summarize(chosenTimes), ratio: summarize(ratios).p50 };
+}
+
 const cases = [];
 for (const c of [mlp, vad]) cases.push(await measure(c));
-const result = { suite: 'overhead', cases, machine: { ...machine(), onnxruntime: ort.env.versions.common } };
+const fastest = await measureFastest(mlp);
+const result = { suite: 'overhead', cases, fastest, machine: { ...machine(), onnxruntime: ort.env.versions.common } };
 
 const fmt = (n: unknown): string => (n as number).toFixed(1);
 const markdown = [
@@ -124,6 +154,8 @@ const markdown = [
   '| model | raw p50 µs/run | inproc p50 µs/run | ratio inproc / raw |',
   '|---|---:|---:|---:|',
   ...cases.map((r) => `| ${r['model'] as string} | ${fmt((r['rawMicros'] as { p50: number }).p50)} | ${fmt((r['inprocMicros'] as { p50: number }).p50)} | ${(r['ratio'] as number).toFixed(3)} |`),
+  '',
+  `A model loaded with \`device: 'fastest'\` (which chose the CPU here) against one loaded with \`device: 'cpu'\`: ${fmt((fastest['plainMicros'] as { p50: number }).p50)} vs ${fmt((fastest['fastestMicros'] as { p50: number }).p50)} µs/run, ratio ${(fastest['ratio'] as number).toFixed(3)}.`,
   '',
 ].join('\n');
 if (values.json) console.log(JSON.stringify({ ...result, markdown }));

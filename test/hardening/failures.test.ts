@@ -53,11 +53,11 @@ describe('dynamic batching', () => {
     const xs = [0.1, 0.2, 0.3, 0.4].map((v) => input(1, v));
     const outs = await Promise.all(xs.map((x) => model.run({ x })));
     expect(model.stats().batchSize.max).toBeGreaterThan(1); // they really shared a run
-    const buffers = outs.map((o) => o['y']!.data.buffer);
+    const buffers = outs.map((o) => (o['y']!.data as Float32Array).buffer);
     expect(new Set(buffers).size).toBe(outs.length);
     for (const buffer of buffers) expect(buffer.byteLength).toBe(SIZE * 4); // no caller can see another's rows
     // Transferring one caller's output leaves the others intact.
-    detach(outs[0]!['y']!.data.buffer);
+    detach((outs[0]!['y']!.data as Float32Array).buffer);
     outs.slice(1).forEach((o, i) => {
       const want = mlpReference(xs[i + 1]!.data, 1, SIZE);
       (o['y']!.data as Float32Array).forEach((v, k) => expect(v).toBeCloseTo(want[k]!, 4));

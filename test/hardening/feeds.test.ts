@@ -95,13 +95,13 @@ describe('tensors are immutable after construction', () => {
   it('refuses to change dtype, shape or size', () => {
     const t = input();
     expect(() => {
-      (t as { shape: number[] }).shape = [4, 4];
+      (t as unknown as { shape: number[] }).shape = [4, 4];
     }).toThrow(TypeError);
     expect(() => {
-      (t as { dtype: string }).dtype = 'int32';
+      (t as unknown as { dtype: string }).dtype = 'int32';
     }).toThrow(TypeError);
     expect(() => {
-      (t as { size: number }).size = 1;
+      (t as unknown as { size: number }).size = 1;
     }).toThrow(TypeError);
     expect(() => (t.shape as number[]).push(1)).toThrow(TypeError);
     expect(t.shape).toEqual([2, SIZE]);

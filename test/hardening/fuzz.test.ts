@@ -74,7 +74,8 @@ function makeCase(rnd: () => number): Case {
     },
     () => {
       const t = good();
-      structuredClone(t.data.buffer, { transfer: [t.data.buffer as ArrayBuffer] });
+      const data = t.data as Float32Array;
+      structuredClone(data.buffer, { transfer: [data.buffer as ArrayBuffer] });
       return { label: 'detached', feeds: { x: t } };
     },
     () => ({ label: 'inherited', feeds: Object.create({ x: good() }) as unknown }),

@@ -3,7 +3,8 @@
  * register themselves with {@link registerBackend}; core never imports a backend.
  * @module
  */
-import type { Signature } from './signature.js';
+import type { DeviceChoiceOptions } from './device-choice.js';
+import type { Feeds, Signature } from './signature.js';
 import type { Tensor } from './tensor.js';
 
 /** Model file formats. */
@@ -45,6 +46,10 @@ export interface BackendLoadOptions {
   readonly backendOptions: Readonly<Record<string, unknown>>;
   readonly signal?: AbortSignal;
   readonly onProgress?: (p: { loaded: number; total?: number }) => void;
+  /** For `device: 'fastest'` (see `chooseDevice`): `warmup.feeds`, `dims` and `deviceChoice` of the load. */
+  readonly feeds?: Feeds | ((signature: Signature) => Feeds);
+  readonly dims?: Readonly<Record<string, number>>;
+  readonly deviceChoice?: DeviceChoiceOptions;
 }
 
 /** What `Model.run` passes to {@link BackendSession.run} (after validation). */

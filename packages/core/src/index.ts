@@ -18,6 +18,7 @@ export { type HistogramSummary } from './metrics/histogram.js';
 export { configureIsolation, type IsolationOptions, type WebWorkerLike, type WorkerResourceLimits } from './execution/worker-pool.js';
 export { serveIsolatedModel } from './execution/worker-host.js';
 export { loadModel } from './load-model.js';
+export { chooseDevice, type DeviceChoiceOptions, type DeviceChoiceRequest, type DeviceChoice } from './device-choice.js';
 export { zeroFeeds } from './warmup.js';
 export { readOnnxMetadata, onnxExternalDataFiles, resolveExternalData, type OnnxMetadata, type ExternalDataFile } from './onnx-metadata.js';
 export { ortTensorInfo, ortSessionInfo, openOnDevices, type OrtValueMetadata, type OrtSessionLike, type DeviceAttempts } from './ort-glue.js';

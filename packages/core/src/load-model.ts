@@ -8,12 +8,13 @@ import { loadWithBackends } from './backend-registry.js';
 import { checkResourceLimits, createWorkerPool, poolBackendName } from './execution/worker-pool.js';
 import { type BatchingOptions, checkBatching } from './execution/batching.js';
 import { throwIfAborted } from './call-signal.js';
+import { checkDeviceChoiceOptions } from './device-choice.js';
 import { InprocError } from './errors.js';
 import { callerStack } from './leak-reporter.js';
-import type { LoadOptions, Model } from './model.js';
+import type { LoadOptions, Model, WarmupOptions } from './model.js';
 import { ModelImpl } from './model-impl.js';
 import type { Processor } from './processing/processor.js';
-import type { Feeds, Outputs } from './signature.js';
+import type { Feeds, Outputs, Signature } from './signature.js';
 import { abortedOr, resolveSource, type ModelInput } from './source.js';
 import { describe } from './tensor.js';
 import { warmUp, warmupOptions } from './warmup.js';
@@ -32,6 +33,7 @@ export async function loadModel<I = Feeds, O = Outputs>(source: ModelInput, opti
   const loadedAt = callerStack();
   checkOptions(options);
   checkResourceLimits(options.workerResourceLimits);
+  checkDeviceChoiceOptions(options.dims, options.deviceChoice);
   const { signal } = options;
   const resolved = await resolveSource(source, { format: options.format, signal, onProgress: options.onProgress });
   throwIfAborted(signal, 'the load');
@@ -54,6 +56,9 @@ export async function loadModel<I = Feeds, O = Outputs>(source: ModelInput, opti
           backendOptions: options.backendOptions ?? {},
           ...(signal === undefined ? {} : { signal }),
           ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+          ...(typeof options.warmup === 'object' && options.warmup.feeds !== undefined ? { feeds: firstFeeds(options.warmup.feeds) } : {}),
+          ...(options.dims === undefined ? {} : { dims: options.dims }),
+          ...(options.deviceChoice === undefined ? {} : { deviceChoice: options.deviceChoice }),
         },
       });
     }
@@ -82,7 +87,7 @@ export async function loadModel<I = Feeds, O = Outputs>(source: ModelInput, opti
     loadedAt,
   });
   try {
-    await warmUp(model, warmupOptions(options.warmup), resolved.name, signal);
+    await warmUp(model, warmupOptions(options.warmup), resolved.name, signal, options.dims);
     throwIfAborted(signal, 'the load');
   } catch (error) {
     await model.dispose();
@@ -156,4 +161,9 @@ function checkWarmup(warmup: LoadOptions['warmup']): void {
     (warmup.data === undefined || warmup.data === 'zeros' || warmup.data === 'random') &&
     (warmup.feeds === undefined || typeof warmup.feeds === 'object' || typeof warmup.feeds === 'function');
   if (!valid) throw new InprocError('INPUT_INVALID', `options.warmup must be a boolean, a non-negative integer or { runs, feeds, data, seed, dynamicSize }, got ${describe(warmup)}`);
+}
+
+/** The warm-up feeds 'fastest' times a device on: the first set of a list. */
+function firstFeeds(feeds: NonNullable<WarmupOptions['feeds']>): Feeds | ((signature: Signature) => Feeds) {
+  return Array.isArray(feeds) ? (feeds as readonly Feeds[])[0]! : (feeds as Feeds | ((signature: Signature) => Feeds));
 }

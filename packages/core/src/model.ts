@@ -3,6 +3,7 @@
  * @module
  */
 import type { ModelFormat } from './backend.js';
+import type { DeviceChoiceOptions } from './device-choice.js';
 import type { BatchingOptions } from './execution/batching.js';
 import type { ModelStats } from './metrics/metrics.js';
 import type { WorkerResourceLimits } from './execution/worker-pool.js';
@@ -13,8 +14,21 @@ import type { Feeds, Outputs, Signature } from './signature.js';
 export interface LoadOptions<I = Feeds, O = Outputs> {
   /** `'auto'` (default): the first available backend, by priority, that loads the format. Or a name, or names in order of preference. */
   readonly backend?: string | readonly string[];
-  /** `'auto'` (default) tries the fast devices and falls back (CUDA → CPU); or `'cpu'`, `'cuda'`, `'webgpu'`, `'wasm'`, ... */
+  /**
+   * `'auto'` (default): a static order, accelerators whose libraries are present, else the
+   * CPU (CUDA → CPU). `'gpu'`: a real accelerator or `DEVICE_UNAVAILABLE` (never a software
+   * adapter). `'fastest'`: each usable device is timed on the warm-up feeds and the fastest
+   * kept (the CPU unless another wins clearly); the decision is cached (`deviceChoice`).
+   * Or a device by name: `'cpu'`, `'cuda'`, `'webgpu'`, `'wasm'`, ...
+   */
   readonly device?: string;
+  /**
+   * Sizes of symbolic dimensions (`{ batch: 32, seq: 128 }`) for the inputs Inproc
+   * synthesizes: warm-up and `'fastest'` timing. Other dynamic dimensions are 1.
+   */
+  readonly dims?: Readonly<Record<string, number>>;
+  /** How `device: 'fastest'` measures and where it caches its decision. */
+  readonly deviceChoice?: DeviceChoiceOptions;
   /** Sniffed from the bytes and file name when absent. */
   readonly format?: ModelFormat;
   /** Steps from the caller's input to the model's feeds. */

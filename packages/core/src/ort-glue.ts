@@ -63,6 +63,8 @@ export interface DeviceAttempts<S> {
   readonly devices: readonly string[];
   /** The device that takes any valid model (`cpu`, `wasm`): the last resort of `'auto'`, and the judge of whether a failure was the model's fault. */
   readonly fallback: string;
+  /** Devices passed over before trying (`'gpu'`: a software adapter), listed with the failures. */
+  readonly skipped?: readonly string[];
   readonly signal?: AbortSignal | undefined;
   /** Opens a session on a device; `probe`: only to learn whether the model loads at all (use the device's default settings). */
   create(device: string, probe: boolean): Promise<S>;
@@ -81,7 +83,7 @@ export interface DeviceAttempts<S> {
 export async function openOnDevices<S>(attempts: DeviceAttempts<S>): Promise<{ session: S; device: string; failures: readonly string[] }> {
   const { runtime, source, devices, fallback } = attempts;
   const invalid = (error: unknown): InprocError => new InprocError('MODEL_INVALID', `${source}: ${runtime} could not load the model: ${firstLine(error)}`, { cause: error });
-  const failures: string[] = [];
+  const failures: string[] = [...(attempts.skipped ?? [])];
   for (const device of devices) {
     throwIfAborted(attempts.signal, 'the load');
     try {
@@ -90,13 +92,14 @@ export async function openOnDevices<S>(attempts: DeviceAttempts<S>): Promise<{ s
       const fatal = attempts.fatal?.(error);
       if (fatal !== undefined) throw fatal;
       failures.push(`${device}: ${firstLine(error)}`);
-      if (device !== fallback && devices.at(-1) === fallback) continue; // 'auto': fall back
       if (device === fallback) throw invalid(error);
-      // An explicit accelerator failed: the model's fault or the device's? Ask the fallback device.
+      if (device !== devices.at(-1)) continue; // 'auto' falls back; 'gpu' tries the next accelerator
+      // The last accelerator failed: the model's fault or the device's? Ask the fallback device.
       const probe = await attempts.create(fallback, true).catch(() => undefined);
       if (probe === undefined) throw invalid(error);
       await attempts.release(probe);
-      throw new InprocError('DEVICE_UNAVAILABLE', `${source}: the ${device} execution provider failed: ${firstLine(error)}`, { cause: error });
+      const message = failures.length > 1 ? `no device could load the model; tried:\n  ${failures.join('\n  ')}` : `the ${device} execution provider failed: ${firstLine(error)}`;
+      throw new InprocError('DEVICE_UNAVAILABLE', `${source}: ${message}`, { cause: error });
     }
   }
   throw new InprocError('MODEL_INVALID', `${source}: ${runtime} could not load the model:\n  ${failures.join('\n  ')}`);

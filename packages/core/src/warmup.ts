@@ -10,7 +10,7 @@ import { STORAGE } from './dtype.js';
 import { InprocError, messageOf } from './errors.js';
 import type { LoadOptions, WarmupOptions } from './model.js';
 import type { ModelImpl } from './model-impl.js';
-import type { Feeds, Signature } from './signature.js';
+import type { Dim, Feeds, Signature } from './signature.js';
 import { Tensor } from './tensor.js';
 import { throwIfAborted } from './call-signal.js';
 
@@ -30,14 +30,15 @@ export function warmupOptions(warmup: LoadOptions['warmup']): WarmupOptions {
  *   `details.feedSet` (the index in the list); any other failure is `RUN_FAILED`
  * @internal
  */
-export async function warmUp(model: ModelImpl<unknown, unknown>, options: WarmupOptions, where: string, signal?: AbortSignal): Promise<number> {
+export async function warmUp(model: ModelImpl<unknown, unknown>, options: WarmupOptions, where: string, signal?: AbortSignal, dims?: Readonly<Record<string, number>>): Promise<number> {
   const runs = options.runs ?? 1;
   const given = options.feeds;
   const sets: readonly Feeds[] | undefined = given === undefined || typeof given === 'function' ? undefined : Array.isArray(given) ? given : [given as Feeds];
   const synthesized = (): Feeds => {
     if (typeof given === 'function') return given(model.signature);
     const dynamicSize = options.dynamicSize ?? 1;
-    return options.data === 'random' ? randomFeeds(model.signature, { seed: options.seed ?? 1, dynamicSize }) : zeroFeeds(model.signature, dynamicSize);
+    const signature = dims === undefined ? model.signature : withDims(model.signature, dims);
+    return options.data === 'random' ? randomFeeds(signature, { seed: options.seed ?? 1, dynamicSize }) : zeroFeeds(signature, dynamicSize);
   };
   const fixed = sets === undefined && typeof given !== 'function' ? synthesized() : undefined;
   for (let i = 0; i < runs; i++) {
@@ -63,6 +64,12 @@ export async function warmUp(model: ModelImpl<unknown, unknown>, options: Warmup
     }
   }
   return runs;
+}
+
+/** The signature with every symbolic dimension named in `dims` fixed to its size (others: 1). */
+export function withDims(signature: Signature, dims: Readonly<Record<string, number>> | undefined): Signature {
+  const fix = (shape: readonly Dim[]): Dim[] => shape.map((d) => (typeof d === 'number' && d >= 0 ? d : typeof d === 'string' && dims?.[d] !== undefined ? dims[d] : 1));
+  return { inputs: signature.inputs.map((i) => ({ ...i, shape: fix(i.shape) })), outputs: signature.outputs };
 }
 
 /** Synthesized warm-up inputs stay below 2^28 elements (1 GiB of float32) each. */

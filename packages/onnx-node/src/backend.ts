@@ -13,6 +13,7 @@ import {
   type Signature,
   InprocError,
   Tensor,
+  chooseDevice,
   firstLine,
   isDType,
   lazyPeer,
@@ -22,6 +23,8 @@ import {
 } from '@inproc/core';
 import type * as Ort from 'onnxruntime-node';
 import { AUTO_ORDER, EXECUTION_PROVIDERS, type OnnxNodeDevice, type SupportedProvider, deviceProblem } from './devices.js';
+import { gpuLockProblem, withGpuLock } from './gpu-lock.js';
+import { createWebGpuSession, fastestDevices, gpuDevices, webgpuMetadata } from './webgpu.js';
 
 type OrtModule = typeof Ort;
 
@@ -39,7 +42,8 @@ export const onnxNodeBackend: Backend = {
   name: 'onnx-node',
   priority: 100,
   formats: ['onnx'],
-  devices: DEVICES,
+  // 'gpu' and 'fastest' choose among the devices above (see webgpu.ts and core's chooseDevice).
+  devices: [...DEVICES, 'gpu', 'fastest'],
   // SessionOptions that name no file (optimizedModelFilePath, profileFilePrefix), take no provider
   // objects (TensorRT cache paths) and no free-form config entries (extra).
   manifestOptions: ['intraOpNumThreads', 'interOpNumThreads', 'graphOptimizationLevel', 'executionMode', 'enableCpuMemArena', 'enableMemPattern', 'logSeverityLevel', 'logVerbosityLevel', 'freeDimensionOverrides', 'executionProviders'],
@@ -65,13 +69,35 @@ async function loadSession(source: ModelSource, options: BackendLoadOptions): Pr
   const sessionOptions: Ort.InferenceSession.SessionOptions = { logSeverityLevel: 4, ...userOptions };
   const supported = ort.listSupportedBackends() as readonly SupportedProvider[];
 
+  if (options.device === 'fastest') {
+    const { devices, environment } = await fastestDevices(ort, supported);
+    const choice = await chooseDevice({
+      source,
+      devices,
+      environment,
+      load: (device) => loadSession(source, { ...options, device }) as Promise<OnnxNodeSession>,
+      feeds: options.feeds,
+      dims: options.dims,
+      options: options.deviceChoice,
+      signal: options.signal,
+    });
+    choice.session.metadata = { ...choice.session.metadata, deviceTimings: choice.timings, deviceChoice: choice.decidedBy };
+    return choice.session;
+  }
+
   let attempts: OnnxNodeDevice[];
+  let skipped: readonly string[] = [];
   if (options.device === 'auto') {
     attempts = [...(await autoDevices())];
+  } else if (options.device === 'gpu') {
+    const gpus = await gpuDevices(supported);
+    skipped = gpus.skipped;
+    if (gpus.devices.length === 0) throw new InprocError('DEVICE_UNAVAILABLE', `${source.name}: no GPU device is usable here; tried:\n  ${skipped.join('\n  ')}`);
+    attempts = [...gpus.devices];
   } else {
     const device = options.device as OnnxNodeDevice;
-    if (!DEVICES.includes(device)) throw new InprocError('DEVICE_UNAVAILABLE', `onnx-node has no device "${options.device}" (it has ${DEVICES.join(', ')})`);
-    const problem = deviceProblem(device, supported);
+    if (!DEVICES.includes(device)) throw new InprocError('DEVICE_UNAVAILABLE', `onnx-node has no device "${options.device}" (it has ${DEVICES.join(', ')}, gpu, fastest)`);
+    const problem = deviceProblem(device, supported) ?? (device === 'webgpu' ? gpuLockProblem() : undefined);
     if (problem !== undefined) throw new InprocError('DEVICE_UNAVAILABLE', problem);
     attempts = [device];
   }
@@ -84,15 +110,22 @@ async function loadSession(source: ModelSource, options: BackendLoadOptions): Pr
     source: source.name,
     devices: attempts,
     fallback: 'cpu',
+    skipped,
     signal: options.signal,
-    create: (device, probe) =>
-      createSession(ort, model, { ...sessionOptions, executionProviders: probe ? [EXECUTION_PROVIDERS[device as OnnxNodeDevice]] : (userProviders ?? [EXECUTION_PROVIDERS[device as OnnxNodeDevice]]) }),
+    create: (device, probe) => {
+      const create = (): Promise<Ort.InferenceSession> =>
+        createSession(ort, model, { ...sessionOptions, executionProviders: probe ? [EXECUTION_PROVIDERS[device as OnnxNodeDevice]] : (userProviders ?? [EXECUTION_PROVIDERS[device as OnnxNodeDevice]]) });
+      return device === 'webgpu' ? createWebGpuSession(create) : create();
+    },
+    // Probes run on the CPU only: no WebGPU session is ever released here.
     release: (session) => session.release(),
   });
+  const device = opened.device as OnnxNodeDevice;
   try {
-    return new OnnxNodeSession(ort, opened.session, source, opened.device as OnnxNodeDevice, opened.failures);
+    const extra = device === 'webgpu' ? await webgpuMetadata() : {};
+    return new OnnxNodeSession(ort, opened.session, source, device, options.device === 'auto' ? opened.failures : [], extra);
   } catch (error) {
-    await opened.session.release();
+    await (device === 'webgpu' ? withGpuLock(() => opened.session.release()) : opened.session.release());
     throw error;
   }
 }
@@ -107,22 +140,28 @@ class OnnxNodeSession implements BackendSession {
   readonly device: string;
   readonly bytes: number;
   readonly concurrency = 1; // onnxruntime-node runs synchronously on the JS thread
-  readonly metadata: Readonly<Record<string, unknown>>;
+  /** Set once more by 'fastest' (timings), before the session is handed to a Model. */
+  metadata: Readonly<Record<string, unknown>>;
   readonly #ort: OrtModule;
   readonly #session: Ort.InferenceSession;
   readonly #handler: SessionHandler | undefined;
   /** Fetches naming every output, made once. */
   readonly #allOutputs: Readonly<Record<string, null>>;
   readonly #label: string;
+  /** WebGPU sessions take turns with every other thread's (see gpu-lock.ts). */
+  readonly #gpu: boolean;
 
-  constructor(ort: OrtModule, session: Ort.InferenceSession, source: ModelSource, device: OnnxNodeDevice, fallbacks: readonly string[]) {
+  constructor(ort: OrtModule, session: Ort.InferenceSession, source: ModelSource, device: OnnxNodeDevice, fallbacks: readonly string[], extra: Readonly<Record<string, unknown>>) {
     this.#ort = ort;
     this.#session = session;
     this.#handler = sessionHandler(session);
     this.device = device;
+    this.#gpu = device === 'webgpu';
     this.bytes = source.bytes.byteLength;
     this.#label = `onnx-node ${source.name}`;
-    ({ signature: this.signature, metadata: this.metadata } = ortSessionInfo(session, source, fallbacks));
+    const info = ortSessionInfo(session, source, fallbacks);
+    this.signature = info.signature;
+    this.metadata = { ...info.metadata, ...extra };
     this.#allOutputs = Object.fromEntries(this.signature.outputs.map((o) => [o.name, null]));
   }
 
@@ -139,7 +178,8 @@ class OnnxNodeSession implements BackendSession {
     const { outputs } = options;
     // Ask only for a subset when one was requested: ORT computes just what those need.
     const fetches = outputs.length === this.signature.outputs.length ? this.#allOutputs : Object.fromEntries(outputs.map((name) => [name, null]));
-    const pending = this.#handler === undefined ? this.#session.run(ortFeeds, fetches) : this.#handler.run(ortFeeds, fetches, {});
+    const start = (): Promise<Record<string, Ort.Tensor>> => (this.#handler === undefined ? this.#session.run(ortFeeds, fetches) : this.#handler.run(ortFeeds, fetches, {}));
+    const pending = this.#gpu ? withGpuLock(start, options.signal) : start();
     return pending.then(
       (results) => {
         const converted: Record<string, Tensor> = {};
@@ -157,13 +197,14 @@ class OnnxNodeSession implements BackendSession {
         return converted;
       },
       (error: unknown) => {
+        if (InprocError.is(error)) throw error; // ABORTED while waiting for the WebGPU device
         throw new InprocError('RUN_FAILED', `${this.#label}: ${firstLine(error)}`, { cause: error });
       },
     );
   }
 
   async dispose(): Promise<void> {
-    await this.#session.release();
+    await (this.#gpu ? withGpuLock(() => this.#session.release()) : this.#session.release());
   }
 }
 

@@ -1,0 +1,195 @@
+/**
+ * Which GPU adapter onnxruntime's WebGPU execution provider runs on, and why none can be
+ * found. onnxruntime-node does not report its adapter, so it is learned the way Dawn
+ * (the WebGPU implementation linked into onnxruntime) would choose it:
+ *
+ * 1. With the optional `webgpu` package (Dawn for Node) installed: ask Dawn itself for the
+ *    adapter onnxruntime requests (same backend, `powerPreference: 'high-performance'`),
+ *    which gives vendor, architecture, description and Dawn's `isFallbackAdapter`.
+ * 2. Otherwise, on Linux: read the Vulkan driver manifests (ICD JSON files) that the Vulkan
+ *    loader would read, and name the driver library; software drivers (SwiftShader,
+ *    lavapipe/llvmpipe) are recognised by name.
+ *
+ * The probe runs once per process, the first time a WebGPU session is created.
+ * @module
+ */
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, isAbsolute, join, resolve, dirname } from 'node:path';
+
+/** The adapter a WebGPU session runs on, as `model.metadata.adapter` reports it. */
+export interface WebGpuAdapterInfo {
+  /** e.g. `nvidia`, `google` (SwiftShader), `amd`, `intel`, `apple`; `''` when unknown. */
+  readonly vendor: string;
+  /** e.g. `hopper`, `swiftshader`; `''` when unknown. */
+  readonly architecture: string;
+  /** A human-readable name: Dawn's adapter description, or the Vulkan driver library. */
+  readonly description: string;
+  /** The native API Dawn runs on: `vulkan` (Linux), `d3d12` (Windows), `metal` (macOS). */
+  readonly backend: 'vulkan' | 'd3d12' | 'metal';
+  /** A CPU implementation (SwiftShader, llvmpipe/lavapipe, WARP): slower than the CPU provider. */
+  readonly software: boolean;
+  /** How it was learned: `dawn` (the `webgpu` package asked Dawn), or `vulkan-icd` (the Vulkan driver manifests). */
+  readonly source: 'dawn' | 'vulkan-icd';
+}
+
+/** Outcome of the probe: the adapter, or why there is none (with the fix). */
+export type AdapterProbe = { readonly adapter: WebGpuAdapterInfo; readonly problem?: undefined } | { readonly adapter?: undefined; readonly problem: string };
+
+const SOFTWARE = /swiftshader|llvmpipe|lavapipe|lvp|warp|microsoft basic render/i;
+
+/** The Dawn backend onnxruntime's WebGPU provider asks for on this platform. */
+export function dawnBackend(platform: NodeJS.Platform = process.platform): WebGpuAdapterInfo['backend'] {
+  return platform === 'win32' ? 'd3d12' : platform === 'darwin' ? 'metal' : 'vulkan';
+}
+
+let probed: Promise<AdapterProbe> | undefined;
+
+/** The adapter WebGPU sessions run on here; probed once per process. */
+export function probeAdapter(): Promise<AdapterProbe> {
+  probed ??= probe();
+  return probed;
+}
+
+async function probe(): Promise<AdapterProbe> {
+  const fromDawn = await probeWithDawn();
+  if (fromDawn !== undefined) return fromDawn;
+  if (process.platform === 'linux') return vulkanAdapter();
+  if (process.platform === 'darwin') {
+    // Dawn has no software Metal adapter: a Mac's adapter is its GPU.
+    return { adapter: { vendor: 'apple', architecture: '', description: 'Metal GPU', backend: 'metal', software: false, source: 'dawn' } };
+  }
+  return { problem: 'the adapter cannot be identified on this platform without the webgpu package (Dawn for Node): npm install webgpu' };
+}
+
+interface DawnAdapter {
+  readonly info: { readonly vendor: string; readonly architecture: string; readonly device: string; readonly description: string; readonly isFallbackAdapter?: boolean };
+}
+interface DawnModule {
+  create(flags: string[]): { requestAdapter(options: { powerPreference: 'high-performance' }): Promise<DawnAdapter | null> };
+}
+
+async function probeWithDawn(): Promise<AdapterProbe | undefined> {
+  let dawn: DawnModule;
+  try {
+    const specifier = 'webgpu'; // optional peer: a computed specifier keeps bundlers and tsc from requiring it
+    dawn = (await import(specifier)) as DawnModule;
+  } catch {
+    return undefined;
+  }
+  const backend = dawnBackend();
+  try {
+    const adapter = await dawn.create([`backend=${backend}`]).requestAdapter({ powerPreference: 'high-performance' });
+    if (adapter === null) return { problem: `Dawn found no ${backend} adapter${backend === 'vulkan' ? `: ${vulkanProblem() ?? 'the Vulkan drivers present offer no adapter Dawn accepts (Dawn refuses lavapipe)'}` : ''}` };
+    const { vendor, architecture, device, description, isFallbackAdapter } = adapter.info;
+    const name = description || device;
+    const software = isFallbackAdapter === true || SOFTWARE.test(`${vendor} ${architecture} ${name}`);
+    return { adapter: { vendor, architecture, description: name, backend, software, source: 'dawn' } };
+  } catch (error) {
+    return { problem: `Dawn could not be asked for an adapter: ${error instanceof Error ? error.message : String(error)}` };
+  }
+}
+
+/** What the Vulkan driver manifests say; the adapter Dawn would prefer (hardware first). */
+export function vulkanAdapter(env: NodeJS.ProcessEnv = process.env): AdapterProbe {
+  const problem = vulkanProblem(env);
+  if (problem !== undefined) return { problem };
+  const drivers = vulkanDrivers(env).map(classifyDriver);
+  const usable = drivers.filter((d) => !/lvp|lavapipe/i.test(d.description)); // Dawn refuses lavapipe
+  const chosen = usable.find((d) => !d.software) ?? usable[0];
+  if (chosen === undefined) return { problem: `the only Vulkan drivers are ones Dawn refuses (${drivers.map((d) => d.description).join(', ')}); install the GPU's Vulkan driver, or for tests SwiftShader: VK_DRIVER_FILES=/usr/lib/chromium/vk_swiftshader_icd.json (Debian's chromium package)` };
+  return { adapter: chosen };
+}
+
+/**
+ * Why Vulkan cannot work here, naming the missing piece and its fix, or `undefined`
+ * when a loader and at least one driver manifest are present. Linux only.
+ */
+export function vulkanProblem(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (!hasVulkanLoader(env)) {
+    return 'no Vulkan loader: libvulkan.so.1 was not found; install it (Debian/Ubuntu: apt-get install libvulkan1)';
+  }
+  const listed = driverVariable(env);
+  if (listed !== undefined) {
+    const missing = listed.split(delimiter).filter((p) => p !== '' && !existsSync(p));
+    if (missing.length > 0) return `no Vulkan driver: ${listed === env.VK_DRIVER_FILES ? 'VK_DRIVER_FILES' : 'VK_ICD_FILENAMES'} names ${missing.join(', ')}, which does not exist`;
+  }
+  if (vulkanDrivers(env).length === 0) {
+    return 'no Vulkan driver (ICD manifest) was found in the Vulkan loader\'s directories; install the GPU driver\'s Vulkan ICD (NVIDIA: its nvidia_icd.json, which needs libglvnd: apt-get install libglvnd0 libglx0 libegl1 libgl1) or point VK_DRIVER_FILES at its JSON file; for tests without a GPU, SwiftShader: VK_DRIVER_FILES=/usr/lib/chromium/vk_swiftshader_icd.json (Debian\'s chromium package)';
+  }
+  return undefined;
+}
+
+function driverVariable(env: NodeJS.ProcessEnv): string | undefined {
+  const value = env.VK_DRIVER_FILES ?? env.VK_ICD_FILENAMES;
+  return value === undefined || value === '' ? undefined : value;
+}
+
+const LIBRARY_DIRECTORIES = ['/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu', '/lib/aarch64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/lib64', '/usr/lib64', '/lib', '/usr/lib', '/usr/local/lib'];
+
+function hasVulkanLoader(env: NodeJS.ProcessEnv): boolean {
+  const fromEnv = (env.LD_LIBRARY_PATH ?? '').split(delimiter).filter((d) => d !== '');
+  return [...fromEnv, ...LIBRARY_DIRECTORIES].some((dir) => existsSync(join(dir, 'libvulkan.so.1')));
+}
+
+interface IcdManifest {
+  readonly file: string;
+  readonly library: string;
+}
+
+/** Driver manifests the Vulkan loader would read: those of VK_DRIVER_FILES, else its standard directories. */
+export function vulkanDrivers(env: NodeJS.ProcessEnv = process.env): readonly IcdManifest[] {
+  const listed = driverVariable(env);
+  const add = env.VK_ADD_DRIVER_FILES;
+  const home = env.HOME ?? homedir();
+  const standard = [
+    env.XDG_CONFIG_HOME ?? join(home, '.config'),
+    ...(env.XDG_CONFIG_DIRS ?? '/etc/xdg').split(delimiter),
+    '/etc',
+    env.XDG_DATA_HOME ?? join(home, '.local/share'),
+    ...(env.XDG_DATA_DIRS ?? '/usr/local/share:/usr/share').split(delimiter),
+  ].map((d) => join(d, 'vulkan', 'icd.d'));
+  const entries = [...(listed === undefined ? standard : listed.split(delimiter)), ...(add === undefined ? [] : add.split(delimiter))].filter((p) => p !== '');
+  const files: string[] = [];
+  for (const entry of entries) {
+    try {
+      if (statSync(entry).isDirectory()) files.push(...readdirSync(entry).filter((f) => f.endsWith('.json')).map((f) => join(entry, f)));
+      else files.push(entry);
+    } catch {
+      // absent: the loader skips it too
+    }
+  }
+  const manifests: IcdManifest[] = [];
+  for (const file of new Set(files)) {
+    try {
+      const json = JSON.parse(readFileSync(file, 'utf8')) as { ICD?: { library_path?: unknown } };
+      const library = json.ICD?.library_path;
+      if (typeof library === 'string' && library !== '') manifests.push({ file, library: isAbsolute(library) || !library.includes('/') ? library : resolve(dirname(file), library) });
+    } catch {
+      // not a driver manifest: the loader skips it too
+    }
+  }
+  return manifests;
+}
+
+const VENDORS: readonly [RegExp, string, string][] = [
+  [/swiftshader/i, 'google', 'swiftshader'],
+  [/lvp|lavapipe/i, 'mesa', 'llvmpipe'],
+  [/nvidia/i, 'nvidia', ''],
+  [/radeon|amdvlk|amdgpu/i, 'amd', ''],
+  [/intel/i, 'intel', ''],
+  [/dzn/i, 'microsoft', 'dozen'],
+];
+
+function classifyDriver(manifest: IcdManifest): WebGpuAdapterInfo {
+  const name = manifest.library.split('/').at(-1) ?? manifest.library;
+  const known = VENDORS.find(([pattern]) => pattern.test(name));
+  return {
+    vendor: known?.[1] ?? '',
+    architecture: known?.[2] ?? '',
+    description: `Vulkan driver ${name} (${manifest.file})`,
+    backend: 'vulkan',
+    software: SOFTWARE.test(name),
+    source: 'vulkan-icd',
+  };
+}
