@@ -22,6 +22,7 @@ interface EngineSpec {
   readonly pkg: string;
 }
 
+/** @internal */
 export const ENGINES: Readonly<Record<TfjsEngine, EngineSpec>> = {
   'tensorflow-gpu': { device: 'cuda', tfBackend: 'tensorflow', pkg: '@tensorflow/tfjs-node-gpu' },
   tensorflow: { device: 'cpu', tfBackend: 'tensorflow', pkg: '@tensorflow/tfjs-node' },
@@ -62,7 +63,7 @@ function registry(): EngineRegistry {
   return (holder[KEY] ??= { active: undefined, api: undefined, holders: new Set(), lock: Promise.resolve(), wasmConfigured: false });
 }
 
-/** An engine held by one model; `release()` is idempotent. */
+/** An engine held by one model; `release()` is idempotent. @internal */
 export interface EngineLease {
   readonly engine: TfjsEngine;
   readonly device: TfjsDevice;
@@ -74,13 +75,14 @@ export interface EngineLease {
   release(): void;
 }
 
+/** @internal */
 export interface AcquireOptions {
   readonly device: string;
   readonly label: string;
   readonly wasmPaths?: string | Readonly<Record<string, string>> | undefined;
 }
 
-/** Activates (or reuses) the engine for a device and registers the caller as a holder. */
+/** Activates (or reuses) the engine for a device and registers the caller as a holder. @internal */
 export function acquireEngine(options: AcquireOptions): Promise<EngineLease> {
   const state = registry();
   const next = state.lock.then(() => acquire(state, options));

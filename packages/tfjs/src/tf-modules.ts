@@ -12,16 +12,18 @@ import { InprocError } from '@inproc/core';
 import type * as Tf from '@tensorflow/tfjs';
 import type * as TfWasm from '@tensorflow/tfjs-backend-wasm';
 
-/** The TF.js API (`@tensorflow/tfjs`, or a native binding, which re-exports it). */
+/** The TF.js API (`@tensorflow/tfjs`, or a native binding, which re-exports it). @internal */
 export type TfApi = typeof Tf;
 
 /**
  * `@tensorflow/tfjs-node` and `@tensorflow/tfjs-node-gpu`: importing either registers the
  * `tensorflow` backend (libtensorflow) and re-exports the whole `@tensorflow/tfjs` API.
  * Only that API and the version record are used.
+ * @internal
  */
 export type TfjsNodeModule = TfApi & { readonly version: Readonly<Record<string, string>> };
 
+/** @internal */
 export type TfWasmModule = Pick<typeof TfWasm, 'setWasmPaths'>;
 
 /** A CommonJS package imported from ESM arrives as `{ default: exports, ...named }`. */
@@ -36,7 +38,7 @@ function missing(pkg: string, why: string, cause: unknown, code: 'BACKEND_UNAVAI
 
 let tfjs: Promise<TfApi> | undefined;
 
-/** `@tensorflow/tfjs`, imported once. Rejects with `BACKEND_UNAVAILABLE` naming the package. */
+/** `@tensorflow/tfjs`, imported once. Rejects with `BACKEND_UNAVAILABLE` naming the package. @internal */
 export function importTfjs(): Promise<TfApi> {
   tfjs ??= import('@tensorflow/tfjs').then(
     (m) => unwrap<TfApi>(m),
@@ -50,7 +52,7 @@ export function importTfjs(): Promise<TfApi> {
 
 let wasm: Promise<TfWasmModule> | undefined;
 
-/** `@tensorflow/tfjs-backend-wasm` (registers the `wasm` backend). `DEVICE_UNAVAILABLE` when missing. */
+/** `@tensorflow/tfjs-backend-wasm` (registers the `wasm` backend). `DEVICE_UNAVAILABLE` when missing. @internal */
 export function importWasm(): Promise<TfWasmModule> {
   wasm ??= import('@tensorflow/tfjs-backend-wasm').then(
     (m) => unwrap<TfWasmModule>(m),
@@ -64,7 +66,7 @@ export function importWasm(): Promise<TfWasmModule> {
 
 let webgpu: Promise<unknown> | undefined;
 
-/** `@tensorflow/tfjs-backend-webgpu` (registers the `webgpu` backend). `DEVICE_UNAVAILABLE` when missing. */
+/** `@tensorflow/tfjs-backend-webgpu` (registers the `webgpu` backend). `DEVICE_UNAVAILABLE` when missing. @internal */
 export function importWebgpu(): Promise<unknown> {
   webgpu ??= import('@tensorflow/tfjs-backend-webgpu').catch((error: unknown) => {
     webgpu = undefined;
@@ -78,7 +80,7 @@ const dynamicImport = (specifier: string): Promise<unknown> => import(/* @vite-i
 
 const nodeBindings = new Map<string, Promise<TfjsNodeModule>>();
 
-/** A native binding (`@tensorflow/tfjs-node` or `-node-gpu`), imported once. `DEVICE_UNAVAILABLE` naming it when missing. */
+/** A native binding (`@tensorflow/tfjs-node` or `-node-gpu`), imported once. `DEVICE_UNAVAILABLE` naming it when missing. @internal */
 export function importNodeBinding(pkg: '@tensorflow/tfjs-node' | '@tensorflow/tfjs-node-gpu', device: string): Promise<TfjsNodeModule> {
   let pending = nodeBindings.get(pkg);
   if (pending === undefined) {
@@ -100,13 +102,13 @@ export function importNodeBinding(pkg: '@tensorflow/tfjs-node' | '@tensorflow/tf
   return pending;
 }
 
-/** True in Node (not in browsers, workers, or Electron renderers with a window). */
+/** True in Node (not in browsers, workers, or Electron renderers with a window). @internal */
 export function isNode(): boolean {
   const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
   return typeof proc?.versions?.node === 'string' && typeof (globalThis as { window?: unknown }).window === 'undefined';
 }
 
-/** Node's `module`, `path` and `fs` (for finding installed files); never imported in browsers. */
+/** Node's `module`, `path` and `fs` (for finding installed files); never imported in browsers. @internal */
 export async function nodeModules(): Promise<NodeModules> {
   const [module, path, fs] = (await Promise.all([dynamicImport('node:module'), dynamicImport('node:path'), dynamicImport('node:fs')])) as [
     { createRequire: (from: string) => { resolve: (id: string) => string } },
@@ -116,7 +118,7 @@ export async function nodeModules(): Promise<NodeModules> {
   return { createRequire: module.createRequire, dirname: path.dirname, sep: path.sep, existsSync: fs.existsSync };
 }
 
-/** The few Node functions used (arrow-typed: they do not use `this`). */
+/** The few Node functions used (arrow-typed: they do not use `this`). @internal */
 export interface NodeModules {
   readonly createRequire: (from: string) => { resolve: (id: string) => string };
   readonly dirname: (path: string) => string;
