@@ -15,6 +15,7 @@ export { type HistogramSummary } from './histogram.js';
 export { configureIsolation, type IsolationOptions, type WebWorkerLike, type WorkerResourceLimits } from './worker-pool.js';
 export { serveIsolatedModel } from './worker-host.js';
 export { loadModel } from './load-model.js';
+export { typedModel, type SignatureSpec, type FeedsOf, type OutputsOf } from './typed-model.js';
 export { zeroFeeds } from './warmup.js';
 export { readOnnxMetadata, type OnnxMetadata } from './onnx-metadata.js';
 export { throwIfAborted } from './call-signal.js';
