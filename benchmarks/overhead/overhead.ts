@@ -10,7 +10,8 @@ import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { Tensor, loadModel } from 'inproc';
 import { mlpModel } from '../../test/fixtures/onnx/models.js';
-import { machine, summarize } from '../stats.js';
+import { machine } from '../lib/environment.js';
+import { summarize } from '../stats.js';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, batch: { type: 'string', default: '8' }, size: { type: 'string', default: '256' }, json: { type: 'boolean', default: false } } });
 const batch = Number(values.batch);

@@ -289,8 +289,8 @@ export async function buildFeeds(signature: Signature, options: InputOptions, cw
       const tensor = random[info.name]!;
       feeds[info.name] = { tensor, origin: 'random' };
     }
-    // Dynamic dimensions that --dim did not set were 1: say which, and how to set them.
-    const unset = [...new Set(missing.flatMap((i) => i.shape.flatMap((d, axis) => (dimSize(i, axis, sizes) === undefined ? [typeof d === 'string' ? d : `${i.name}[${axis}]`] : []))))];
+    // Dynamic dimensions that --dim did not set were 1: say which (but an unnamed leading one, a batch of 1, goes without saying).
+    const unset = [...new Set(missing.flatMap((i) => i.shape.flatMap((d, axis) => (dimSize(i, axis, sizes) === undefined && (d !== null || axis > 0) ? [typeof d === 'string' ? d : `${i.name}[${axis}]`] : []))))];
     const hint = unset.length === 0 ? '' : ` — 1 for ${unset.join(', ')}; set dynamic dimensions with --dim name=size (symbolic) or --dim input[axis]=size`;
     notes.push(`random inputs (seed ${seed}): ${missing.map((i) => `${i.name} ${i.dtype} [${feeds[i.name]!.tensor.shape.join(', ')}]`).join(', ')}${hint}`);
   }

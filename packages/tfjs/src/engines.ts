@@ -204,9 +204,23 @@ async function activate(state: EngineRegistry, engine: TfjsEngine, options: Acqu
     throw unavailable(`TensorFlow.js could not initialise its ${tfBackend} backend: ${messageOf(error)}`, error);
   }
   if (!ok || safeGetBackend(tf) !== tfBackend) throw unavailable(`TensorFlow.js could not initialise its ${tfBackend} backend`);
+  if (engine === 'cpu' && isNode()) quietNodeBanner(tf);
   state.active = engine;
   state.api = tf;
   return tf;
+}
+
+/**
+ * TF.js's CPU backend prints a banner ("install our node backend ...") on its first use in
+ * Node, into the output of every program and test that uses it. Inproc already says which
+ * engine ran and why the faster ones were passed over (`tfjsEngineState()`, the `skipped`
+ * list, `DEVICE_UNAVAILABLE` naming `@tensorflow/tfjs-node`), so the banner is marked as
+ * shown. `firstUse` is the backend's own flag (private in its types); when a TF.js version
+ * lacks it, nothing changes.
+ */
+function quietNodeBanner(tf: TfApi): void {
+  const backend = tf.findBackend('cpu') as { firstUse?: unknown } | null;
+  if (backend !== null && backend.firstUse === true) backend.firstUse = false;
 }
 
 function unavailable(message: string, cause?: unknown): InprocError {
