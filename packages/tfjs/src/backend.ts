@@ -117,5 +117,3 @@ function graphOps(json: ModelJson): string[] {
   for (const fn of library?.function ?? []) for (const node of fn.nodeDef ?? []) ops.push(node.op);
   return ops;
 }
-
-export type { EngineLease };
