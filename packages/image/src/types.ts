@@ -32,7 +32,7 @@ export interface ImageDataLike {
  * The instance type of the DOM class `K` where the DOM library is loaded, `never` where it
  * is not: a Node project without `lib: ["dom"]` compiles these declarations too.
  */
-type DomInstance<K extends string> = typeof globalThis extends Record<K, { prototype: infer T }> ? T : never;
+export type DomInstance<K extends string> = typeof globalThis extends Record<K, { prototype: infer T }> ? T : never;
 
 /** What the browser can draw: `<img>`, `<canvas>`, `ImageBitmap`, `OffscreenCanvas`, `VideoFrame`, `<video>`. */
 export type DrawableImage =
