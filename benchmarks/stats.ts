@@ -28,11 +28,3 @@ export function summarize(samples: readonly number[]): Summary {
     min: sorted[0] ?? Number.NaN,
   };
 }
-
-export function machine(): Record<string, string | number> {
-  return {
-    node: process.version,
-    platform: `${process.platform}/${process.arch}`,
-    cpus: (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 0,
-  };
-}

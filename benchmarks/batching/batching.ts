@@ -8,7 +8,7 @@
 import { parseArgs } from 'node:util';
 import { Tensor, loadModel, type LoadOptions } from 'inproc';
 import { mlpModel } from '@inproc/testkit/onnx/models';
-import { machine } from '../stats.js';
+import { machine } from '../lib/environment.js';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } } });
 const seconds = values.quick ? 0.4 : 3;

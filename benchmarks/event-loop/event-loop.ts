@@ -9,7 +9,7 @@
 import { parseArgs } from 'node:util';
 import { Tensor, loadModel, monitorEventLoop, type LoadOptions } from 'inproc';
 import { slowModel } from '@inproc/testkit/onnx/models';
-import { machine } from '../stats.js';
+import { machine } from '../lib/environment.js';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } } });
 const seconds = values.quick ? 0.5 : 4;

@@ -66,6 +66,14 @@ export function environment(): Environment {
   };
 }
 
+/**
+ * The short machine record the single-suite scripts print with their results. `cpus` is
+ * what this process may use (os.availableParallelism(): Node 20 has no navigator.hardwareConcurrency).
+ */
+export function machine(): { readonly node: string; readonly platform: string; readonly cpus: number } {
+  return { node: process.version, platform: `${process.platform}/${process.arch}`, cpus: os.availableParallelism() };
+}
+
 /** One Markdown line describing the environment. */
 export function environmentLine(env: Environment): string {
   const v = Object.entries(env.versions)

@@ -18,7 +18,8 @@ import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { type Outputs, Tensor, loadModel } from 'inproc';
 import { mlpModel } from '@inproc/testkit/onnx/models';
-import { machine, summarize } from '../stats.js';
+import { machine } from '../lib/environment.js';
+import { summarize } from '../stats.js';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, batch: { type: 'string', default: '8' }, size: { type: 'string', default: '256' }, json: { type: 'boolean', default: false } } });
 const batch = Number(values.batch);

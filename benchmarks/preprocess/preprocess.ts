@@ -23,7 +23,8 @@ import { imageToTensor } from '@inproc/image';
 import sharp from 'sharp';
 import { FACE_API } from '@inproc/testkit/human-models';
 import { packageFiles } from '@inproc/testkit/npm-tarball';
-import { machine, summarize } from '../stats.js';
+import { machine } from '../lib/environment.js';
+import { summarize } from '../stats.js';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } } });
 const rounds = values.quick ? 3 : 25;

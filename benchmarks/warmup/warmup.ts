@@ -17,7 +17,8 @@ import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Tensor, encodeNpy, loadModel, openRepository, type Feeds, type WarmupSpec } from 'inproc';
 import { mlpModel } from '@inproc/testkit/onnx/models';
-import { machine, summarize } from '../stats.js';
+import { machine } from '../lib/environment.js';
+import { summarize } from '../stats.js';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, trials: { type: 'string' }, json: { type: 'boolean', default: false } } });
 const trials = Number(values.trials ?? (values.quick ? 3 : 12));

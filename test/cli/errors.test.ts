@@ -56,7 +56,10 @@ describe('bad arguments: exit code 2', () => {
   it('two models', () => expectUsageError(['info', 'a.onnx', 'b.onnx'], 'info takes one model, got 2 arguments', 'info'));
   it('an input the model does not have', () => expectUsageError(['run', 'mlp.onnx', '--input', 'z=[1]'], '--input z=[1]: the model has no input "z"; its inputs: x', 'run'));
   it('the same input twice', () => expectUsageError(['run', 'mlp.onnx', '--input', 'x=[[1]]', '--input', 'x=[[2]]'], '--input x is given twice', 'run'));
-  it('a malformed --dim', () => expectUsageError(['run', 'mlp.onnx', '--dim', 'batch=0'], '--dim must be name=size with a positive size, got "batch=0"', 'run'));
+  it('a malformed --dim', () => expectUsageError(['run', 'mlp.onnx', '--dim', 'batch=0'], '--dim must be name=size or input[axis]=size with a positive size, got "batch=0"', 'run'));
+  it('--dim naming an input the model does not have', () => expectUsageError(['run', 'mlp.onnx', '--dim', 'z[0]=2'], '--dim z[0]=2: the model has no input "z"; its inputs: x', 'run'));
+  it('--dim on a fixed axis', () => expectUsageError(['run', 'mlp.onnx', '--dim', 'x[1]=2'], '--dim x[1]=2: axis 1 of input "x" [batch, 64] is fixed', 'run'));
+  it('--dim on an axis past the rank', () => expectUsageError(['run', 'mlp.onnx', '--dim', 'x[2]=2'], '--dim x[2]=2: axis 2 of input "x" [batch, 64] is out of range', 'run'));
   it('a non-numeric --iterations', () => expectUsageError(['bench', 'mlp.onnx', '--iterations', '0'], '--iterations must be a positive integer, got "0"', 'bench'));
   it('--concurrency that is not a number', () => expectUsageError(['bench', 'mlp.onnx', '--concurrency', 'many'], '--concurrency must be a positive integer, got "many"', 'bench'));
   it('a --name that is not a type name', () => expectUsageError(['types', 'mlp.onnx', '--name', 'my model'], '--name must be a PascalCase identifier such as MyModel, got "my model"', 'types'));

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProcessor } from 'inproc';
-import { decodeImage, imageToTensor, nonMaxSuppression, resizeImage, textBoxesFromProbabilityMap, cropQuad } from '@inproc/image';
+import { decodeImage, imagePreprocess, imageToTensor, nonMaxSuppression, resizeImage, textBoxesFromProbabilityMap, cropQuad, type PreprocessOptions, type ResizeOptions } from '@inproc/image';
 import sharp from 'sharp';
 import { failure as failed } from '../helpers/errors.js';
 
@@ -113,6 +113,23 @@ describe('bad options', () => {
       expect((await failure(imageToTensor(img, options as never))).code).toBe('INPUT_INVALID');
     });
   }
+
+  it('a fit without the sizes it needs does not compile, and is INPUT_INVALID for untyped callers', async () => {
+    // `npm run typecheck` fails if any of these compiles.
+    // @ts-expect-error longest-edge needs size
+    const noSize: PreprocessOptions = { fit: 'longest-edge' };
+    // @ts-expect-error contain needs width and height
+    const noBox: PreprocessOptions = { fit: 'contain', width: 4 };
+    // @ts-expect-error size belongs to the edge fits
+    const mixed: ResizeOptions = { fit: 'cover', width: 2, height: 2, size: 2 };
+    expect(mixed.fit).toBe('cover');
+    expect((await failure(() => imagePreprocess(noSize))).code).toBe('INPUT_INVALID');
+    expect((await failure(imageToTensor(img, noBox))).code).toBe('INPUT_INVALID');
+    // The typed forms run, and a fit is inferred from the sizes given.
+    expect((await imageToTensor(img, { fit: 'longest-edge', size: 4 })).tensor.shape).toEqual([1, 3, 4, 4]);
+    expect((await imageToTensor(img, { size: 4 })).tensor.shape).toEqual([1, 3, 4, 4]);
+    expect((await imageToTensor(img, { fit: 'contain', width: 4, height: 2 })).tensor.shape).toEqual([1, 3, 2, 4]);
+  });
 
   it('an empty batch is INPUT_INVALID, a batch of different sizes INPUT_SHAPE', async () => {
     expect((await failure(imageToTensor([]))).code).toBe('INPUT_INVALID');

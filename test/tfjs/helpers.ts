@@ -11,6 +11,11 @@ if (!hasBackend(tfjsBackend.name)) registerBackend(tfjsBackend);
 /** The TF.js API (a CommonJS package imported from ESM). */
 export const tf: typeof tfModule = (tfModule as unknown as { default?: typeof tfModule }).default ?? tfModule;
 
+// TF.js's own test flag (its test runner sets it): kernels are checked for leaked tensors,
+// and its console notices (the CPU backend's "install our node backend" banner, printed when
+// a test builds a model with tf directly) stay out of the test output.
+tf.env().set('IS_TEST', true);
+
 /** Live TF.js tensors in the process, across backends. */
 export const liveTfTensors = (): number => tf.memory().numTensors;
 

@@ -7,7 +7,7 @@
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { Tensor, loadModel, resources } from 'inproc';
+import { Tensor, loadModel, resources, typedModel } from 'inproc';
 
 const modelPath = join(dirname(createRequire(import.meta.url).resolve('@ricky0123/vad-web')), 'silero_vad_v5.onnx');
 const SAMPLE_RATE = 16000;
@@ -25,18 +25,20 @@ function sample(t: number): number {
 }
 
 {
-  await using vad = await loadModel(modelPath);
-  console.error(`loaded ${modelPath}\n  backend ${vad.backend}, device ${vad.device}`);
-  for (const input of vad.signature.inputs) console.error(`  input  ${input.name}: ${input.dtype} [${input.shape.map((d) => d ?? '?').join(', ')}]`);
+  await using model = await loadModel(modelPath);
+  console.error(`loaded ${modelPath}\n  backend ${model.backend}, device ${model.device}`);
+  for (const input of model.signature.inputs) console.error(`  input  ${input.name}: ${input.dtype} [${input.shape.map((d) => d ?? '?').join(', ')}]`);
 
+  // run() typed from the signature (checked against the model here): no casts below.
+  const vad = typedModel(model, { inputs: { input: 'float32', state: 'float32', sr: 'int64' }, outputs: { output: 'float32', stateN: 'float32' } });
   const sr = new Tensor('int64', [BigInt(SAMPLE_RATE)], []);
   let state = new Tensor('float32', new Float32Array(2 * 128), [2, 1, 128]);
   const chunks: { start: number; probability: number }[] = [];
   for (let i = 0; i < (2 * SAMPLE_RATE) / CHUNK; i++) {
     const audio = Float32Array.from({ length: CHUNK }, (_, j) => sample((i * CHUNK + j) / SAMPLE_RATE));
     const out = await vad.run({ input: new Tensor('float32', audio, [1, CHUNK]), state, sr });
-    state = out['stateN'] as Tensor<'float32'>;
-    chunks.push({ start: +((i * CHUNK) / SAMPLE_RATE).toFixed(3), probability: +(out['output']!.data as Float32Array)[0]!.toFixed(3) });
+    state = out.stateN;
+    chunks.push({ start: +((i * CHUNK) / SAMPLE_RATE).toFixed(3), probability: +out.output.data[0]!.toFixed(3) });
   }
   console.log(JSON.stringify({ model: 'silero_vad_v5', sampleRate: SAMPLE_RATE, chunks }));
 }

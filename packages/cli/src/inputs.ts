@@ -11,6 +11,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { InprocError, Tensor, isDType, lazyPeer, parseNpy, randomFeeds, type DType, type Signature, type TensorInfo } from 'inproc';
+import { formatDims } from './format.js';
 import { UsageError, type CommandName } from './usage.js';
 
 /** What the input options say. */
@@ -42,20 +43,51 @@ function numberList(value: string | undefined, option: string, command: CommandN
   return list;
 }
 
-/** `--dim batch=4` pairs. */
-function dims(values: readonly string[] | undefined, command: CommandName): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const v of values ?? []) {
-    const m = /^([^=]+)=(\d+)$/.exec(v);
-    if (m === null || Number(m[2]) < 1) throw new UsageError(`--dim must be name=size with a positive size, got "${v}"`, command);
-    out.set(m[1]!, Number(m[2]));
-  }
-  return out;
+/** Sizes given with --dim: symbolic dimensions by name (`batch=4`), any dynamic one by input and axis (`input[1]=512`). */
+interface DimSizes {
+  readonly named: ReadonlyMap<string, number>;
+  /** `input` -> axis -> size. */
+  readonly axes: ReadonlyMap<string, ReadonlyMap<number, number>>;
 }
 
-/** The concrete shape of an input: fixed dimensions, --dim sizes for named ones, else `fallback`. */
-function concreteShape(info: TensorInfo, sizes: ReadonlyMap<string, number>, fallback = 1): number[] {
-  return info.shape.map((d) => (typeof d === 'number' && d >= 0 ? d : typeof d === 'string' ? (sizes.get(d) ?? fallback) : fallback));
+/** Parses `--dim` values and checks `input[axis]` ones against the signature. */
+function dims(values: readonly string[] | undefined, signature: Signature, command: CommandName): DimSizes {
+  const named = new Map<string, number>();
+  const axes = new Map<string, Map<number, number>>();
+  for (const v of values ?? []) {
+    const m = /^(.+)=(\d+)$/.exec(v);
+    if (m === null || Number(m[2]) < 1) throw new UsageError(`--dim must be name=size or input[axis]=size with a positive size, got "${v}"`, command);
+    const size = Number(m[2]);
+    const axis = /^(.+)\[(\d+)\]$/.exec(m[1]!);
+    if (axis === null) {
+      named.set(m[1]!, size);
+      continue;
+    }
+    const input = axis[1]!;
+    const index = Number(axis[2]);
+    const info = signature.inputs.find((i) => i.name === input);
+    if (info === undefined) throw new UsageError(`--dim ${v}: the model has no input "${input}"; its inputs: ${signature.inputs.map((i) => i.name).join(', ')}`, command);
+    const declared = info.shape[index];
+    if (info.unknownRank !== true && (index >= info.shape.length || (typeof declared === 'number' && declared >= 0))) {
+      throw new UsageError(`--dim ${v}: axis ${index} of input "${input}" ${formatDims(info.shape)} is ${index >= info.shape.length ? 'out of range' : 'fixed'}`, command);
+    }
+    const byAxis = axes.get(input) ?? new Map<number, number>();
+    byAxis.set(index, size);
+    axes.set(input, byAxis);
+  }
+  return { named, axes };
+}
+
+/** The size --dim gives axis `axis` of `info`, or the declared fixed size, else undefined. */
+function dimSize(info: TensorInfo, axis: number, sizes: DimSizes): number | undefined {
+  const d = info.shape[axis];
+  if (typeof d === 'number' && d >= 0) return d;
+  return sizes.axes.get(info.name)?.get(axis) ?? (typeof d === 'string' ? sizes.named.get(d) : undefined);
+}
+
+/** The concrete shape of an input: fixed dimensions, --dim sizes for dynamic ones, else `fallback`. */
+function concreteShape(info: TensorInfo, sizes: DimSizes, fallback = 1): number[] {
+  return info.shape.map((_, axis) => dimSize(info, axis, sizes) ?? fallback);
 }
 
 /** Converts a tensor's values to `dtype` (numbers <-> bigints as needed). */
@@ -113,7 +145,7 @@ interface AudioModule {
   resample(clip: { samples: Float32Array; sampleRate: number }, rate: number): { samples: Float32Array; sampleRate: number };
 }
 
-async function fromImage(path: string, info: TensorInfo, options: InputOptions, sizes: ReadonlyMap<string, number>, command: CommandName): Promise<Feed> {
+async function fromImage(path: string, info: TensorInfo, options: InputOptions, sizes: DimSizes, command: CommandName): Promise<Feed> {
   const image = await importImage();
   const shape = info.shape;
   if (shape.length !== 3 && shape.length !== 4) throw new InprocError('INPUT_SHAPE', `input "${info.name}" has rank ${shape.length}; an image fills a rank-3 or rank-4 input ([batch,] channels and height and width)`);
@@ -121,11 +153,11 @@ async function fromImage(path: string, info: TensorInfo, options: InputOptions, 
   const isChannels = (d: unknown): boolean => d === 1 || d === 3;
   // Channel position as declared: NCHW when the first non-batch dimension is 1 or 3, NHWC when the last is.
   const layout = isChannels(rest[0]) ? 'nchw' : isChannels(rest[2]) ? 'nhwc' : 'nchw';
-  const [h, w] = layout === 'nchw' ? [rest[1], rest[2]] : [rest[0], rest[1]];
+  const offset = shape.length - 3;
+  const [hAxis, wAxis] = layout === 'nchw' ? [offset + 1, offset + 2] : [offset, offset + 1];
   const channels = (layout === 'nchw' ? rest[0] : rest[2]) === 1 ? 1 : 3;
-  const fixed = (d: unknown): number | undefined => (typeof d === 'number' && d > 0 ? d : typeof d === 'string' ? sizes.get(d) : undefined);
-  let width = fixed(w);
-  let height = fixed(h);
+  let width = dimSize(info, wAxis, sizes);
+  let height = dimSize(info, hAxis, sizes);
   const size = options['image-size'];
   if (size !== undefined) {
     const m = /^(\d+)x(\d+)$/.exec(size);
@@ -146,7 +178,14 @@ async function fromImage(path: string, info: TensorInfo, options: InputOptions, 
     batchDim: shape.length === 4,
   });
   const t = transforms[0];
-  const geometry = t === undefined ? '' : ` (${t.original.width}x${t.original.height} -> ${t.size.width}x${t.size.height}, ${layout.toUpperCase()}${dtype === 'float32' ? ', scaled to [0, 1]' : ''})`;
+  // What was done to the pixels, in order: --mean and --std apply after the scaling.
+  const steps = [
+    layout.toUpperCase(),
+    ...(dtype === 'float32' ? ['scaled to [0, 1]'] : []),
+    ...(mean === undefined ? [] : [`minus mean ${mean.join(', ')}`]),
+    ...(std === undefined ? [] : [`divided by std ${std.join(', ')}`]),
+  ];
+  const geometry = t === undefined ? '' : ` (${t.original.width}x${t.original.height} -> ${t.size.width}x${t.size.height}, ${steps.join(', ')})`;
   return { tensor, origin: `image ${path}${geometry}` };
 }
 
@@ -176,7 +215,7 @@ async function fromAudio(path: string, info: TensorInfo, options: InputOptions, 
  * (conversions, random inputs).
  */
 export async function buildFeeds(signature: Signature, options: InputOptions, cwd: string, command: CommandName, notes: string[]): Promise<Record<string, Feed>> {
-  const sizes = dims(options.dim, command);
+  const sizes = dims(options.dim, signature, command);
   const feeds: Record<string, Feed> = {};
   const byName = new Map(signature.inputs.map((i) => [i.name, i]));
   for (const spec of options.input ?? []) {
@@ -245,7 +284,10 @@ export async function buildFeeds(signature: Signature, options: InputOptions, cw
       const tensor = random[info.name]!;
       feeds[info.name] = { tensor, origin: 'random' };
     }
-    notes.push(`random inputs (seed ${seed}): ${missing.map((i) => `${i.name} ${i.dtype} [${feeds[i.name]!.tensor.shape.join(', ')}]`).join(', ')}${missing.some((i) => i.shape.some((d) => typeof d === 'string' && !sizes.has(d))) ? ' — set symbolic dimensions with --dim name=size' : ''}`);
+    // Dynamic dimensions that --dim did not set were 1: say which (but an unnamed leading one, a batch of 1, goes without saying).
+    const unset = [...new Set(missing.flatMap((i) => i.shape.flatMap((d, axis) => (dimSize(i, axis, sizes) === undefined && (d !== null || axis > 0) ? [typeof d === 'string' ? d : `${i.name}[${axis}]`] : []))))];
+    const hint = unset.length === 0 ? '' : ` — 1 for ${unset.join(', ')}; set dynamic dimensions with --dim name=size (symbolic) or --dim input[axis]=size`;
+    notes.push(`random inputs (seed ${seed}): ${missing.map((i) => `${i.name} ${i.dtype} [${feeds[i.name]!.tensor.shape.join(', ')}]`).join(', ')}${hint}`);
   }
   return feeds;
 }

@@ -72,12 +72,13 @@ Inputs (--input name=value, repeatable; "name=" may be left out for a one-input 
   clip.wav           mono samples (channels averaged), the first N when the input has a fixed
                      length N — needs @inproc/audio
 Inputs not given are filled with seeded random values when no --input is given at all, or
-with --random; symbolic dimensions of random inputs are 1 unless set with --dim.
+with --random; dynamic dimensions of random inputs are 1 unless set with --dim.
 
 Options:
   --input <name=value>   an input (see above); repeatable
   --random               fill inputs that were not given with random values
   --dim <name=size>      size of a symbolic dimension for random inputs and images; repeatable
+  --dim <input[axis]=size>  size of one dynamic dimension, named or not, e.g. 'input[1]=512'
   --seed <n>             seed of random inputs (default 1)
   --image-size <WxH>     image size for inputs whose height and width are not fixed
   --mean <r,g,b>         per-channel mean subtracted from image inputs (after scaling to [0, 1])

@@ -19,6 +19,7 @@ export { configureIsolation, type IsolationOptions, type WebWorkerLike, type Wor
 export { serveIsolatedModel } from './execution/worker-host.js';
 export { loadModel } from './load-model.js';
 export { chooseDevice, type DeviceChoiceOptions, type DeviceChoiceRequest, type DeviceChoice } from './device-choice.js';
+export { typedModel, type SignatureSpec, type FeedsOf, type OutputsOf } from './typed-model.js';
 export { zeroFeeds } from './warmup.js';
 export { readOnnxMetadata, onnxExternalDataFiles, resolveExternalData, type OnnxMetadata, type ExternalDataFile } from './onnx-metadata.js';
 export { ortTensorInfo, ortSessionInfo, openOnDevices, type OrtValueMetadata, type OrtSessionLike, type DeviceAttempts } from './ort-glue.js';

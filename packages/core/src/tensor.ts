@@ -146,6 +146,21 @@ export class Tensor<D extends DType = DType> implements Disposable {
     return this.#data;
   }
 
+  /**
+   * The elements as the storage of `dtype`, checked, so results need no cast:
+   * `out.y.dataAs('float32')` is a `Float32Array`, `out.ids.dataAs('int64')` a
+   * `BigInt64Array`. Throws `INPUT_DTYPE` when the tensor holds another dtype (the message
+   * names it), `INPUT_INVALID` for an unknown dtype, and what `data` throws.
+   */
+  dataAs<T extends DType>(dtype: T): DataTypeMap[T] {
+    if (!isDType(dtype)) throw new InprocError('INPUT_INVALID', `tensor.dataAs: unknown dtype ${describe(dtype)}`);
+    const held: DType = this.dtype;
+    if (held !== dtype) {
+      throw new InprocError('INPUT_DTYPE', `tensor [${this.shape.join(', ')}] holds ${this.dtype}, read as ${dtype}; use dataAs('${this.dtype}')`);
+    }
+    return this.data as unknown as DataTypeMap[T];
+  }
+
   /** Where the elements live; `'cpu'` for every tensor not made by {@link Tensor.fromDevice}. */
   get location(): TensorLocation {
     return this.#device?.location ?? 'cpu';

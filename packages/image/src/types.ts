@@ -28,8 +28,20 @@ export interface ImageDataLike {
   readonly height: number;
 }
 
+/**
+ * The instance type of the DOM class `K` where the DOM library is loaded, `never` where it
+ * is not: a Node project without `lib: ["dom"]` compiles these declarations too.
+ */
+export type DomInstance<K extends string> = typeof globalThis extends Record<K, { prototype: infer T }> ? T : never;
+
 /** What the browser can draw: `<img>`, `<canvas>`, `ImageBitmap`, `OffscreenCanvas`, `VideoFrame`, `<video>`. */
-export type DrawableImage = ImageBitmap | HTMLImageElement | HTMLCanvasElement | OffscreenCanvas | HTMLVideoElement | VideoFrame;
+export type DrawableImage =
+  | DomInstance<'ImageBitmap'>
+  | DomInstance<'HTMLImageElement'>
+  | DomInstance<'HTMLCanvasElement'>
+  | DomInstance<'OffscreenCanvas'>
+  | DomInstance<'HTMLVideoElement'>
+  | DomInstance<'VideoFrame'>;
 
 /**
  * Anything an image can come from. In Node: a file path or `file:` URL, encoded bytes,
@@ -59,15 +71,8 @@ export interface Rect {
   readonly height: number;
 }
 
-/** Geometry options. Defaults: `fit: 'fill'`, `kernel: 'linear'`, `position: 'center'`, `padding: 0`. */
-export interface ResizeOptions {
-  /** Target width (`fill`, `contain`, `cover`). */
-  readonly width?: number;
-  /** Target height (`fill`, `contain`, `cover`). */
-  readonly height?: number;
-  /** Length of the fitted edge (`shortest-edge`, `longest-edge`). */
-  readonly size?: number;
-  readonly fit?: Fit;
+/** Geometry options every fit takes. Defaults: `kernel: 'linear'`, `position: 'center'`, `padding: 0`. */
+export interface ResizeCommonOptions {
   /** With `shortest-edge` / `longest-edge`: `false` only ever shrinks. Default true. */
   readonly upscale?: boolean;
   /** Round each output side to a multiple of this (at least one multiple), e.g. 32 for detectors. */
@@ -82,6 +87,38 @@ export interface ResizeOptions {
   /** A centred crop of the resized image (`fill`, `shortest-edge`, `longest-edge`, `none`), padded where larger. */
   readonly centerCrop?: { readonly width: number; readonly height: number };
 }
+
+/** `fill`, `contain`, `cover` (the default when `width` and `height` are given): a `width` x `height` box. */
+export interface FitToBox {
+  readonly fit?: 'fill' | 'contain' | 'cover';
+  readonly width: number;
+  readonly height: number;
+  readonly size?: undefined;
+}
+
+/** `shortest-edge` (the default when only `size` is given) or `longest-edge`: that edge becomes `size`. */
+export interface FitToEdge {
+  readonly fit?: 'shortest-edge' | 'longest-edge';
+  /** Length of the fitted edge. */
+  readonly size: number;
+  readonly width?: undefined;
+  readonly height?: undefined;
+}
+
+/** `none` (the default without sizes): no resize. */
+export interface FitNone {
+  readonly fit?: 'none';
+  readonly width?: undefined;
+  readonly height?: undefined;
+  readonly size?: undefined;
+}
+
+/**
+ * Geometry options. The fit says which sizes it needs, and the type requires them:
+ * `{ fit: 'longest-edge' }` without `size` does not compile (and is `INPUT_INVALID` at run
+ * time for untyped callers, such as manifests).
+ */
+export type ResizeOptions = ResizeCommonOptions & (FitToBox | FitToEdge | FitNone);
 
 /** Element layout of the tensor: channels first (`nchw`) or last (`nhwc`). */
 export type Layout = 'nchw' | 'nhwc';
@@ -107,10 +144,11 @@ export interface TensorOptions {
 }
 
 /** Everything {@link imageToTensor} does in one go. */
-export interface PreprocessOptions extends ResizeOptions, TensorOptions {
-  /** `auto` (default) applies EXIF orientation; `none` keeps the stored pixel order. */
-  readonly orientation?: 'auto' | 'none';
-}
+export type PreprocessOptions = ResizeOptions &
+  TensorOptions & {
+    /** `auto` (default) applies EXIF orientation; `none` keeps the stored pixel order. */
+    readonly orientation?: 'auto' | 'none';
+  };
 
 /** Options of {@link decodeImage}. */
 export interface DecodeOptions {

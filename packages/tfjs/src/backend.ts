@@ -6,7 +6,7 @@
  */
 import { InprocError, throwIfAborted, type Backend, type BackendLoadOptions, type BackendSession, type ModelSource, messageOf } from '@inproc/core';
 import type * as Tf from '@tensorflow/tfjs';
-import { acquireEngine, type EngineLease } from './engines.js';
+import { acquireEngine } from './engines.js';
 import { parseModelJson, readWeights, type GraphNode, type ModelJson } from './model-json.js';
 import { graphSignature, layersSignature } from './signature.js';
 import { TfjsSession, needsAsync, type LoadedModel } from './session.js';
@@ -118,5 +118,3 @@ function graphOps(json: ModelJson): string[] {
   for (const fn of library?.function ?? []) for (const node of fn.nodeDef ?? []) ops.push(node.op);
   return ops;
 }
-
-export type { EngineLease };

@@ -21,6 +21,7 @@ interface EngineSpec {
   readonly pkg: string;
 }
 
+/** @internal */
 export const ENGINES: Readonly<Record<TfjsEngine, EngineSpec>> = {
   'tensorflow-gpu': { device: 'cuda', tfBackend: 'tensorflow', pkg: '@tensorflow/tfjs-node-gpu' },
   tensorflow: { device: 'cpu', tfBackend: 'tensorflow', pkg: '@tensorflow/tfjs-node' },
@@ -58,7 +59,7 @@ function registry(): EngineRegistry {
   return globalSingleton<EngineRegistry>('inproc.tfjs.engine', () => ({ active: undefined, api: undefined, holders: new Set(), lock: Promise.resolve(), wasmConfigured: false }));
 }
 
-/** An engine held by one model; `release()` is idempotent. */
+/** An engine held by one model; `release()` is idempotent. @internal */
 export interface EngineLease {
   readonly engine: TfjsEngine;
   readonly device: TfjsDevice;
@@ -70,13 +71,14 @@ export interface EngineLease {
   release(): void;
 }
 
+/** @internal */
 export interface AcquireOptions {
   readonly device: string;
   readonly label: string;
   readonly wasmPaths?: string | Readonly<Record<string, string>> | undefined;
 }
 
-/** Activates (or reuses) the engine for a device and registers the caller as a holder. */
+/** Activates (or reuses) the engine for a device and registers the caller as a holder. @internal */
 export function acquireEngine(options: AcquireOptions): Promise<EngineLease> {
   const state = registry();
   const next = state.lock.then(() => acquire(state, options));
@@ -198,9 +200,23 @@ async function activate(state: EngineRegistry, engine: TfjsEngine, options: Acqu
     throw unavailable(`TensorFlow.js could not initialise its ${tfBackend} backend: ${messageOf(error)}`, error);
   }
   if (!ok || safeGetBackend(tf) !== tfBackend) throw unavailable(`TensorFlow.js could not initialise its ${tfBackend} backend`);
+  if (engine === 'cpu' && isNode()) quietNodeBanner(tf);
   state.active = engine;
   state.api = tf;
   return tf;
+}
+
+/**
+ * TF.js's CPU backend prints a banner ("install our node backend ...") on its first use in
+ * Node, into the output of every program and test that uses it. Inproc already says which
+ * engine ran and why the faster ones were passed over (`tfjsEngineState()`, the `skipped`
+ * list, `DEVICE_UNAVAILABLE` naming `@tensorflow/tfjs-node`), so the banner is marked as
+ * shown. `firstUse` is the backend's own flag (private in its types); when a TF.js version
+ * lacks it, nothing changes.
+ */
+function quietNodeBanner(tf: TfApi): void {
+  const backend = tf.findBackend('cpu') as { firstUse?: unknown } | null;
+  if (backend !== null && backend.firstUse === true) backend.firstUse = false;
 }
 
 function unavailable(message: string, cause?: unknown): InprocError {

@@ -12,16 +12,18 @@ import { InprocError, lazyPeer } from '@inproc/core';
 import type * as Tf from '@tensorflow/tfjs';
 import type * as TfWasm from '@tensorflow/tfjs-backend-wasm';
 
-/** The TF.js API (`@tensorflow/tfjs`, or a native binding, which re-exports it). */
+/** The TF.js API (`@tensorflow/tfjs`, or a native binding, which re-exports it). @internal */
 export type TfApi = typeof Tf;
 
 /**
  * `@tensorflow/tfjs-node` and `@tensorflow/tfjs-node-gpu`: importing either registers the
  * `tensorflow` backend (libtensorflow) and re-exports the whole `@tensorflow/tfjs` API.
  * Only that API and the version record are used.
+ * @internal
  */
 export type TfjsNodeModule = TfApi & { readonly version: Readonly<Record<string, string>> };
 
+/** @internal */
 export type TfWasmModule = Pick<typeof TfWasm, 'setWasmPaths'>;
 
 /** A CommonJS package imported from ESM arrives as `{ default: exports, ...named }`. */
@@ -34,13 +36,13 @@ function missing(pkg: string, why: string, cause: unknown, code: 'BACKEND_UNAVAI
   return new InprocError(code, `${why} needs the ${pkg} package: npm install ${pkg}`, { cause });
 }
 
-/** `@tensorflow/tfjs`, imported once. Rejects with `BACKEND_UNAVAILABLE` naming the package. */
+/** `@tensorflow/tfjs`, imported once. Rejects with `BACKEND_UNAVAILABLE` naming the package. @internal */
 export const importTfjs = lazyPeer<TfApi>('@tensorflow/tfjs', () => import('@tensorflow/tfjs'), { neededBy: 'the tfjs backend', pick: unwrap });
 
-/** `@tensorflow/tfjs-backend-wasm` (registers the `wasm` backend). `DEVICE_UNAVAILABLE` when missing. */
+/** `@tensorflow/tfjs-backend-wasm` (registers the `wasm` backend). `DEVICE_UNAVAILABLE` when missing. @internal */
 export const importWasm = lazyPeer<TfWasmModule>('@tensorflow/tfjs-backend-wasm', () => import('@tensorflow/tfjs-backend-wasm'), { neededBy: 'device "wasm"', code: 'DEVICE_UNAVAILABLE', pick: unwrap });
 
-/** `@tensorflow/tfjs-backend-webgpu` (registers the `webgpu` backend). `DEVICE_UNAVAILABLE` when missing. */
+/** `@tensorflow/tfjs-backend-webgpu` (registers the `webgpu` backend). `DEVICE_UNAVAILABLE` when missing. @internal */
 export const importWebgpu = lazyPeer<unknown>('@tensorflow/tfjs-backend-webgpu', () => import('@tensorflow/tfjs-backend-webgpu'), { neededBy: 'device "webgpu"', code: 'DEVICE_UNAVAILABLE', pick: (m) => m });
 
 // A computed specifier: bundlers must not try to resolve the native bindings for browsers.
@@ -48,7 +50,7 @@ const dynamicImport = (specifier: string): Promise<unknown> => import(/* @vite-i
 
 const nodeBindings = new Map<string, Promise<TfjsNodeModule>>();
 
-/** A native binding (`@tensorflow/tfjs-node` or `-node-gpu`), imported once. `DEVICE_UNAVAILABLE` naming it when missing. */
+/** A native binding (`@tensorflow/tfjs-node` or `-node-gpu`), imported once. `DEVICE_UNAVAILABLE` naming it when missing. @internal */
 export function importNodeBinding(pkg: '@tensorflow/tfjs-node' | '@tensorflow/tfjs-node-gpu', device: string): Promise<TfjsNodeModule> {
   let pending = nodeBindings.get(pkg);
   if (pending === undefined) {
@@ -70,13 +72,13 @@ export function importNodeBinding(pkg: '@tensorflow/tfjs-node' | '@tensorflow/tf
   return pending;
 }
 
-/** True in Node (not in browsers, workers, or Electron renderers with a window). */
+/** True in Node (not in browsers, workers, or Electron renderers with a window). @internal */
 export function isNode(): boolean {
   const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
   return typeof proc?.versions?.node === 'string' && typeof (globalThis as { window?: unknown }).window === 'undefined';
 }
 
-/** Node's `module`, `path` and `fs` (for finding installed files); never imported in browsers. */
+/** Node's `module`, `path` and `fs` (for finding installed files); never imported in browsers. @internal */
 export async function nodeModules(): Promise<NodeModules> {
   const [module, path, fs] = (await Promise.all([dynamicImport('node:module'), dynamicImport('node:path'), dynamicImport('node:fs')])) as [
     { createRequire: (from: string) => { resolve: (id: string) => string } },
@@ -86,7 +88,7 @@ export async function nodeModules(): Promise<NodeModules> {
   return { createRequire: module.createRequire, dirname: path.dirname, sep: path.sep, existsSync: fs.existsSync };
 }
 
-/** The few Node functions used (arrow-typed: they do not use `this`). */
+/** The few Node functions used (arrow-typed: they do not use `this`). @internal */
 export interface NodeModules {
   readonly createRequire: (from: string) => { resolve: (id: string) => string };
   readonly dirname: (path: string) => string;

@@ -30,7 +30,8 @@ exposeToHarness({
       corrupt: async () => decodeImage(await bytes('/corrupt.jpg')),
       zero: async () => decodeImage(await bytes('/zero.png')),
       missing: () => decodeImage('/no-such-image.png'),
-      badOption: () => imageToTensor(new ImageData(2, 2), { fit: 'contain' }),
+      // Untyped callers (manifests, JavaScript) reach the run-time check: the type rejects it.
+      badOption: () => imageToTensor(new ImageData(2, 2), { fit: 'contain' } as never),
     };
     try {
       await inputs[kind]!();

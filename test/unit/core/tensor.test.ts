@@ -91,6 +91,24 @@ describe('Tensor', () => {
     expect(() => new Tensor('uint8', [1, 2, 300], [3])).toThrowError(/^tensor: element 2 of a uint8 tensor must be an integer in \[0, 255\], got 300$/);
   });
 
+  it('dataAs reads the data as a named dtype, checked, with no cast', () => {
+    const t: Tensor = new Tensor('float32', [0.25, 0.5], [2]);
+    const data: Float32Array = t.dataAs('float32');
+    expect(data).toBe(t.data);
+    expect(data[1]).toBe(0.5);
+    const ids: BigInt64Array = new Tensor('int64', [7n], [1]).dataAs('int64');
+    expect(ids[0]).toBe(7n);
+    const words: string[] = new Tensor('string', ['a'], [1]).dataAs('string');
+    expect(words).toEqual(['a']);
+    expect(thrownCode(() => t.dataAs('int64'))).toBe('INPUT_DTYPE');
+    expect(() => t.dataAs('float64')).toThrow("tensor [2] holds float32, read as float64; use dataAs('float32')");
+    expect(thrownCode(() => t.dataAs('float8' as DType))).toBe('INPUT_INVALID');
+    // float16 and bool share storage with uint16 and uint8, but are not those dtypes.
+    expect(thrownCode(() => new Tensor('bool', [true], [1]).dataAs('uint8'))).toBe('INPUT_DTYPE');
+    t.dispose();
+    expect(thrownCode(() => t.dataAs('float32'))).toBe('DISPOSED');
+  });
+
   it('disposes idempotently and refuses use afterwards', () => {
     const t = new Tensor('float32', new Float32Array(2), [2]);
     expect(t.disposed).toBe(false);

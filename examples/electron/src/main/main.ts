@@ -10,7 +10,7 @@
  * from a plain path.
  */
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BrowserWindow, app, ipcMain, net, protocol } from 'electron';
 import { type Model, loadModel } from 'inproc';
@@ -28,7 +28,7 @@ protocol.registerSchemesAsPrivileged([{ scheme: 'app', privileges: { standard: t
 /** Path of Silero VAD v5, outside app.asar once packaged (see asarUnpack). */
 function modelPath(): string {
   const path = join(dirname(createRequire(import.meta.url).resolve('@ricky0123/vad-web/package.json')), 'dist', 'silero_vad_v5.onnx');
-  return path.replace(`app.asar${'/'}`, `app.asar.unpacked${'/'}`);
+  return path.replace(`app.asar${sep}`, `app.asar.unpacked${sep}`);
 }
 
 let model: Promise<Model> | undefined;

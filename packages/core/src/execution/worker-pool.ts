@@ -3,7 +3,10 @@
  * its own session of the model, presented to the Model as one BackendSession whose
  * concurrency is the pool size. Inputs are structured-cloned (shared, not copied, when
  * they live in a SharedArrayBuffer); outputs are transferred back without a copy. A
- * worker that dies fails its in-flight call with WORKER_CRASHED and is replaced.
+ * worker that dies fails its in-flight call with WORKER_CRASHED and is replaced. In Node
+ * an idle worker does not keep the process alive (it is unref'd while it waits for calls
+ * and ref'd while it loads or runs), so a model whose dispose() was forgotten does not
+ * hang a script that is done; the leak is still reported if the model is collected.
  * @module
  * @internal
  */
@@ -62,13 +65,15 @@ interface NodeWorker {
   on(event: 'error', listener: (error: Error) => void): void;
   on(event: 'exit', listener: (code: number) => void): void;
   terminate(): Promise<number>;
+  ref(): void;
+  unref(): void;
 }
 
 type NodeWorkerConstructor = new (entry: URL | string, options: { resourceLimits?: WorkerResourceLimits }) => NodeWorker;
 
-/** The part of a browser `Worker` the pool uses. */
+/** The part of a browser `Worker` the pool uses (declared without DOM types, so Node projects compile it). */
 export interface WebWorkerLike {
-  postMessage(message: unknown, transfer?: Transferable[]): void;
+  postMessage(message: unknown): void;
   addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
   addEventListener(type: 'error', listener: (event: { message?: string; preventDefault?(): void }) => void): void;
   terminate(): void;
@@ -81,6 +86,8 @@ interface IsolatedWorker {
   onMessage(listener: (message: FromWorker) => void): void;
   /** The worker is gone (it exited, crashed, or threw at its top level); called once. */
   onExit(listener: (reason: string) => void): void;
+  /** Whether the worker keeps the process alive: while it loads or runs (Node only; Web Workers never do). */
+  hold(active: boolean): void;
   terminate(): Promise<void>;
 }
 
@@ -98,6 +105,7 @@ function nodeWorker(Worker: NodeWorkerConstructor, entry: URL | string, limits: 
     post: (message) => worker.postMessage(message),
     onMessage: (listener) => worker.on('message', listener),
     onExit: (listener) => worker.on('exit', (code) => listener(`code ${code}${lastError ? `: ${lastError}` : ''}`)),
+    hold: (active) => (active ? worker.ref() : worker.unref()),
     terminate: async () => {
       await worker.terminate();
     },
@@ -121,6 +129,7 @@ function webWorker(worker: WebWorkerLike): IsolatedWorker {
     post: (message) => worker.postMessage(message),
     onMessage: (listener) => worker.addEventListener('message', (event) => listener(event.data as FromWorker)),
     onExit: (listener) => void exitListeners.push(listener),
+    hold: () => undefined,
     terminate: () => {
       if (!gone) {
         gone = true;
@@ -301,11 +310,14 @@ class WorkerPool implements BackendSession {
 
   #ready(slot: Slot): void {
     if (slot.state === 'dead') return;
-    slot.state = 'ready';
     const wake = this.#waiters.shift();
     if (wake !== undefined) {
       slot.state = 'busy';
       wake(slot);
+    } else {
+      slot.state = 'ready';
+      // Idle: waiting for calls must not keep the process alive (a forgotten dispose() would hang it).
+      slot.worker.hold(this.#disposed);
     }
   }
 
@@ -313,6 +325,7 @@ class WorkerPool implements BackendSession {
     const slot = this.#slots.find((s) => s.state === 'ready');
     if (slot !== undefined) {
       slot.state = 'busy';
+      slot.worker.hold(true);
       return Promise.resolve(slot);
     }
     if (this.#slots.length === 0) return Promise.resolve(undefined);
@@ -345,6 +358,8 @@ class WorkerPool implements BackendSession {
 
   async dispose(): Promise<void> {
     this.#disposed = true;
+    // From here workers keep the process alive until they have freed their sessions and exited.
+    for (const slot of this.#slots) slot.worker.hold(true);
     for (const wake of this.#waiters.splice(0)) wake(undefined);
     await Promise.all(
       [...this.#slots].map(async (slot) => {
