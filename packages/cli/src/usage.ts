@@ -155,6 +155,8 @@ Options:
   --max-bytes <n>        memory budget of loaded models, in bytes (default: unlimited)
   --max-body-bytes <n>   largest request body (default 67108864)
   --max-inflight <n>     inference requests handled at once; more get 503 (default 256)
+  --workers <n>          run each model in n worker threads, so that inference never blocks
+                         the server's event loop (default: in the server's thread)
   --backend, --device    load the models with this backend / on this device
   -h, --help             this help`,
 
@@ -204,6 +206,7 @@ export const OPTIONS = {
     'max-bytes': { type: 'string' },
     'max-body-bytes': { type: 'string' },
     'max-inflight': { type: 'string' },
+    workers: { type: 'string' },
   },
   export: { ...COMMON, instances: { type: 'string' }, kind: { type: 'string' }, force: { type: 'boolean' } },
 } as const satisfies Record<CommandName, ParseArgsConfig['options']>;

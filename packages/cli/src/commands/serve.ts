@@ -18,7 +18,13 @@ export async function serveCommand(args: readonly string[], io: Io, s: Style): P
   const port = Number(portText);
   if (!/^\d+$/.test(portText) || port > 65535) throw new UsageError(`--port must be a port number from 0 to 65535, got "${portText}"`, 'serve');
   const maxBytes = values['max-bytes'] === undefined ? undefined : positiveInt(values['max-bytes'], 'max-bytes', 0, 'serve');
-  const load = { ...(values.backend === undefined ? {} : { backend: values.backend }), ...(values.device === undefined ? {} : { device: values.device }) };
+  const workers = values.workers === undefined ? undefined : positiveInt(values.workers, 'workers', 1, 'serve');
+  const load = {
+    ...(values.backend === undefined ? {} : { backend: values.backend }),
+    ...(values.device === undefined ? {} : { device: values.device }),
+    // Inference in worker threads keeps the server's event loop free for other requests, health checks and metrics.
+    ...(workers === undefined ? {} : { isolation: 'worker' as const, workers }),
+  };
   const server = await serve(root, {
     host: values.host ?? '127.0.0.1',
     port,
