@@ -7,7 +7,7 @@
  */
 import { cp, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { join, relative, resolve, isAbsolute } from 'node:path';
-import { type ModelLease, type Signature, openRepository } from 'inproc';
+import { InprocError, type ModelLease, type Signature, openRepository } from 'inproc';
 import type { Io, Style } from '../io.js';
 import { parseCommand, positiveInt, UsageError } from '../usage.js';
 import { INSTANCE_KINDS, type InstanceKind, tritonConfig } from './triton-config.js';
@@ -62,7 +62,12 @@ export async function exportTriton(root: string, out: string, options: { instanc
       }
       const leases: ModelLease[] = [];
       try {
-        for (const version of [...served].reverse()) leases.push(await repo.get(name, { version }));
+        try {
+          for (const version of [...served].reverse()) leases.push(await repo.get(name, { version }));
+        } catch (error) {
+          results.push({ name, versions: [], skipped: true, note: `cannot load: ${InprocError.is(error) ? `[${error.code}] ` : ''}${error instanceof Error ? error.message : String(error)}` });
+          continue;
+        }
         const newest = leases[0]!;
         if (newest.format !== 'onnx') {
           results.push({ name, versions: [], skipped: true, note: `${newest.format} model; Triton serves ONNX here` });
