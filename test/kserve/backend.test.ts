@@ -9,7 +9,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DTYPES, InprocError, type DType, type Model, Tensor, loadModel, resources } from 'inproc';
+import { DTYPES, type InprocError, type DType, type Model, Tensor, loadModel, resources } from 'inproc';
 import { ServerError } from '@inproc/kserve';
 import { serve, type InprocServer } from '@inproc/server';
 import { code } from '../helpers/errors.js';

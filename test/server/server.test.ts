@@ -37,7 +37,7 @@ afterAll(async () => {
   expect(resources()).toEqual(before);
 });
 
-const post = (path: string, body: string | Uint8Array, headers: Record<string, string> = {}) => http(`${server.url}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
+const post = (path: string, body: string | Uint8Array<ArrayBuffer>, headers: Record<string, string> = {}) => http(`${server.url}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
 
 /** A request whose path is sent exactly as given. */
 function rawRequest(path: string, method = 'GET'): Promise<{ status: number | undefined; text: string }> {
@@ -225,7 +225,7 @@ describe('health, metadata, repository extension, metrics', () => {
 
 describe('bad requests get a v2 error body with the Inproc code, and the server stays up', () => {
   const x = (shape: number[], extra: object = {}) => ({ name: 'x', shape, datatype: 'FP32', data: new Array(shape.reduce((a, b) => a * b, 1)).fill(0.5), ...extra });
-  const cases: [string, string | Uint8Array, Record<string, string>, number, string, RegExp][] = [
+  const cases: [string, string | Uint8Array<ArrayBuffer>, Record<string, string>, number, string, RegExp][] = [
     ['not JSON', '{"inputs": [', {}, 400, 'INPUT_INVALID', /not valid JSON/],
     ['not an object', '[1,2]', {}, 400, 'INPUT_INVALID', /must be a JSON object/],
     ['no inputs', '{}', {}, 400, 'INPUT_INVALID', /"inputs" array/],

@@ -54,8 +54,9 @@ function tensorInfo(value: unknown, where: string, fail: (what: string) => never
   const dtype = dtypeOf(t.datatype);
   if (dtype === undefined) return fail(`${where} ("${t.name}") has datatype ${JSON.stringify(t.datatype)}, which Inproc has no dtype for`);
   if (!Array.isArray(t.shape) || !t.shape.every((d) => typeof d === 'number' && Number.isInteger(d) && d >= -1)) return fail(`${where} ("${t.name}") has shape ${JSON.stringify(t.shape)}, not integers >= -1`);
-  const shape: Dim[] = t.shape.map((d) => (d === -1 ? null : d));
-  const named = namedDims(t.parameters?.[DIMS_PARAMETER], t.shape);
+  const declared = t.shape as number[];
+  const shape: Dim[] = declared.map((d) => (d === -1 ? null : d));
+  const named = namedDims(t.parameters?.[DIMS_PARAMETER], declared);
   return { name: t.name, dtype, shape: named ?? shape };
 }
 

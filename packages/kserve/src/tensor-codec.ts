@@ -67,9 +67,9 @@ export function tensorFromBytes(dtype: DType, shape: readonly number[], bytes: U
   if (bytes.byteLength !== count * width) {
     throw new InprocError(code, `${where}: shape [${shape.join(', ')}] of ${dtype} needs ${count * width} bytes, got ${bytes.byteLength}`);
   }
-  const Array = ARRAYS[dtype];
+  const Storage = ARRAYS[dtype];
   const source = LITTLE_ENDIAN ? bytes : swapped(bytes, width);
-  const data = source.byteOffset % width === 0 ? new Array(source.buffer, source.byteOffset, count) : new Array(source.slice().buffer, 0, count);
+  const data = source.byteOffset % width === 0 ? new Storage(source.buffer, source.byteOffset, count) : new Storage(source.slice().buffer, 0, count);
   if (dtype === 'bool') {
     const flags = data as Uint8Array;
     for (let i = 0; i < flags.length; i++) if (flags[i]! > 1) throw new InprocError(code, `${where}: BOOL element ${i} is the byte ${flags[i]}, not 0 or 1`);

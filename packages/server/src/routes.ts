@@ -146,7 +146,7 @@ export async function loadModel(ctx: RouteContext, name: string, body: Uint8Arra
   const request = optionalJsonObject(body, 'the load request');
   const parameters = request['parameters'];
   if (parameters !== undefined && (typeof parameters !== 'object' || parameters === null || Array.isArray(parameters))) throw new InprocError('INPUT_INVALID', '"parameters" must be an object');
-  const overrides = Object.keys((parameters ?? {}) as object).filter((k) => k === 'config' || k.startsWith('file:'));
+  const overrides = Object.keys(parameters ?? {}).filter((k) => k === 'config' || k.startsWith('file:'));
   if (overrides.length > 0) throw new InprocError('INPUT_INVALID', `load parameters ${overrides.map((k) => `"${k}"`).join(', ')} are not supported: inproc serve loads models from its repository only`);
   await ctx.repository.refresh();
   const lease = await ctx.repository.get(name);

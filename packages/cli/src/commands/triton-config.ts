@@ -50,9 +50,16 @@ export interface TritonConfig {
   readonly note: string | undefined;
 }
 
-/** A protobuf text-format string literal. */
+const ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '"': '\\"', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/** A protobuf text-format string literal: quotes, backslashes and control characters escaped (octal). */
 function quote(text: string): string {
-  return `"${text.replace(/[\\"\n\r\t]|[\x00-\x1f\x7f]/g, (c) => ({ '\\': '\\\\', '"': '\\"', '\n': '\\n', '\r': '\\r', '\t': '\\t' })[c] ?? `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`)}"`;
+  let out = '';
+  for (const c of text) {
+    const code = c.codePointAt(0)!;
+    out += ESCAPES[c] ?? (code < 0x20 || code === 0x7f ? `\\${code.toString(8).padStart(3, '0')}` : c);
+  }
+  return `"${out}"`;
 }
 
 /** Whether dimension 0 of every input and output is variable (symbolic or dynamic), i.e. a batch dimension. */
