@@ -253,7 +253,7 @@ describe('bad requests get a v2 error body with the Inproc code, and the server 
 
   it('binary parts that do not add up', async () => {
     const header = new TextEncoder().encode(JSON.stringify({ inputs: [{ name: 'x', shape: [1, 256], datatype: 'FP32', parameters: { binary_data_size: 1024 } }] }));
-    const frame = (extra: number): Uint8Array => {
+    const frame = (extra: number): Uint8Array<ArrayBuffer> => {
       const body = new Uint8Array(header.byteLength + extra);
       body.set(header);
       return body;
