@@ -32,4 +32,5 @@ export {
   type DecodedInferRequest,
   type DecodedInferResponse,
   type RawInput,
+  type OutgoingTensor,
 } from './protocol.js';

@@ -89,7 +89,8 @@ export interface RawInput {
   readonly shape: readonly Dim[];
 }
 
-interface OutgoingTensor {
+/** A tensor to encode, by name, and whether it goes binary (it does anyway when JSON cannot carry it). */
+export interface OutgoingTensor {
   readonly name: string;
   readonly tensor: Tensor;
   readonly binary: boolean;
