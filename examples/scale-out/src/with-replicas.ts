@@ -16,7 +16,7 @@ function replica(): Promise<{ url: string; child: ChildProcess }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cli, 'serve', root, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NO_COLOR: '1' } });
     let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       const url = /http:\/\/127\.0\.0\.1:\d+/.exec(out)?.[0];
       if (url !== undefined) resolve({ url, child });
