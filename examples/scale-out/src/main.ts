@@ -10,7 +10,7 @@
  *   npm run start:replicas -w examples/scale-out              # starts two inproc serve replicas, then the above
  */
 import { join } from 'node:path';
-import { type LoadOptions, type Model, type ScoredLabel, Tensor, resources, topK } from 'inproc';
+import { type Feeds, type LoadOptions, type Model, type Outputs, type ScoredLabel, Tensor, resources, topK } from 'inproc';
 import { loadModel } from 'inproc';
 import { prepareRepository } from './models.js';
 
@@ -24,7 +24,7 @@ function load<I, O>(name: string, options: LoadOptions<I, O> = {}): Promise<Mode
 }
 
 await using orientation = await load<Tensor, ScoredLabel[][]>('orientation', { postprocess: topK({ k: 1, labels: ['0°', '180°'] }) });
-await using vad = await load('vad');
+await using vad = await load<Feeds, Outputs>('vad');
 
 // 24 synthetic text lines (48x192 RGB strokes; every other one flipped vertically), classified concurrently.
 const line = (i: number): Tensor => {
