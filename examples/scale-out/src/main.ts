@@ -40,7 +40,7 @@ const line = (i: number): Tensor => {
 const labels = await Promise.all(Array.from({ length: 24 }, (_, i) => orientation.run(line(i))));
 
 // Two seconds of a 16 kHz tone with silence around it, through Silero VAD chunk by chunk (the state carries over).
-let state = new Tensor('float32', new Float32Array(2 * 128), [2, 1, 128]);
+let state: Tensor = new Tensor('float32', new Float32Array(2 * 128), [2, 1, 128]);
 const sr = new Tensor('int64', [16000n], []);
 const speech: number[] = [];
 for (let chunk = 0; chunk < 62; chunk++) {
