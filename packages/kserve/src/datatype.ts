@@ -3,7 +3,7 @@
  * and Inproc dtypes, both ways, with the typed array that stores each.
  * @module
  */
-import { type DType, type KServeDatatype, type TypedArray, kserveDatatype } from '@inproc/core';
+import { type DType, type KServeDatatype, Tensor, type TypedArray, kserveDatatype } from '@inproc/core';
 
 const DTYPES: Readonly<Record<KServeDatatype, DType>> = {
   BOOL: 'bool',
@@ -31,20 +31,16 @@ export function dtypeOf(datatype: unknown): DType | undefined {
 
 export { kserveDatatype as datatypeOf };
 
-type ArrayConstructor = { new (length: number): TypedArray; new (buffer: ArrayBufferLike, byteOffset: number, length: number): TypedArray; readonly BYTES_PER_ELEMENT: number };
+type ArrayConstructor = new (buffer: ArrayBufferLike, byteOffset: number, length: number) => TypedArray;
 
-/** The typed array of each fixed-size dtype, as `Tensor` stores it (float16 as raw bits, bool as 0/1 bytes). */
-export const ARRAYS: Readonly<Record<Exclude<DType, 'string'>, ArrayConstructor>> = {
-  float32: Float32Array,
-  float16: Uint16Array,
-  float64: Float64Array,
-  int8: Int8Array,
-  uint8: Uint8Array,
-  int16: Int16Array,
-  uint16: Uint16Array,
-  int32: Int32Array,
-  uint32: Uint32Array,
-  int64: BigInt64Array,
-  uint64: BigUint64Array,
-  bool: Uint8Array,
-};
+const storage = new Map<DType, ArrayConstructor>();
+
+/** The typed array core's `Tensor` stores a fixed-size dtype in (float16 as raw bits in a Uint16Array, bool as 0/1 bytes), asked of core itself. */
+export function storageOf(dtype: Exclude<DType, 'string'>): ArrayConstructor {
+  let constructor = storage.get(dtype);
+  if (constructor === undefined) {
+    constructor = (new Tensor(dtype, [], [0]).data).constructor as ArrayConstructor;
+    storage.set(dtype, constructor);
+  }
+  return constructor;
+}

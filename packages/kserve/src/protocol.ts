@@ -6,7 +6,7 @@
  * order and `Inference-Header-Content-Length` gives the header's length.
  * @module
  */
-import { type DType, type Dim, type ErrorCode, InprocError, type Tensor, bytesPerElement } from '@inproc/core';
+import { type DType, type Dim, type ErrorCode, InprocError, type KServeModelMetadata, type KServeTensorMetadata, type Tensor, bytesPerElement } from '@inproc/core';
 import { datatypeOf, dtypeOf } from './datatype.js';
 import { parseJson } from './json.js';
 import { elementCount, jsonCanCarry, tensorBytes, tensorFromBytes, tensorFromJson, tensorJson } from './tensor-codec.js';
@@ -17,23 +17,19 @@ export const HEADER_LENGTH = 'inference-header-content-length';
 /** Protocol parameters: name to string, number or boolean. */
 export type Parameters = Readonly<Record<string, string | number | boolean>>;
 
-/** A tensor in model metadata; `-1` marks a variable-size dimension. */
-export interface TensorMetadata {
-  readonly name: string;
+/** A tensor in model metadata, as any server sends it: `-1` marks a variable-size dimension. */
+export interface TensorMetadata extends Omit<KServeTensorMetadata, 'datatype'> {
+  /** `FP32`, `INT64`, `BYTES`, ... (a server may send one Inproc has no dtype for, such as `BF16`). */
   readonly datatype: string;
-  readonly shape: readonly number[];
   /** `inproc serve` adds `inproc_dims`: the declared dimensions with symbolic names, as JSON text (e.g. `["batch",256]`). */
   readonly parameters?: Parameters;
 }
 
-/** `GET v2/models/{name}[/versions/{version}]`. */
-export interface ModelMetadata {
-  readonly name: string;
+/** `GET v2/models/{name}[/versions/{version}]`, as any server sends it (`versions` is optional in the protocol). */
+export interface ModelMetadata extends Omit<KServeModelMetadata, 'versions' | 'inputs' | 'outputs'> {
   readonly versions?: readonly string[];
-  readonly platform: string;
   readonly inputs: readonly TensorMetadata[];
   readonly outputs: readonly TensorMetadata[];
-  readonly parameters?: Readonly<Record<string, unknown>>;
 }
 
 /** `GET v2`. */

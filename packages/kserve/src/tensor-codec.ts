@@ -7,7 +7,7 @@
  * @module
  */
 import { type DType, type ErrorCode, InprocError, Tensor, bytesPerElement } from '@inproc/core';
-import { ARRAYS } from './datatype.js';
+import { storageOf } from './datatype.js';
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const encoder = new TextEncoder();
@@ -67,7 +67,7 @@ export function tensorFromBytes(dtype: DType, shape: readonly number[], bytes: U
   if (bytes.byteLength !== count * width) {
     throw new InprocError(code, `${where}: shape [${shape.join(', ')}] of ${dtype} needs ${count * width} bytes, got ${bytes.byteLength}`);
   }
-  const Storage = ARRAYS[dtype];
+  const Storage = storageOf(dtype);
   const source = LITTLE_ENDIAN ? bytes : swapped(bytes, width);
   const data = source.byteOffset % width === 0 ? new Storage(source.buffer, source.byteOffset, count) : new Storage(source.slice().buffer, 0, count);
   if (dtype === 'bool') {
