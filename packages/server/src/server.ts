@@ -90,7 +90,7 @@ async function start(repo: Repository, owned: boolean, settings: Settings, log: 
   const server: ServerMetadata = { name: 'inproc', version: VERSION, extensions: EXTENSIONS };
   const ctx: RouteContext = { repository: repo, server, unloaded: new Set(), closing: () => closing !== undefined };
 
-  const send = (request: IncomingMessage, response: ServerResponse, route: string, answer: Answer, started: number): void => {
+  const send = (response: ServerResponse, route: string, answer: Answer, started: number): void => {
     if (closing !== undefined) response.setHeader('connection', 'close');
     if ('json' in answer) {
       const text = JSON.stringify(answer.json);
@@ -104,7 +104,6 @@ async function start(repo: Repository, owned: boolean, settings: Settings, log: 
     counts[key] = (counts[key] ?? 0) + 1;
     responses.inc({ route, status: String(answer.status) });
     duration.observe({ route }, (performance.now() - started) / 1000);
-    void request;
   };
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
@@ -177,13 +176,13 @@ async function start(repo: Repository, owned: boolean, settings: Settings, log: 
           answer = unloadModel(ctx, match.name!, await readBody(request, settings.maxBodyBytes));
           break;
       }
-      if (!response.destroyed) send(request, response, route, answer, started);
+      if (!response.destroyed) send(response, route, answer, started);
     } catch (error) {
       const { status, body } = errorAnswer(error);
       if (response.destroyed || response.headersSent) return;
       // A body past the limit is not read to its end: close the connection instead.
       if (status === 413) response.setHeader('connection', 'close');
-      send(request, response, route, { status, json: body }, started);
+      send(response, route, { status, json: body }, started);
     }
   };
 
