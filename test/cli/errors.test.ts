@@ -63,7 +63,7 @@ describe('bad arguments: exit code 2', () => {
   it('a non-numeric --iterations', () => expectUsageError(['bench', 'mlp.onnx', '--iterations', '0'], '--iterations must be a positive integer, got "0"', 'bench'));
   it('--concurrency that is not a number', () => expectUsageError(['bench', 'mlp.onnx', '--concurrency', 'many'], '--concurrency must be a positive integer, got "many"', 'bench'));
   it('a --name that is not a type name', () => expectUsageError(['types', 'mlp.onnx', '--name', 'my model'], '--name must be a PascalCase identifier such as MyModel, got "my model"', 'types'));
-  it('help for an unknown command', () => expectUsageError(['help', 'serve'], 'no command "serve"'));
+  it('help for an unknown command', () => expectUsageError(['help', 'deploy'], 'no command "deploy"'));
 });
 
 describe('bad files and inputs: exit code 1 with the InprocError code', () => {

@@ -10,6 +10,8 @@ import { benchCommand } from './commands/bench.js';
 import { infoCommand } from './commands/info.js';
 import { runCommand } from './commands/run.js';
 import { typesCommand } from './commands/types.js';
+import { serveCommand } from './commands/serve.js';
+import { exportCommand } from './commands/export.js';
 import { style, type Io, type Style } from './io.js';
 import { COMMANDS, HELP, UsageError, type CommandName } from './usage.js';
 
@@ -18,6 +20,8 @@ const HANDLERS: Record<CommandName, (args: readonly string[], io: Io, s: Style) 
   run: runCommand,
   bench: benchCommand,
   types: typesCommand,
+  serve: serveCommand,
+  export: exportCommand,
 };
 
 function version(): string {

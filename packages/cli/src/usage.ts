@@ -17,7 +17,7 @@ export class UsageError extends Error {
   }
 }
 
-export const COMMANDS = ['info', 'run', 'bench', 'types'] as const;
+export const COMMANDS = ['info', 'run', 'bench', 'types', 'serve', 'export'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 const MODEL_ARG = `<model>  an ONNX file (.onnx), a TensorFlow.js model.json, or a directory holding one`;
@@ -32,6 +32,9 @@ Commands:
   run <model>      run the model once on inputs from files (or random data) and print the outputs
   bench <model>    latency and throughput on one or more backends, with a progress bar and a table
   types <model>    a TypeScript declaration of the model's typed feeds and outputs
+  serve <repo>     serve a model repository over the Open Inference Protocol (KServe v2)
+  export triton <repo> <out>
+                   write the repository as a Triton model repository (config.pbtxt)
 
 Options:
   -h, --help       help (also: inproc <command> --help)
@@ -132,6 +135,49 @@ Options:
   --import <module>    module the Tensor and Model types come from (default: inproc)
   --backend, --device  as for info (the model is loaded to read its signature)
   -h, --help           this help`,
+
+  serve: `Usage: inproc serve <repository> [--port 8000] [--host 127.0.0.1] [options]
+
+Serves a model repository (<name>/<version>/model.onnx, with optional inproc.json
+manifests) over the Open Inference Protocol, the REST API of Triton and KServe (v2):
+health, server and model metadata, inference with JSON or binary tensors, Triton's
+repository extension (index, load, unload), and Prometheus metrics on /metrics. Models
+are loaded and warmed up before the URL is printed. Any v2 client works; from Inproc:
+
+  loadModel('http://127.0.0.1:8000/v2/models/<name>', { backend: 'kserve' })
+
+SIGINT (Ctrl-C) or SIGTERM stop it: accepted requests finish first.
+
+Options:
+  --port <n>             port, 0 for any free one (default 8000)
+  --host <address>       interface (default 127.0.0.1: this machine only; 0.0.0.0 serves the network)
+  --lazy                 load models on first use instead of at start
+  --watch                pick up new versions as they are published
+  --max-bytes <n>        memory budget of loaded models, in bytes (default: unlimited)
+  --max-body-bytes <n>   largest request body (default 67108864)
+  --max-inflight <n>     inference requests handled at once; more get 503 (default 256)
+  --workers <n>          run each model in n worker threads, so that inference never blocks
+                         the server's event loop (default: in the server's thread)
+  --backend, --device    load the models with this backend / on this device
+  -h, --help             this help`,
+
+  export: `Usage: inproc export triton <repository> <out> [options]
+
+Writes a Triton model repository from an Inproc one: each served version's model file
+as <name>/<version>/model.onnx and a config.pbtxt per model (platform onnxruntime_onnx,
+inputs and outputs with data types and dims, max_batch_size and dynamic_batching from
+the manifest's batching, an instance group). ONNX models only; TF.js models are listed
+and skipped. Serve the result with Triton:
+
+  docker run --rm -p 8000:8000 -v $PWD/<out>:/models nvcr.io/nvidia/tritonserver:<tag>-py3 \
+    tritonserver --model-repository=/models
+
+Options:
+  --instances <n>        model instances per instance group (default 1)
+  --kind <kind>          KIND_AUTO, KIND_CPU or KIND_GPU (default KIND_AUTO)
+  --force                write into <out> even if it is not empty
+  --json                 print what was written as JSON
+  -h, --help             this help`,
 };
 
 /** Options every command takes. */
@@ -152,6 +198,18 @@ export const OPTIONS = {
   run: { ...COMMON, ...INPUTS, outputs: { type: 'string' } },
   bench: { ...COMMON, ...INPUTS, backends: { type: 'string' }, iterations: { type: 'string' }, warmup: { type: 'string' }, concurrency: { type: 'string' } },
   types: { ...COMMON, name: { type: 'string' }, import: { type: 'string' } },
+  serve: {
+    ...COMMON,
+    port: { type: 'string' },
+    host: { type: 'string' },
+    lazy: { type: 'boolean' },
+    watch: { type: 'boolean' },
+    'max-bytes': { type: 'string' },
+    'max-body-bytes': { type: 'string' },
+    'max-inflight': { type: 'string' },
+    workers: { type: 'string' },
+  },
+  export: { ...COMMON, instances: { type: 'string' }, kind: { type: 'string' }, force: { type: 'boolean' } },
 } as const satisfies Record<CommandName, ParseArgsConfig['options']>;
 
 /** Parses a command's arguments; unknown options and missing values are usage errors naming the command. */

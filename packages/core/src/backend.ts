@@ -18,7 +18,7 @@ export interface ModelSource {
   readonly format: ModelFormat;
   /** Path, URL or a description such as `<Uint8Array 1234 bytes>`, for messages. */
   readonly name: string;
-  /** The model file: the ONNX protobuf, or a TF.js `model.json`. */
+  /** The model file: the ONNX protobuf, or a TF.js `model.json`. Empty for a backend that {@link Backend.takes} URLs. */
   readonly bytes: Uint8Array;
   /** Absolute file-system path of the model file, when it was loaded from disk. */
   readonly path?: string;
@@ -68,6 +68,8 @@ export interface BackendSession {
   readonly bytes: number;
   /** How many `run()` calls may be in flight at once; 1 when the session must not be entered concurrently. */
   readonly concurrency: number;
+  /** The model's format when the backend learnt it itself (a remote backend, from the server); else the source's. */
+  readonly format?: ModelFormat;
   /** Free-form facts about the model (producer, opset, ...), shown by `inproc info`. */
   readonly metadata: Readonly<Record<string, unknown>>;
   /** Feeds are validated against `signature`. Returns exactly the requested outputs as core tensors. */
@@ -92,6 +94,13 @@ export interface Backend {
    * (`openRepository(root, { manifestBackendOptions })`). None when absent.
    */
   readonly manifestOptions?: readonly string[];
+  /**
+   * How the backend takes a model. `'bytes'` (default): `loadModel` reads the source and
+   * hands over its bytes. `'url'`: the backend reaches the model itself at `source.url`
+   * (a model server), so `loadModel` reads nothing; it is used when `LoadOptions.backend`
+   * names only such backends.
+   */
+  readonly takes?: 'bytes' | 'url';
   /**
    * Whether the backend can be used here (its peer package installed, its runtime
    * initialised). Called once, lazily, the first time the backend is a candidate;

@@ -4,7 +4,7 @@
  * @module
  */
 import type { BackendSession } from './backend.js';
-import { loadWithBackends } from './backend-registry.js';
+import { listBackends, loadWithBackends } from './backend-registry.js';
 import { checkResourceLimits, createWorkerPool, poolBackendName } from './execution/worker-pool.js';
 import { type BatchingOptions, checkBatching } from './execution/batching.js';
 import { throwIfAborted } from './call-signal.js';
@@ -15,7 +15,7 @@ import type { LoadOptions, Model, WarmupOptions } from './model.js';
 import { ModelImpl } from './model-impl.js';
 import type { Processor } from './processing/processor.js';
 import type { Feeds, Outputs, Signature } from './signature.js';
-import { abortedOr, resolveSource, type ModelInput } from './source.js';
+import { abortedOr, resolveSource, urlSource, type ModelInput } from './source.js';
 import { describe } from './tensor.js';
 import { warmUp, warmupOptions } from './warmup.js';
 
@@ -35,7 +35,11 @@ export async function loadModel<I = Feeds, O = Outputs>(source: ModelInput, opti
   checkResourceLimits(options.workerResourceLimits);
   checkDeviceChoiceOptions(options.dims, options.deviceChoice);
   const { signal } = options;
-  const resolved = await resolveSource(source, { format: options.format, signal, onProgress: options.onProgress });
+  // A backend that takes URLs (a model server) reaches the model itself: nothing is read here.
+  const names = typeof options.backend === 'string' ? [options.backend] : Array.isArray(options.backend) ? (options.backend as readonly string[]) : [];
+  const byUrl = names.length > 0 && names.every((name) => listBackends().some((b) => b.name === name && b.takes === 'url'));
+  if (byUrl && options.isolation === 'worker') throw new InprocError('INPUT_INVALID', `options.isolation 'worker' runs a local session; backend ${names.join(', ')} runs the model on a server`);
+  const resolved = byUrl ? urlSource(source, options.format) : await resolveSource(source, { format: options.format, signal, onProgress: options.onProgress });
   throwIfAborted(signal, 'the load');
   let loaded: { backend: { name: string }; session: BackendSession };
   try {
@@ -77,7 +81,7 @@ export async function loadModel<I = Feeds, O = Outputs>(source: ModelInput, opti
     batching,
     cacheBytes: options.cache === undefined || options.cache === false ? undefined : options.cache.maxBytes,
     backend: loaded.backend.name,
-    format: resolved.format,
+    format: loaded.session.format ?? resolved.format,
     source: resolved.name,
     session: loaded.session,
     preprocess: asList(options.preprocess),

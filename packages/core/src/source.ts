@@ -57,6 +57,14 @@ export async function resolveSource(input: ModelInput, options: ReadOptions = {}
   return { ...partial, format };
 }
 
+/** The source of a backend that takes URLs (see `Backend.takes`): nothing is read. @internal */
+export function urlSource(input: ModelInput, format: ModelFormat | undefined): ModelSource {
+  const url = typeof input === 'string' || input instanceof URL ? toUrl(input) : undefined;
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new InprocError('INPUT_INVALID', `loadModel: this backend takes the http(s) URL of a model on a server, got ${describe(input)}`);
+  if (format !== undefined && !MODEL_FORMATS.includes(format)) throw new InprocError('INPUT_INVALID', `options.format must be one of ${MODEL_FORMATS.join(', ')}, got ${describe(format)}`);
+  return { format: format ?? 'onnx', name: url.href, bytes: new Uint8Array(0), url };
+}
+
 /** A URL for strings that carry a scheme (`file:`, `http:`, ...), undefined for plain paths. */
 function toUrl(input: string | URL): URL | undefined {
   if (input instanceof URL) return input;

@@ -21,7 +21,8 @@ export interface BackendCandidate {
 export async function candidates(file: ModelFile): Promise<BackendCandidate[]> {
   const out: BackendCandidate[] = [];
   for (const backend of [...listBackends()].sort((a, b) => b.priority - a.priority)) {
-    if (!backend.formats.includes(file.format)) continue;
+    // A backend that takes URLs (kserve: a model on a server) cannot load a file.
+    if (!backend.formats.includes(file.format) || backend.takes === 'url') continue;
     const availability = await backendAvailability(backend.name);
     out.push({ name: backend.name, priority: backend.priority, devices: backend.devices, available: availability.ok, ...(availability.ok ? {} : { reason: availability.reason }) });
   }

@@ -1,0 +1,55 @@
+/**
+ * The `kserve` backend: a model served by any Open Inference Protocol (KServe v2)
+ * server — Triton, KServe, OpenVINO Model Server, MLServer, `inproc serve` — as an
+ * ordinary Inproc `Model`. It takes the model's URL (it never downloads the model):
+ *
+ * ```ts
+ * const model = await loadModel('http://localhost:8000/v2/models/mlp', { backend: 'kserve' });
+ * ```
+ *
+ * Loading reads the model's metadata (its signature); each `run()` is one inference
+ * request. Runs on `fetch`: Node (whose fetch keeps connections alive) and browsers.
+ * @module
+ */
+import { type Backend, type BackendLoadOptions, type BackendSession, InprocError, MODEL_FORMATS, type ModelSource } from '@inproc/core';
+import { errorFromResponse } from './http-errors.js';
+import { parseJson } from './json.js';
+import { formatOf, signatureOf } from './metadata.js';
+import { parseModelUrl, replicaBase } from './model-url.js';
+import { checkOptions } from './options.js';
+import { Replicas } from './replicas.js';
+import { KServeSession, REMOTE_DEVICE } from './session.js';
+
+/** The backend object. `inproc` registers it; name it in `LoadOptions.backend` to use it. */
+export const kserveBackend: Backend = {
+  name: 'kserve',
+  // Never chosen under 'auto': it takes URLs, so it is used only when named.
+  priority: -100,
+  formats: MODEL_FORMATS,
+  devices: [REMOTE_DEVICE],
+  takes: 'url',
+  isAvailable: () => typeof globalThis.fetch === 'function',
+  load,
+};
+
+async function load(source: ModelSource, options: BackendLoadOptions): Promise<BackendSession> {
+  if (source.url === undefined || source.bytes.byteLength > 0) {
+    throw new InprocError('BACKEND_UNAVAILABLE', `the kserve backend runs models on a v2 inference server and takes the model's URL: loadModel('http://host:8000/v2/models/<name>', { backend: 'kserve' }); got ${source.name}`);
+  }
+  const location = parseModelUrl(source.url);
+  const settings = checkOptions(options.backendOptions);
+  const bases = [location.base, ...settings.replicas.map(replicaBase)].filter((base, i, all) => all.findIndex((b) => b.href === base.href) === i);
+  const replicas = new Replicas(bases, `${location.path}/ready`, settings);
+  try {
+    const raw = await replicas.request(location.path, { method: 'GET' }, options.signal, 'load', async (response, url) => {
+      if (!response.ok) throw await errorFromResponse(response, url, 'load');
+      return parseJson(await response.text(), `the metadata of ${url}`, 'MODEL_INVALID');
+    });
+    const { metadata, signature } = signatureOf(raw, `${location.base.href}${location.path}`);
+    replicas.start();
+    return new KServeSession({ signature, format: formatOf(metadata.platform), metadata, replicas, location, settings });
+  } catch (error) {
+    replicas.stop();
+    throw error;
+  }
+}
