@@ -60,6 +60,18 @@ describe('ONNX external data', () => {
     expect(Array.from((await isolated.run({ x: x4() }))['y']!.data as Float32Array)).toEqual([1, 2, 3, 4]);
   });
 
+  it("onnx-web's Node build, which cannot mount external data, says so with a code and names onnx-node", async () => {
+    const dir = await modelDir({ 'model.onnx': externalDataModel('weights.bin'), 'weights.bin': floats(5, 6, 7, 8) });
+    const error = await loadModel(join(dir, 'model.onnx'), { backend: 'onnx-web', device: 'wasm' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InprocError);
+    expect((error as InprocError).code).toBe('BACKEND_UNAVAILABLE');
+    expect((error as InprocError).message).toMatch(/onnx-node/);
+    // With both backends allowed, the registry moves on to onnx-node, which loads it.
+    await using model = await loadModel(join(dir, 'model.onnx'), { backend: ['onnx-web', 'onnx-node'] });
+    expect(model.backend).toBe('onnx-node');
+    expect(Array.from((await model.run({ x: x4() }))['y']!.data as Float32Array)).toEqual([5, 6, 7, 8]);
+  });
+
   it('never reads external data from the working directory: a model given as bytes is refused', async () => {
     // The attack: bytes whose external data names a file that happens to sit in the process's cwd.
     const cwd = await modelDir({ 'secret.bin': floats(7, 7, 7, 7) });

@@ -21,7 +21,7 @@ export { loadModel } from './load-model.js';
 export { chooseDevice, type DeviceChoiceOptions, type DeviceChoiceRequest, type DeviceChoice } from './device-choice.js';
 export { typedModel, type SignatureSpec, type FeedsOf, type OutputsOf } from './typed-model.js';
 export { zeroFeeds } from './warmup.js';
-export { readOnnxMetadata, onnxExternalDataFiles, resolveExternalData, type OnnxMetadata, type ExternalDataFile } from './onnx-metadata.js';
+export { readOnnxMetadata, onnxExternalDataFiles, resolveExternalData, readExternalData, type OnnxMetadata, type ExternalDataFile } from './onnx-metadata.js';
 export { ortTensorInfo, ortSessionInfo, openOnDevices, type OrtValueMetadata, type OrtSessionLike, type DeviceAttempts } from './ort-glue.js';
 export { throwIfAborted } from './call-signal.js';
 export { registerProcessor, listProcessors, createProcessor, type ProcessorSpec, type ProcessorFactory } from './processing/processor-registry.js';

@@ -197,20 +197,38 @@ export interface ExternalDataFile {
   readonly path: string;
 }
 
+/** The external data files a model names, or a coded refusal: unwalkable bytes, or external data with nowhere to read it from. */
+function externalLocations(source: Pick<ModelSource, 'name' | 'bytes'>, hasDirectory: boolean): readonly string[] {
+  const locations = onnxExternalDataFiles(source.bytes);
+  if (locations === undefined) throw new InprocError('MODEL_INVALID', `${source.name}: not a readable ONNX protobuf (it cannot be checked for external data files)`);
+  if (locations.length > 0 && !hasDirectory) {
+    throw new InprocError('MODEL_INVALID', `${source.name}: its tensors are in external data files (${locations.map((l) => `"${l}"`).join(', ')}), which are read from the model's own directory: load the model from its file path or URL, not from bytes`);
+  }
+  return locations;
+}
+
 /**
  * Checks every external data file of an ONNX model before a runtime opens it: each must lie
  * inside the model's own directory (real paths compared) and be a regular file. A model with
  * external data must come from a file path, since runtimes would otherwise resolve the
- * locations against the process's working directory. For ONNX backends.
+ * locations against the process's working directory. For ONNX backends that let the
+ * runtime read the files (onnxruntime-node, from the model's path).
  * @throws InprocError `MODEL_INVALID` (unwalkable bytes, a model from bytes with external data, a file outside or not regular), `MODEL_NOT_FOUND` (a missing file)
  */
 export async function resolveExternalData(source: Pick<ModelSource, 'name' | 'bytes' | 'resolveSibling'>): Promise<readonly ExternalDataFile[]> {
-  const locations = onnxExternalDataFiles(source.bytes);
-  if (locations === undefined) throw new InprocError('MODEL_INVALID', `${source.name}: not a readable ONNX protobuf (it cannot be checked for external data files)`);
-  if (locations.length === 0) return [];
   const resolve = source.resolveSibling;
-  if (resolve === undefined) {
-    throw new InprocError('MODEL_INVALID', `${source.name}: its tensors are in external data files (${locations.map((l) => `"${l}"`).join(', ')}), which are read from the model's own directory: load the model from its file path, not from bytes or a URL`);
-  }
-  return Promise.all(locations.map(async (location) => ({ location, path: await resolve(location) })));
+  const locations = externalLocations(source, resolve !== undefined);
+  return Promise.all(locations.map(async (location) => ({ location, path: await resolve!(location) })));
+}
+
+/**
+ * Reads every external data file of an ONNX model through the source's `readSibling` (a
+ * path: inside the model's directory, real paths compared; a URL: the same origin), for
+ * runtimes that take the files' bytes (onnxruntime-web's `externalData` option).
+ * @throws InprocError as {@link resolveExternalData}
+ */
+export async function readExternalData(source: Pick<ModelSource, 'name' | 'bytes' | 'readSibling'>, signal?: AbortSignal): Promise<readonly { readonly path: string; readonly data: Uint8Array }[]> {
+  const read = source.readSibling;
+  const locations = externalLocations(source, read !== undefined);
+  return Promise.all(locations.map(async (path) => ({ path, data: await read!(path, signal) })));
 }

@@ -18,7 +18,9 @@ import {
   bytesPerElement,
   firstLine,
   isDType,
+  onnxExternalDataFiles,
   openOnDevices,
+  readExternalData,
   ortSessionInfo,
   trackResource,
 } from '@inproc/core';
@@ -86,10 +88,17 @@ async function loadSession(source: ModelSource, options: BackendLoadOptions): Pr
     attempts = [options.device];
   }
 
+  // onnxruntime-web reads no file itself: external data files are read beside the model (checked)
+  // and handed over. Its Node build cannot mount them ("Module.MountedFiles is not available").
+  if (!isBrowserLike() && (onnxExternalDataFiles(source.bytes)?.length ?? 0) > 0) {
+    throw new InprocError('BACKEND_UNAVAILABLE', `${source.name}: onnxruntime-web's Node build cannot load a model's external data files; use the onnx-node backend in Node`);
+  }
+  const externalData = await readExternalData(source, options.signal);
   const createNow = (providers: readonly Ort.InferenceSession.ExecutionProviderConfig[], location: PreferredLocation): Promise<Ort.InferenceSession> =>
     // A copy: the proxy worker takes ownership of the buffer it is sent (and would detach the caller's).
     ort.InferenceSession.create(ort.env.wasm.proxy === true ? source.bytes.slice() : source.bytes, {
       ...sessionOptions,
+      ...(externalData.length === 0 ? {} : { externalData: externalData.map((file) => ({ path: file.path, data: ort.env.wasm.proxy === true ? file.data.slice() : file.data })) }),
       ...(location === undefined ? {} : { preferredOutputLocation: location }),
       executionProviders: providers,
     });
