@@ -1,19 +1,26 @@
 /**
- * Overhead of Inproc's `Model.run` over a raw onnxruntime-node session, on the same
- * model in the same process, interleaved so that machine noise hits both alike. Two
- * cases: the 256x256 MLP (batch 8, tens of microseconds a run, where any per-call cost
- * shows) and Silero VAD v5 (three inputs, two outputs, a recurrent state: a real model
- * that runs in a few hundred microseconds). Each side builds its input tensors per call,
- * as an application does; Inproc's side includes the validation snapshot of its feeds.
+ * Overhead of Inproc's `Model.run` over a raw onnxruntime-node session. Two cases: the
+ * 256x256 MLP (batch 8, tens of microseconds a run, where any per-call cost shows) and
+ * Silero VAD v5 (three inputs, two outputs, a recurrent state: a real model that runs in
+ * about a hundred microseconds). Each side builds its input tensors per call, as an
+ * application does; Inproc's side includes the validation snapshot of its feeds.
+ *
+ * Each side runs in a process of its own, on that process's only session: two sessions of
+ * one model in one process differ by up to 10% on this kind of machine depending on which
+ * is used more often and which was made first (cache residency of its weights and arena),
+ * which would swamp a per-call difference of a microsecond. Processes of the two sides
+ * alternate (raw, inproc, inproc, raw, ...), each timing blocks of runs after a warm-up and
+ * reporting its median block; the ratio is the median of the paired processes' ratios, so
+ * load that comes and goes hits both sides alike. One intra-op thread on both sides: what
+ * is measured is the cost around a run, not thread-pool scheduling.
  *
  *   npm run overhead -w benchmarks [-- --quick] [-- --batch 8 --size 256]
- *
- * Prints per-run time of each (median of blocks) and the ratio inproc / raw: the median
- * of per-round ratios of paired blocks (robust to load that comes and goes).
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { readFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { type Outputs, Tensor, loadModel } from 'inproc';
@@ -21,11 +28,25 @@ import { mlpModel } from '@inproc/testkit/onnx/models';
 import { machine } from '../lib/environment.js';
 import { summarize } from '../stats.js';
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, batch: { type: 'string', default: '8' }, size: { type: 'string', default: '256' }, json: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    batch: { type: 'string', default: '8' },
+    size: { type: 'string', default: '256' },
+    json: { type: 'boolean', default: false },
+    // Internal: this process is one side of one pair.
+    child: { type: 'string' },
+    case: { type: 'string' },
+  },
+});
 const batch = Number(values.batch);
 const size = Number(values.size);
-const rounds = values.quick ? 30 : 400;
+/** Pairs of processes per case; blocks per process; runs per block. */
+const pairs = values.quick ? 3 : 12;
+const blocks = values.quick ? 60 : 300;
 const perBlock = 20;
+/** Runs before timing: the JIT and the CPU settle in the first thousands of calls. */
+const warmupRuns = values.quick ? 1000 : 3000;
 
 interface Case {
   readonly name: string;
@@ -58,99 +79,101 @@ const vad: Case = {
   output: 'output',
 };
 
-/**
- * Session options of both sides: ORT's defaults, the CPU provider, and one intra-op thread.
- * One thread because what is measured is the per-call cost around a run: with a thread pool
- * per session, two sessions of the same model differ by a few percent on a small machine
- * depending on which was created first (their pools compete for the cores), which is not
- * Inproc's doing. Pairs are made in both orders for the same reason (see below).
- */
+/** Session options of both sides: ORT's defaults, the CPU provider, one intra-op thread. */
 const SESSION_OPTIONS = { executionProviders: ['cpu'], intraOpNumThreads: 1, interOpNumThreads: 1 } as const;
+const CASES: Readonly<Record<string, Case>> = { mlp, vad };
 
-async function measure(c: Case): Promise<Record<string, unknown>> {
-  // Two pairs, created raw-first and Inproc-first: a session's place in creation order
-  // measurably changes its run time, and alternating cancels that out.
-  const rawA = await ort.InferenceSession.create(c.bytes, { ...SESSION_OPTIONS });
-  const modelA = await loadModel(c.bytes, { backend: 'onnx-node', device: 'cpu', backendOptions: { ...SESSION_OPTIONS } });
-  const modelB = await loadModel(c.bytes, { backend: 'onnx-node', device: 'cpu', backendOptions: { ...SESSION_OPTIONS } });
-  const rawB = await ort.InferenceSession.create(c.bytes, { ...SESSION_OPTIONS });
+/** One side in this process: warm up, then time `blocks` blocks; print the median µs per run and the first output value. */
+async function child(side: string, c: Case): Promise<void> {
+  let run: () => Promise<number>;
+  let close: () => Promise<void>;
   const first = (out: Outputs | ort.InferenceSession.OnnxValueMapType): number => Number((out[c.output]!.data as Float32Array)[0]);
-  const pairs = [rawA, rawB].map((raw, i) => {
-    const model = i === 0 ? modelA : modelB;
-    return { raw: async (): Promise<number> => first(await raw.run(c.rawFeeds())), inproc: async (): Promise<number> => first(await model.run(c.feeds())) };
-  });
-  const block = async (fn: () => Promise<number>): Promise<number> => {
+  if (side === 'raw') {
+    const raw = await ort.InferenceSession.create(c.bytes, { ...SESSION_OPTIONS });
+    run = async () => first(await raw.run(c.rawFeeds()));
+    close = () => raw.release();
+  } else {
+    // 'fastest' hands back the winning device's own session (the CPU on a machine without a
+    // GPU): per call it must cost what a plain 'cpu' model costs.
+    const device = side === 'fastest' ? 'fastest' : 'cpu';
+    const model = await loadModel(c.bytes, { backend: 'onnx-node', device, backendOptions: { ...SESSION_OPTIONS }, ...(device === 'fastest' ? { deviceChoice: { cache: false } } : {}) });
+    if (model.device !== 'cpu') throw new Error(`'${device}' chose ${model.device}; this comparison needs the CPU`);
+    run = async () => first(await model.run(c.feeds()));
+    close = () => model.dispose();
+  }
+  const value = await run();
+  for (let i = 0; i < warmupRuns; i++) await run();
+  const times: number[] = [];
+  for (let b = 0; b < blocks; b++) {
     const start = performance.now();
-    for (let i = 0; i < perBlock; i++) await fn();
-    return ((performance.now() - start) / perBlock) * 1000; // µs per run
-  };
-  for (const pair of pairs) {
-    if ((await pair.raw()) !== (await pair.inproc())) throw new Error(`${c.name}: raw and Inproc outputs differ`);
-    for (let i = 0; i < 5; i++) {
-      await block(pair.raw);
-      await block(pair.inproc);
-    }
+    for (let i = 0; i < perBlock; i++) await run();
+    times.push(((performance.now() - start) / perBlock) * 1000); // µs per run
   }
-  const rawTimes: number[] = [];
-  const inprocTimes: number[] = [];
-  const pairRatios: number[] = [];
-  for (let r = 0; r < rounds; r++) {
-    const pair = pairs[r % 2]!;
-    // Alternate which goes first, so neither always runs on a warmer cache.
-    if (r % 4 < 2) {
-      rawTimes.push(await block(pair.raw));
-      inprocTimes.push(await block(pair.inproc));
-    } else {
-      inprocTimes.push(await block(pair.inproc));
-      rawTimes.push(await block(pair.raw));
-    }
-    pairRatios.push(inprocTimes.at(-1)! / rawTimes.at(-1)!);
-  }
-  await Promise.all([modelA.dispose(), modelB.dispose(), rawA.release(), rawB.release()]);
-  const rawMicros = summarize(rawTimes);
-  const inprocMicros = summarize(inprocTimes);
-  return { model: c.name, runs: rounds * perBlock, rawMicros, inprocMicros, ratio: summarize(pairRatios).p50, ratioP50: inprocMicros.p50 / rawMicros.p50, ratioMin: inprocMicros.min / rawMicros.min };
+  await close();
+  process.stdout.write(JSON.stringify({ micros: summarize(times).p50, value }));
 }
 
-/**
- * 'fastest' hands back the winning device's own session (the CPU on this machine): per call it
- * must cost what a plain 'cpu' model costs. Paired blocks of the two, like the pairs above.
- */
-async function measureFastest(c: Case): Promise<Record<string, unknown>> {
-  const plain = await loadModel(c.bytes, { backend: 'onnx-node', device: 'cpu', backendOptions: { ...SESSION_OPTIONS } });
-  const chosen = await loadModel(c.bytes, { backend: 'onnx-node', device: 'fastest', deviceChoice: { cache: false }, backendOptions: { ...SESSION_OPTIONS } });
-  if (chosen.device !== 'cpu') throw new Error(`'fastest' chose ${chosen.device}; this comparison needs the CPU`);
-  const run = (model: typeof plain) => async (): Promise<number> => Number(((await model.run(c.feeds()))[c.output]!.data as Float32Array)[0]);
-  const [plainRun, chosenRun] = [run(plain), run(chosen)];
-  const block = async (fn: () => Promise<number>): Promise<number> => {
-    const start = performance.now();
-    for (let i = 0; i < perBlock; i++) await fn();
-    return ((performance.now() - start) / perBlock) * 1000;
-  };
-  for (let i = 0; i < 5; i++) await Promise.all([block(plainRun), block(chosenRun)]);
+/** First output element of each case's first run, by side: both sides must compute the same. */
+const firstValues = new Map<string, number>();
+
+function side(name: string, caseName: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const script = fileURLToPath(import.meta.url);
+    const args = ['--import', 'tsx', script, '--child', name, '--case', caseName, '--batch', String(batch), '--size', String(size), ...(values.quick ? ['--quick'] : [])];
+    const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    proc.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    proc.on('error', reject);
+    proc.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`overhead child ${name} ${caseName} exited with ${code}`));
+      const { micros, value } = JSON.parse(out) as { micros: number; value: number };
+      const seen = firstValues.get(caseName) ?? value;
+      if (seen !== value) return reject(new Error(`${caseName}: ${name} computed ${value}, another side ${seen}`));
+      firstValues.set(caseName, value);
+      resolve(micros);
+    });
+  });
+}
+
+/** Paired processes of side `a` (the baseline) and side `b`, alternating which starts. */
+async function compare(caseName: string, a: string, b: string): Promise<{ a: ReturnType<typeof summarize>; b: ReturnType<typeof summarize>; ratio: number }> {
+  const aTimes: number[] = [];
+  const bTimes: number[] = [];
   const ratios: number[] = [];
-  const plainTimes: number[] = [];
-  const chosenTimes: number[] = [];
-  for (let r = 0; r < rounds; r++) {
-    const [a, b] = r % 2 === 0 ? [await block(plainRun), await block(chosenRun)] : [await block(chosenRun), await block(plainRun)].reverse();
-    plainTimes.push(a!);
-    chosenTimes.push(b!);
-    ratios.push(b! / a!);
+  for (let p = 0; p < pairs; p++) {
+    const [x, y] = p % 2 === 0 ? [await side(a, caseName), await side(b, caseName)] : [await side(b, caseName), await side(a, caseName)].reverse();
+    aTimes.push(x!);
+    bTimes.push(y!);
+    ratios.push(y! / x!);
   }
-  await Promise.all([plain.dispose(), chosen.dispose()]);
-  return { model: `${c.name}: 'fastest' (chose cpu) vs 'cpu'`, plainMicros: summarize(plainTimes), fastestMicros: summarize(chosenTimes), ratio: summarize(ratios).p50 };
+  return { a: summarize(aTimes), b: summarize(bTimes), ratio: summarize(ratios).p50 };
+}
+
+async function measure(caseName: string): Promise<Record<string, unknown>> {
+  const r = await compare(caseName, 'raw', 'inproc');
+  return { model: CASES[caseName]!.name, processes: pairs * 2, runsPerProcess: blocks * perBlock, rawMicros: r.a, inprocMicros: r.b, ratio: r.ratio };
+}
+
+async function measureFastest(caseName: string): Promise<Record<string, unknown>> {
+  const r = await compare(caseName, 'inproc', 'fastest');
+  return { model: `${CASES[caseName]!.name}: 'fastest' (chose cpu) vs 'cpu'`, plainMicros: r.a, fastestMicros: r.b, ratio: r.ratio };
+}
+
+if (values.child !== undefined) {
+  await child(values.child, CASES[values.case ?? '']!);
+  process.exit(0);
 }
 
 const cases = [];
-for (const c of [mlp, vad]) cases.push(await measure(c));
-const fastest = await measureFastest(mlp);
+for (const name of Object.keys(CASES)) cases.push(await measure(name));
+const fastest = await measureFastest('mlp');
 const result = { suite: 'overhead', cases, fastest, machine: { ...machine(), onnxruntime: ort.env.versions.common } };
 
 const fmt = (n: unknown): string => (n as number).toFixed(1);
 const markdown = [
   `### Overhead of Model.run over raw onnxruntime-node`,
   '',
-  `${rounds * perBlock} runs of each side per model, interleaved in blocks of ${perBlock}, over two pairs of sessions created in opposite orders, one intra-op thread each; ratio = median of the paired blocks' ratios.`,
+  `Each side in processes of its own (${pairs} pairs per model, alternating, ${blocks * perBlock} timed runs each after ${warmupRuns} untimed, one intra-op thread); µs per run = median over the processes of each one's median block of ${perBlock} runs; ratio = median of the paired processes' ratios.`,
   '',
   '| model | raw p50 µs/run | inproc p50 µs/run | ratio inproc / raw |',
   '|---|---:|---:|---:|',
