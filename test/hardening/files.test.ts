@@ -8,36 +8,13 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import onnxProto from 'onnx-proto';
 import { describe, expect, it } from 'vitest';
 import { InprocError, Tensor, loadModel, openRepository, resources } from 'inproc';
-import { mlpModel } from '@inproc/testkit/onnx/models';
+import { externalDataModel, mlpModel } from '@inproc/testkit/onnx/models';
 import { publish, tempRoot } from '../repository/helpers.js';
 
-const { onnx } = onnxProto;
 const settles = <T>(promise: Promise<T>, ms = 15_000): Promise<T | 'hung'> => Promise.race([promise, new Promise<'hung'>((r) => setTimeout(() => r('hung'), ms).unref())]);
 
-/** y = x + w, x and w float32 [4], with w stored as external data at `location`. */
-function externalDataModel(location: string): Uint8Array {
-  const w = {
-    name: 'w',
-    dims: [4],
-    dataType: onnx.TensorProto.DataType.FLOAT,
-    dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
-    externalData: [
-      { key: 'location', value: location },
-      { key: 'offset', value: '0' },
-      { key: 'length', value: '16' },
-    ],
-  };
-  const info = (name: string): onnxProto.onnx.IValueInfoProto => ({ name, type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: [{ dimValue: 4 }] } } } });
-  const model = onnx.ModelProto.create({
-    irVersion: 8,
-    opsetImport: [{ domain: '', version: 17 }],
-    graph: { name: 'external', node: [{ opType: 'Add', input: ['x', 'w'], output: ['y'] }], initializer: [w], input: [info('x')], output: [info('y')] },
-  });
-  return onnx.ModelProto.encode(model).finish();
-}
 const floats = (...values: number[]): Uint8Array => new Uint8Array(new Float32Array(values).buffer);
 const x4 = (): Tensor => new Tensor('float32', new Float32Array(4), [4]);
 

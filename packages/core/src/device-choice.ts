@@ -15,7 +15,7 @@ import type { BackendSession, ModelSource } from './backend.js';
 import { throwIfAborted } from './call-signal.js';
 import { InprocError, messageOf } from './errors.js';
 import { isNode, nodeImport } from './platform.js';
-import { type Dim, type Feeds, type Signature, validateFeeds } from './signature.js';
+import { type Feeds, type Signature, validateFeeds } from './signature.js';
 import { describe, type Tensor } from './tensor.js';
 import { randomFeeds, withDims } from './warmup.js';
 
