@@ -173,7 +173,8 @@ class OnnxNodeSession implements BackendSession {
       const data = tensor.data;
       // Wraps the caller's typed array (no copy). It lives in JS memory, so it is not a native tensor of the ledger.
       // onnxruntime-node refuses shared memory ("Invalid argument"): such inputs are copied.
-      ortFeeds[name] = new this.#ort.Tensor(tensor.dtype, Array.isArray(data) || !(data.buffer instanceof SharedArrayBufferClass) ? data : data.slice(), tensor.shape);
+      const own = Array.isArray(data) || !(data.buffer instanceof SharedArrayBufferClass) ? data : data.slice();
+      ortFeeds[name] = tensor.dtype === 'float16' && HAS_FLOAT16_ARRAY ? float16Input(this.#ort, own as Uint16Array, tensor.shape) : new this.#ort.Tensor(tensor.dtype, own, tensor.shape);
     }
     const { outputs } = options;
     // Ask only for a subset when one was requested: ORT computes just what those need.
@@ -229,5 +230,26 @@ function toCoreTensor(value: Ort.Tensor, name: string, label: string): Tensor {
   const dtype = value.type as DType;
   if (!isDType(dtype)) throw new InprocError('RUN_FAILED', `${label}: output "${name}" has element type ${value.type}, which Inproc tensors do not support`);
   // The output's typed array is handed over as is (zero copy); ORT keeps no reference to CPU outputs.
-  return new Tensor(dtype, value.data, value.dims);
+  // float16 comes back as a Float16Array where the runtime has one; Inproc keeps the raw bits.
+  let data = value.data;
+  if (dtype === 'float16' && HAS_FLOAT16_ARRAY && !(data instanceof Uint16Array)) {
+    const view = data as unknown as ArrayBufferView & { length: number };
+    data = new Uint16Array(view.buffer, view.byteOffset, view.length);
+  }
+  return new Tensor(dtype, data, value.dims);
+}
+
+/** Node 24 and newer have a native Float16Array. */
+const HAS_FLOAT16_ARRAY = typeof (globalThis as { Float16Array?: unknown }).Float16Array === 'function';
+
+/**
+ * A float16 input for onnxruntime-node. Where the runtime has a Float16Array (Node 24+),
+ * onnxruntime-common turns float16 data into one, and onnxruntime-node's native binding
+ * (1.30) reads that as empty ("not enough space: expected 4, got 0"). So it is handed the raw
+ * bits as a uint16 tensor whose element type is then named float16: what the binding reads.
+ */
+function float16Input(ort: OrtModule, bits: Uint16Array, dims: readonly number[]): Ort.Tensor {
+  const tensor = new ort.Tensor('uint16', bits, dims);
+  (tensor as unknown as { type: string }).type = 'float16';
+  return tensor;
 }
