@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type InprocError, Tensor, loadModel, registerBackend, resources, unregisterBackend, type BackendSession, type DeviceStorage, type Outputs } from 'inproc';
+import { type InprocError, Tensor, loadModel, registerBackend, resources, unregisterBackend, type DeviceStorage, type Outputs } from 'inproc';
+import { type BackendSession } from 'inproc/backend';
 import { mlpModel, mlpReference, rowSumModel, slowModel } from '@inproc/testkit/onnx/models';
 import { code } from '../helpers/errors.js';
 

@@ -10,7 +10,8 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
-import { InprocError, Tensor, isDType, lazyPeer, parseNpy, randomFeeds, type DType, type Signature, type TensorInfo } from 'inproc';
+import { InprocError, Tensor, isDType, parseNpy, randomFeeds, type DType, type Signature, type TensorInfo } from 'inproc';
+import { lazyPeer } from 'inproc/backend';
 import { formatDims } from './format.js';
 import { UsageError, type CommandName } from './usage.js';
 

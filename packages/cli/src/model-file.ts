@@ -7,7 +7,8 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { InprocError, findModelFile, hasBackend, loadModel, registerBackend, sniffFormat, type LoadOptions, type Model, type ModelFormat } from 'inproc';
+import { InprocError, hasBackend, loadModel, registerBackend, sniffFormat, type LoadOptions, type Model, type ModelFormat } from 'inproc';
+import { findModelFile } from 'inproc/backend';
 import { tfjsBackend } from '@inproc/tfjs';
 
 if (!hasBackend(tfjsBackend.name)) registerBackend(tfjsBackend);

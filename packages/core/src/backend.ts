@@ -3,7 +3,6 @@
  * register themselves with {@link registerBackend}; core never imports a backend.
  * @module
  */
-import type { DeviceChoiceOptions } from './device-choice.js';
 import type { Feeds, Signature } from './signature.js';
 import type { Tensor } from './tensor.js';
 
@@ -36,6 +35,22 @@ export interface ModelSource {
    * `MODEL_INVALID` (outside, not a regular file) or `MODEL_NOT_FOUND`.
    */
   readonly resolveSibling?: (relativePath: string) => Promise<string>;
+}
+
+/** How `'fastest'` measures and where it keeps its decisions (`LoadOptions.deviceChoice`). */
+export interface DeviceChoiceOptions {
+  /**
+   * Directory of the decision files; `false` measures on every load. Default: `inproc/`
+   * under `$XDG_CACHE_HOME` or `~/.cache` (Node only; browsers always measure).
+   */
+  readonly cache?: false | string;
+  /** Time spent timing one device, in ms, after its first run; default 1000. */
+  readonly budgetMs?: number;
+  /**
+   * A device other than the first (the CPU) is chosen only if its median is below this
+   * fraction of the first one's; default 0.8. Ties and noise favour the CPU.
+   */
+  readonly margin?: number;
 }
 
 /** What `loadModel` passes to {@link Backend.load}. */

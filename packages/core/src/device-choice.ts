@@ -11,29 +11,13 @@
  * from their `load()` with the devices worth measuring.
  * @module
  */
-import type { BackendSession, ModelSource } from './backend.js';
+import type { BackendSession, DeviceChoiceOptions, ModelSource } from './backend.js';
 import { throwIfAborted } from './call-signal.js';
 import { InprocError, messageOf } from './errors.js';
 import { isNode, nodeImport } from './platform.js';
 import { type Feeds, type Signature, validateFeeds } from './signature.js';
 import { describe, type Tensor } from './tensor.js';
-import { randomFeeds, withDims } from './warmup.js';
-
-/** How `'fastest'` measures and where it keeps its decisions (`LoadOptions.deviceChoice`). */
-export interface DeviceChoiceOptions {
-  /**
-   * Directory of the decision files; `false` measures on every load. Default: `inproc/`
-   * under `$XDG_CACHE_HOME` or `~/.cache` (Node only; browsers always measure).
-   */
-  readonly cache?: false | string;
-  /** Time spent timing one device, in ms, after its first run; default 1000. */
-  readonly budgetMs?: number;
-  /**
-   * A device other than the first (the CPU) is chosen only if its median is below this
-   * fraction of the first one's; default 0.8. Ties and noise favour the CPU.
-   */
-  readonly margin?: number;
-}
+import { randomFeeds, withDims } from './synthetic-feeds.js';
 
 /** What a backend passes to {@link chooseDevice}. */
 export interface DeviceChoiceRequest<S extends BackendSession> {

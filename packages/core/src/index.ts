@@ -1,29 +1,23 @@
-export { InprocError, ErrorCodes, messageOf, firstLine, type ErrorCode, type InprocErrorOptions } from './errors.js';
-export { globalSingleton } from './global-singleton.js';
-export { lazyPeer, type LazyPeerOptions } from './lazy-peer.js';
+// The user-facing API of Inproc core (re-exported whole by `inproc`). What backend authors
+// and tools need (the backend contract, device loops, process singletons, ONNX glue) is on
+// the `@inproc/core/backend` subpath (`backend-entry.ts`), not here.
+export { InprocError, ErrorCodes, type ErrorCode, type InprocErrorOptions } from './errors.js';
 export { type DType, type DataTypeMap, type ElementTypeMap, type TypedArray, type TensorData, DTYPES, isDType, bytesPerElement } from './dtype.js';
 export { Tensor, type NativeHandle, type NestedArray, type TensorLocation, type DeviceStorage } from './tensor.js';
-export { type Dim, type TensorInfo, type Signature, type Feeds, type Outputs, validateFeeds, formatShape, isTensor } from './signature.js';
-export { resources, liveResources, trackResource, type ResourceCounts, type ResourceEntry, type ResourceKind, type ResourceLease } from './resources.js';
-export { type Backend, type BackendSession, type BackendLoadOptions, type BackendRunOptions, type ModelFormat, type ModelSource, MODEL_FORMATS } from './backend.js';
+export { type Dim, type TensorInfo, type Signature, type Feeds, type Outputs, formatShape, isTensor } from './signature.js';
+export { resources, liveResources, type ResourceCounts, type ResourceEntry, type ResourceKind } from './resources.js';
+export { type ModelFormat, type DeviceChoiceOptions, MODEL_FORMATS } from './backend.js';
 export { registerBackend, unregisterBackend, listBackends, hasBackend, backendAvailability, type RegisterOptions, type BackendFailure } from './backend-registry.js';
 export { sniffFormat } from './format.js';
 export { type ModelInput } from './source.js';
-export { findModelFile, MODEL_FILE_NAMES, type DirectoryProbe } from './model-file.js';
 export { type Processor, type ProcessorContext } from './processing/processor.js';
-export { type Model, type LoadOptions, type RunOptions, type WarmupOptions } from './model.js';
-export { type BatchingOptions } from './execution/batching.js';
-export { metrics, metricFamilies, allStats, registerPromClient, observeWithOpenTelemetry, type ModelStats, type StageDurations, type MetricLabels, type MetricFamily, type MetricSample, type PromClientRegistry, type OtelMeter, type OtelObservable } from './metrics/metrics.js';
-export { type HistogramSummary } from './metrics/histogram.js';
-export { configureIsolation, type IsolationOptions, type WebWorkerLike, type WorkerResourceLimits } from './execution/worker-pool.js';
-export { serveIsolatedModel } from './execution/worker-host.js';
+export { type Model, type LoadOptions, type RunOptions, type WarmupOptions, type BatchingOptions, type WorkerResourceLimits } from './model.js';
+export { metrics, metricFamilies, allStats, registerPromClient, observeWithOpenTelemetry, type MetricLabels, type MetricFamily, type MetricSample, type PromClientRegistry, type OtelMeter, type OtelObservable } from './metrics/metrics.js';
+export type { ModelStats, StageDurations, HistogramSummary } from './metrics/stats.js';
+export { configureIsolation, type IsolationOptions, type WebWorkerLike } from './execution/worker-pool.js';
 export { loadModel } from './load-model.js';
-export { chooseDevice, type DeviceChoiceOptions, type DeviceChoiceRequest, type DeviceChoice } from './device-choice.js';
 export { typedModel, type SignatureSpec, type FeedsOf, type OutputsOf } from './typed-model.js';
-export { zeroFeeds } from './warmup.js';
-export { readOnnxMetadata, onnxExternalDataFiles, resolveExternalData, readExternalData, type OnnxMetadata, type ExternalDataFile } from './onnx-metadata.js';
-export { ortTensorInfo, ortSessionInfo, openOnDevices, type OrtValueMetadata, type OrtSessionLike, type DeviceAttempts } from './ort-glue.js';
-export { throwIfAborted } from './call-signal.js';
+export { zeroFeeds, randomFeeds, type RandomFeedsOptions } from './synthetic-feeds.js';
 export { registerProcessor, listProcessors, createProcessor, type ProcessorSpec, type ProcessorFactory } from './processing/processor-registry.js';
 export { chain, defineProcessor } from './processing/chain.js';
 export { softmax, type SoftmaxOptions } from './processing/processors/softmax.js';
@@ -40,5 +34,4 @@ export { openRepository } from './repository/repository.js';
 export type { Repository, RepositoryOptions, RepositoryModelOptions, RepositoryLoadOptions, GetOptions, RepositoryRunOptions, ModelLease, VersionPolicy, WarmupSpec, BatchingSpec, Manifest, CacheStats, CacheEntryStats, KServeDatatype, KServeTensorMetadata, KServeModelMetadata, RepositoryIndexEntry, ModelVersions, UnloadReason, RepositoryEvent, RepositoryEventType, RepositoryListener } from './repository/repository-types.js';
 export { MANIFEST_FILE, parseManifest, type ParsedManifest } from './repository/manifest.js';
 export { kserveDatatype, kserveTensor } from './repository/kserve-metadata.js';
-export { randomFeeds, type RandomFeedsOptions } from './warmup.js';
 export { parseNpy, isNpy, encodeNpy } from './sample-file.js';

@@ -6,14 +6,14 @@
 import type { BackendSession } from './backend.js';
 import { listBackends, loadWithBackends } from './backend-registry.js';
 import { checkResourceLimits, createWorkerPool, poolBackendName } from './execution/worker-pool.js';
-import { type BatchingOptions, checkBatching } from './execution/batching.js';
+import { checkBatching } from './execution/batching.js';
 import { throwIfAborted } from './call-signal.js';
 import { checkDeviceChoiceOptions } from './device-choice.js';
 import { InprocError } from './errors.js';
 import { callerStack } from './leak-reporter.js';
-import type { LoadOptions, Model, WarmupOptions } from './model.js';
+import type { BatchingOptions, LoadOptions, Model, WarmupOptions } from './model.js';
 import { ModelImpl } from './model-impl.js';
-import type { Processor } from './processing/processor.js';
+import { type Processor, isProcessor } from './processing/processor.js';
 import type { Feeds, Outputs, Signature } from './signature.js';
 import { abortedOr, resolveSource, urlSource, type ModelInput } from './source.js';
 import { describe } from './tensor.js';
@@ -111,7 +111,7 @@ function asList(processors: Processor<never, unknown> | readonly Processor[] | u
   if (processors === undefined) return [];
   const list = (Array.isArray(processors) ? processors : [processors]) as readonly Processor[];
   for (const p of list) {
-    if (typeof p !== 'object' || p === null || typeof p.process !== 'function') {
+    if (!isProcessor(p)) {
       throw new InprocError('INPUT_INVALID', `a processor needs a name and a process() function, got ${describe(p)}`);
     }
   }

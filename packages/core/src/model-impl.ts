@@ -6,13 +6,14 @@
  * @internal
  */
 import type { BackendSession, ModelFormat } from './backend.js';
-import type { BatchingOptions } from './execution/batching.js';
 import { callSignal, raceSignal } from './call-signal.js';
 import { InprocError, messageOf } from './errors.js';
 import { forgetLeakWatch, watchForLeak } from './leak-reporter.js';
-import { ModelMetrics, registerMetrics, type ModelStats } from './metrics/metrics.js';
-import type { Model, RunOptions } from './model.js';
-import { type Processor, type ProcessorContext, runProcessors } from './processing/processor.js';
+import { ModelMetrics, registerMetrics } from './metrics/metrics.js';
+import type { ModelStats } from './metrics/stats.js';
+import type { BatchingOptions, Model, RunOptions } from './model.js';
+import type { Processor, ProcessorContext } from './processing/processor.js';
+import { disposeAll, runProcessors } from './processing/chain.js';
 import { trackResource, type ResourceLease } from './resources.js';
 import { ResponseCache } from './execution/response-cache.js';
 import { Scheduler } from './execution/scheduler.js';
@@ -203,7 +204,7 @@ export class ModelImpl<I = Feeds, O = Outputs> implements Model<I, O> {
     try {
       await this.#scheduler.drain();
       await this.#session.dispose();
-      for (const processor of [...this.#preprocess, ...this.#postprocess]) await processor.dispose?.();
+      await disposeAll([...this.#preprocess, ...this.#postprocess]);
     } finally {
       this.#cache?.clear();
       this.#unregisterMetrics();

@@ -2,13 +2,30 @@
  * The public `Model` interface and the options of `loadModel` and `Model.run`.
  * @module
  */
-import type { ModelFormat } from './backend.js';
-import type { DeviceChoiceOptions } from './device-choice.js';
-import type { BatchingOptions } from './execution/batching.js';
-import type { ModelStats } from './metrics/metrics.js';
-import type { WorkerResourceLimits } from './execution/worker-pool.js';
+import type { DeviceChoiceOptions, ModelFormat } from './backend.js';
+import type { ModelStats } from './metrics/stats.js';
 import type { Processor } from './processing/processor.js';
 import type { Feeds, Outputs, Signature } from './signature.js';
+
+/** Options of dynamic batching (`LoadOptions.batching`). */
+export interface BatchingOptions {
+  /** Most rows (sum of the requests' first dimensions) in one backend run. */
+  readonly maxBatchSize: number;
+  /** How long the first waiting request may wait for others to join it. */
+  readonly maxDelayMs: number;
+  /** Batch sizes the model runs best at: a batch that reaches one of them leaves at once, and larger batches are cut to one. */
+  readonly preferredSizes?: readonly number[];
+  /** Treat dimension 0 as the batch dimension even if the signature does not say so (e.g. unknown ranks). */
+  readonly declared?: boolean;
+}
+
+/** Limits applied to each worker (Node's `resourceLimits`), in MiB. */
+export interface WorkerResourceLimits {
+  readonly maxOldGenerationSizeMb?: number;
+  readonly maxYoungGenerationSizeMb?: number;
+  readonly codeRangeSizeMb?: number;
+  readonly stackSizeMb?: number;
+}
 
 /** Options of `loadModel`. Every field is optional; the defaults give a plain in-process session. */
 export interface LoadOptions<I = Feeds, O = Outputs> {

@@ -104,3 +104,16 @@ export async function openOnDevices<S>(attempts: DeviceAttempts<S>): Promise<{ s
   }
   throw new InprocError('MODEL_INVALID', `${source}: ${runtime} could not load the model:\n  ${failures.join('\n  ')}`);
 }
+
+/**
+ * An ORT value's data as core storage. onnxruntime-common hands float16 back as a
+ * `Float16Array` where the runtime has one (Node 24+, recent browsers); core keeps float16
+ * as its raw bits in a `Uint16Array`, so such data is viewed (not copied) as bits. Every
+ * other type is returned as is.
+ */
+export function ortStorage<D>(dtype: string, data: D): D {
+  if (dtype === 'float16' && ArrayBuffer.isView(data) && !(data instanceof Uint16Array)) {
+    return new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2) as D;
+  }
+  return data;
+}

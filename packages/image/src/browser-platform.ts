@@ -5,7 +5,7 @@
  * @module
  * @internal
  */
-import { messageOf } from '@inproc/core';
+import { messageOf } from '@inproc/core/backend';
 import { imageError, describeValue } from './errors.js';
 import type { Pixels } from './pixels.js';
 import { type ImagePlatform, type OpenedImage, checkPixels, isIdentity, isPixelSource } from './platform.js';

@@ -7,7 +7,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { InprocError, lazyPeer, messageOf } from '@inproc/core';
+import { InprocError } from '@inproc/core';
+import { lazyPeer, messageOf } from '@inproc/core/backend';
 import type { Sharp, SharpOptions } from 'sharp';
 import { imageError, describeValue } from './errors.js';
 import type { Pixels } from './pixels.js';

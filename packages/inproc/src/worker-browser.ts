@@ -4,6 +4,7 @@
  * file of your app (`import 'inproc/worker'`) and point `configureIsolation` at it.
  * @module
  */
-import { serveIsolatedModel } from './browser.js';
+import { serveIsolatedModel } from '@inproc/core/backend';
+import './browser.js';
 
 await serveIsolatedModel();

@@ -3,6 +3,7 @@
  * backends as the main entry, then serves one model to its parent thread.
  * @module
  */
-import { serveIsolatedModel } from './node.js';
+import { serveIsolatedModel } from '@inproc/core/backend';
+import './node.js';
 
 await serveIsolatedModel();

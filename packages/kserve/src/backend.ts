@@ -11,7 +11,8 @@
  * request. Runs on `fetch`: Node (whose fetch keeps connections alive) and browsers.
  * @module
  */
-import { type Backend, type BackendLoadOptions, type BackendSession, InprocError, MODEL_FORMATS, type ModelSource } from '@inproc/core';
+import { InprocError, MODEL_FORMATS } from '@inproc/core';
+import { type Backend, type BackendLoadOptions, type BackendSession, type ModelSource } from '@inproc/core/backend';
 import { errorFromResponse } from './http-errors.js';
 import { parseJson } from './json.js';
 import { formatOf, signatureOf } from './metadata.js';

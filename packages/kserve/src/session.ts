@@ -4,7 +4,8 @@
  * tensors. The session holds no model memory of its own (`bytes` is 0).
  * @module
  */
-import { type BackendRunOptions, type BackendSession, InprocError, type ModelFormat, type Signature, type Tensor } from '@inproc/core';
+import { InprocError, type ModelFormat, type Signature, type Tensor } from '@inproc/core';
+import { type BackendRunOptions, type BackendSession } from '@inproc/core/backend';
 import { datatypeOf } from './datatype.js';
 import { errorFromResponse } from './http-errors.js';
 import type { ModelLocation } from './model-url.js';

@@ -3,24 +3,8 @@
  * the first time the backend is a candidate, and a missing package is reported by name.
  * @module
  */
-import {
-  type Backend,
-  type BackendLoadOptions,
-  type BackendRunOptions,
-  type BackendSession,
-  type DType,
-  type ModelSource,
-  type Signature,
-  InprocError,
-  Tensor,
-  chooseDevice,
-  firstLine,
-  isDType,
-  lazyPeer,
-  openOnDevices,
-  ortSessionInfo,
-  resolveExternalData,
-} from '@inproc/core';
+import { type DType, type Signature, InprocError, Tensor, isDType } from '@inproc/core';
+import { type Backend, type BackendLoadOptions, type BackendRunOptions, type BackendSession, type ModelSource, chooseDevice, firstLine, lazyPeer, openOnDevices, ortSessionInfo, ortStorage, resolveExternalData } from '@inproc/core/backend';
 import type * as Ort from 'onnxruntime-node';
 import { AUTO_ORDER, EXECUTION_PROVIDERS, type OnnxNodeDevice, type SupportedProvider, deviceProblem } from './devices.js';
 import { gpuLockProblem, withGpuLock } from './gpu-lock.js';
@@ -230,13 +214,7 @@ function toCoreTensor(value: Ort.Tensor, name: string, label: string): Tensor {
   const dtype = value.type as DType;
   if (!isDType(dtype)) throw new InprocError('RUN_FAILED', `${label}: output "${name}" has element type ${value.type}, which Inproc tensors do not support`);
   // The output's typed array is handed over as is (zero copy); ORT keeps no reference to CPU outputs.
-  // float16 comes back as a Float16Array where the runtime has one; Inproc keeps the raw bits.
-  let data = value.data;
-  if (dtype === 'float16' && HAS_FLOAT16_ARRAY && !(data instanceof Uint16Array)) {
-    const view = data as unknown as ArrayBufferView & { length: number };
-    data = new Uint16Array(view.buffer, view.byteOffset, view.length);
-  }
-  return new Tensor(dtype, data, value.dims);
+  return new Tensor(dtype, ortStorage(dtype, value.data), value.dims);
 }
 
 /** Node 24 and newer have a native Float16Array. */

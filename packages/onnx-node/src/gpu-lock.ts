@@ -20,7 +20,8 @@
  * @internal
  */
 import { getEnvironmentData, isMainThread, setEnvironmentData, threadId } from 'node:worker_threads';
-import { InprocError, throwIfAborted } from '@inproc/core';
+import { InprocError } from '@inproc/core';
+import { throwIfAborted } from '@inproc/core/backend';
 
 const ENVIRONMENT_KEY = 'inproc.onnx-node.webgpu-lock';
 /** Index of the holder's tag (thread id + 1; 0 when free) in the lock word. */

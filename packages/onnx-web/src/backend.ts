@@ -4,26 +4,8 @@
  * backend is a candidate.
  * @module
  */
-import {
-  type Backend,
-  type BackendLoadOptions,
-  type BackendRunOptions,
-  type BackendSession,
-  type DType,
-  type ModelSource,
-  type ResourceLease,
-  type Signature,
-  InprocError,
-  Tensor,
-  bytesPerElement,
-  firstLine,
-  isDType,
-  onnxExternalDataFiles,
-  openOnDevices,
-  readExternalData,
-  ortSessionInfo,
-  trackResource,
-} from '@inproc/core';
+import { type DType, type Signature, InprocError, Tensor, bytesPerElement, isDType } from '@inproc/core';
+import { type Backend, type BackendLoadOptions, type BackendRunOptions, type BackendSession, type ModelSource, type ResourceLease, firstLine, onnxExternalDataFiles, openOnDevices, readExternalData, ortSessionInfo, ortStorage, trackResource } from '@inproc/core/backend';
 import type * as Ort from 'onnxruntime-web';
 import { DEVICE_LOCATION, ONNX_WEB_DEVICES, type OnnxWebDevice, isOnnxWebDevice } from './devices.js';
 import { hasWebNn, isBrowserLike } from './environment.js';
@@ -294,7 +276,7 @@ class OnnxWebSession implements BackendSession {
     const location: OutputLocation = value.location;
     if (location === 'cpu' || location === 'cpu-pinned') {
       // ORT-web copies outputs out of the WASM heap into a fresh array: handed over without another copy.
-      const tensor = new Tensor(dtype, toStorage(dtype, value.data), value.dims);
+      const tensor = new Tensor(dtype, ortStorage(dtype, value.data), value.dims);
       value.dispose();
       return tensor;
     }
@@ -313,7 +295,7 @@ class OnnxWebSession implements BackendSession {
       bytes,
       native: value,
       // Taking turns with runs: a GPU read-back must not interleave with a suspended WebGPU run.
-      download: () => exclusive(async () => toStorage(dtype, await value.getData())),
+      download: () => exclusive(async () => ortStorage(dtype, await value.getData())),
       release: () => {
         this.#deviceOutputs.delete(tensor);
         deviceOrtTensors.delete(tensor);
@@ -350,13 +332,3 @@ class OnnxWebSession implements BackendSession {
   }
 }
 
-/**
- * ORT-web data as core storage: float16 comes back as a `Float16Array` where the
- * browser has one, and core keeps float16 as raw bits in a `Uint16Array`.
- */
-function toStorage(dtype: DType, data: Ort.Tensor.DataType): Ort.Tensor.DataType {
-  if (dtype === 'float16' && !(data instanceof Uint16Array) && ArrayBuffer.isView(data)) {
-    return new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2);
-  }
-  return data;
-}

@@ -4,7 +4,8 @@
  * obtained) done once per page.
  * @module
  */
-import { InprocError, lazyPeer } from '@inproc/core';
+import { InprocError } from '@inproc/core';
+import { lazyPeer } from '@inproc/core/backend';
 import type * as Ort from 'onnxruntime-web';
 import { isBrowserLike, webGpu } from './environment.js';
 import { type OnnxWebRuntimeOptions, checkRuntimeOptions, sameRuntime } from './options.js';

@@ -4,7 +4,8 @@
  * the backend is a candidate; a missing one is reported by name.
  * @module
  */
-import { InprocError, throwIfAborted, type Backend, type BackendLoadOptions, type BackendSession, type ModelSource, messageOf } from '@inproc/core';
+import { InprocError } from '@inproc/core';
+import { throwIfAborted, type Backend, type BackendLoadOptions, type BackendSession, type ModelSource, messageOf } from '@inproc/core/backend';
 import type * as Tf from '@tensorflow/tfjs';
 import { acquireEngine } from './engines.js';
 import { parseModelJson, readWeights, type GraphNode, type ModelJson } from './model-json.js';

@@ -9,7 +9,8 @@
  * @module
  * @internal
  */
-import { InprocError, messageOf, globalSingleton } from '@inproc/core';
+import { InprocError } from '@inproc/core';
+import { messageOf, globalSingleton } from '@inproc/core/backend';
 import { importNodeBinding, importTfjs, importWasm, importWebgpu, isNode, nodeModules, type TfApi } from './tf-modules.js';
 import type { TfjsDevice, TfjsEngine, TfjsEngineState } from './types.js';
 

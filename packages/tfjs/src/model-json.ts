@@ -6,7 +6,8 @@
  * @module
  * @internal
  */
-import { InprocError, throwIfAborted, type ModelSource, messageOf } from '@inproc/core';
+import { InprocError } from '@inproc/core';
+import { throwIfAborted, type ModelSource, messageOf } from '@inproc/core/backend';
 import type { TfjsWeightSpec, TfjsWeights, WeightBuffer } from './types.js';
 
 /** A parsed `model.json`, checked to the depth this backend relies on. */

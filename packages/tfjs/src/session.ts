@@ -10,7 +10,8 @@
  * @module
  * @internal
  */
-import { InprocError, Tensor, throwIfAborted, trackResource, type BackendRunOptions, type BackendSession, type ResourceLease, type Signature, messageOf, firstLine } from '@inproc/core';
+import { InprocError, Tensor, type Signature } from '@inproc/core';
+import { throwIfAborted, trackResource, type BackendRunOptions, type BackendSession, type ResourceLease, messageOf, firstLine } from '@inproc/core/backend';
 import type * as Tf from '@tensorflow/tfjs';
 import type { EngineLease } from './engines.js';
 import type { BoundSignature } from './signature.js';

@@ -8,7 +8,8 @@
  * @module
  * @internal
  */
-import { InprocError, lazyPeer } from '@inproc/core';
+import { InprocError } from '@inproc/core';
+import { lazyPeer } from '@inproc/core/backend';
 import type * as Tf from '@tensorflow/tfjs';
 import type * as TfWasm from '@tensorflow/tfjs-backend-wasm';
 

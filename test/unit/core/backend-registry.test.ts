@@ -3,18 +3,8 @@
  * Backend interface; the real backends are exercised by the conformance suite).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  type Backend,
-  type BackendSession,
-  InprocError,
-  Tensor,
-  hasBackend,
-  listBackends,
-  loadModel,
-  registerBackend,
-  resources,
-  unregisterBackend,
-} from '@inproc/core';
+import { InprocError, Tensor, hasBackend, listBackends, loadModel, registerBackend, resources, unregisterBackend } from '@inproc/core';
+import { type Backend, type BackendSession } from '@inproc/core/backend';
 import { mlpModel } from '@inproc/testkit/onnx/models';
 import { failure } from '../../helpers/errors.js';
 

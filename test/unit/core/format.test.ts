@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { readOnnxMetadata, sniffFormat } from '@inproc/core';
+import { sniffFormat } from '@inproc/core';
+import { readOnnxMetadata } from '@inproc/core/backend';
 import { mlpModel } from '@inproc/testkit/onnx/models';
 
 const json = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { InprocError, Tensor, formatShape, isTensor, validateFeeds, type Signature } from '@inproc/core';
+import { InprocError, Tensor, formatShape, isTensor, type Signature } from '@inproc/core';
+import { validateFeeds } from '@inproc/core/backend';
 
 const signature: Signature = {
   inputs: [

@@ -3,7 +3,8 @@
  * which backends could load it here, and its signature with symbolic dimensions.
  * @module
  */
-import { backendAvailability, listBackends, readOnnxMetadata, type OnnxMetadata, type Signature } from 'inproc';
+import { backendAvailability, listBackends, type Signature } from 'inproc';
+import { readOnnxMetadata, type OnnxMetadata } from 'inproc/backend';
 import { formatBytes, formatDims, formatMs, table } from '../format.js';
 import type { Io, Style } from '../io.js';
 import { loadModelFile, readModelFile, type ModelFile } from '../model-file.js';

@@ -5,21 +5,10 @@
  * @internal
  */
 import { InprocError } from '../errors.js';
+import type { BatchingOptions } from '../model.js';
 import type { Outputs, Signature } from '../signature.js';
 import type { Tensor } from '../tensor.js';
 import { concatRows, splitOutputs } from '../tensor-rows.js';
-
-/** Options of dynamic batching (`LoadOptions.batching`). */
-export interface BatchingOptions {
-  /** Most rows (sum of the requests' first dimensions) in one backend run. */
-  readonly maxBatchSize: number;
-  /** How long the first waiting request may wait for others to join it. */
-  readonly maxDelayMs: number;
-  /** Batch sizes the model runs best at: a batch that reaches one of them leaves at once, and larger batches are cut to one. */
-  readonly preferredSizes?: readonly number[];
-  /** Treat dimension 0 as the batch dimension even if the signature does not say so (e.g. unknown ranks). */
-  readonly declared?: boolean;
-}
 
 /** Why the model cannot be batched, or undefined when its inputs and outputs share a leading batch dimension. */
 export function batchProblem(signature: Signature): string | undefined {

@@ -7,7 +7,8 @@
  * @module
  * @internal
  */
-import { type BatchingOptions, batchRows, concatFeeds, feedsProblem, mergeable, splitBatch } from './batching.js';
+import type { BatchingOptions } from '../model.js';
+import { batchRows, concatFeeds, feedsProblem, mergeable, splitBatch } from './batching.js';
 import { InprocError } from '../errors.js';
 import type { ModelMetrics } from '../metrics/metrics.js';
 import type { Outputs, Signature } from '../signature.js';

@@ -12,20 +12,13 @@
  */
 import type { BackendRunOptions, BackendSession } from '../backend.js';
 import { InprocError, messageOf } from '../errors.js';
+import type { WorkerResourceLimits } from '../model.js';
 import { isNode, nodeImport } from '../platform.js';
 import { trackResource, type ResourceLease } from '../resources.js';
 import type { Outputs, Signature } from '../signature.js';
 import { type Tensor, describe } from '../tensor.js';
 import { type FromWorker, type LoadRequest, type ToWorker, errorFromWire, fromWire, toWire } from './worker-protocol.js';
 import { globalSingleton } from '../global-singleton.js';
-
-/** Limits applied to each worker (Node's `resourceLimits`), in MiB. */
-export interface WorkerResourceLimits {
-  readonly maxOldGenerationSizeMb?: number;
-  readonly maxYoungGenerationSizeMb?: number;
-  readonly codeRangeSizeMb?: number;
-  readonly stackSizeMb?: number;
-}
 
 /** Accepted range of each limit: below the minimum a worker cannot start its runtime (a tiny stack aborts the whole process). */
 const LIMIT_RANGES: Readonly<Record<keyof WorkerResourceLimits, readonly [number, number]>> = {

@@ -5,24 +5,14 @@
  * @module
  */
 
+import type { HistogramSummary } from './stats.js';
+
 const PER_DOUBLING = 16;
 /** Smallest distinguished value: 2^-20 (about 1 µs when recording seconds). */
 const MIN_EXP = -20;
 /** Largest: 2^12 (4096 s). Larger values land in the last bucket. */
 const MAX_EXP = 12;
 const BUCKETS = (MAX_EXP - MIN_EXP) * PER_DOUBLING + 1;
-
-/** Summary of a histogram; quantiles are estimates (bucket resolution about 4.4%). */
-export interface HistogramSummary {
-  readonly count: number;
-  readonly sum: number;
-  readonly mean: number;
-  readonly min: number;
-  readonly max: number;
-  readonly p50: number;
-  readonly p90: number;
-  readonly p99: number;
-}
 
 export class Histogram {
   readonly #counts = new Float64Array(BUCKETS + 1); // index 0: values <= 2^MIN_EXP

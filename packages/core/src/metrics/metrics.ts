@@ -5,37 +5,9 @@
  * @module
  */
 import type { ErrorCode } from '../errors.js';
-import { Histogram, type HistogramSummary } from './histogram.js';
+import { Histogram } from './histogram.js';
+import type { HistogramSummary, ModelStats } from './stats.js';
 import { globalSingleton } from '../global-singleton.js';
-
-/** Durations of one model's calls, in milliseconds. */
-export interface StageDurations {
-  /** From `run()` to the start of the backend run (queue wait, batching delay). */
-  readonly queue: HistogramSummary;
-  readonly pre: HistogramSummary;
-  readonly run: HistogramSummary;
-  readonly post: HistogramSummary;
-  /** The whole call, as the caller saw it. */
-  readonly total: HistogramSummary;
-}
-
-/** A snapshot of one model's metrics. */
-export interface ModelStats {
-  readonly model: string;
-  readonly backend: string;
-  readonly device: string;
-  readonly requests: number;
-  readonly successes: number;
-  readonly failures: Readonly<Partial<Record<ErrorCode, number>>>;
-  readonly inFlight: number;
-  readonly queued: number;
-  /** Backend runs; with batching, fewer than requests. */
-  readonly batches: number;
-  /** Requests per backend run. */
-  readonly batchSize: HistogramSummary;
-  readonly durationsMs: StageDurations;
-  readonly cache: { readonly hits: number; readonly misses: number; readonly entries: number; readonly bytes: number } | undefined;
-}
 
 /** Labels that identify a model in exported metrics. */
 export interface MetricLabels {

@@ -8,7 +8,7 @@
  */
 import { throwIfAborted } from '../call-signal.js';
 import { InprocError } from '../errors.js';
-import type { Processor, ProcessorContext } from './processor.js';
+import { type Processor, type ProcessorContext, isProcessor } from './processor.js';
 import { describe } from '../tensor.js';
 
 /**
@@ -49,7 +49,7 @@ export function chain<A, B, C, D, E, F, G, H, J>(
 export function chain(...processors: Processor<never, unknown>[]): Processor<unknown, unknown> {
   if (processors.length === 0) throw new InprocError('INPUT_INVALID', 'chain: give at least one processor');
   processors.forEach((p, i) => {
-    if (typeof p !== 'object' || p === null || typeof p.process !== 'function') {
+    if (!isProcessor(p)) {
       throw new InprocError('INPUT_INVALID', `chain: step ${i} needs a name and a process() function, got ${describe(p)}`);
     }
   });
@@ -57,19 +57,22 @@ export function chain(...processors: Processor<never, unknown>[]): Processor<unk
   let disposed: Promise<void> | undefined;
   return {
     name: steps.map((p) => p.name).join(' > '),
-    async process(input: unknown, context: ProcessorContext): Promise<unknown> {
-      let value = input;
-      for (const step of steps) {
-        throwIfAborted(context.signal, 'the call');
-        value = await step.process(value, context);
-      }
-      return value;
-    },
+    process: (input: unknown, context: ProcessorContext): Promise<unknown> => runProcessors(steps, input, context),
     dispose(): Promise<void> {
       disposed ??= disposeAll(steps);
       return disposed;
     },
   };
+}
+
+/** Runs processors in order, each one's output feeding the next; the abort signal is checked before each step. @internal */
+export async function runProcessors(processors: readonly Processor[], input: unknown, context: ProcessorContext): Promise<unknown> {
+  let value = input;
+  for (const processor of processors) {
+    throwIfAborted(context.signal, 'the call');
+    value = await processor.process(value, context);
+  }
+  return value;
 }
 
 /** Disposes every processor (last first) even when one fails; rethrows the first failure. @internal */

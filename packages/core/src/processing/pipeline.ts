@@ -15,7 +15,7 @@
 import { callSignal, throwIfAborted } from '../call-signal.js';
 import { disposeAll } from './chain.js';
 import { InprocError, messageOf } from '../errors.js';
-import type { Processor, ProcessorContext } from './processor.js';
+import { type Processor, type ProcessorContext, isProcessor } from './processor.js';
 import { isTensor, type Feeds, type Outputs, type Signature } from '../signature.js';
 import { type Tensor, describe } from '../tensor.js';
 import { concatRows, splitOutputs } from '../tensor-rows.js';
@@ -126,7 +126,7 @@ function stepName(step: unknown): string {
 function checkStep(step: unknown, where: string): void {
   const ok =
     typeof step === 'function' ||
-    (typeof step === 'object' && step !== null && (isComposite(step) || typeof (step as { run?: unknown }).run === 'function' || typeof (step as { process?: unknown }).process === 'function'));
+    (typeof step === 'object' && step !== null && (isComposite(step) || typeof (step as { run?: unknown }).run === 'function' || isProcessor(step)));
   if (!ok) throw new InprocError('INPUT_INVALID', `${where}: a step is a model, a pipeline, a processor or a function, got ${describe(step)}`);
 }
 

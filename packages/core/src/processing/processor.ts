@@ -4,7 +4,6 @@
  * it can be registered, named in a manifest and composed.
  * @module
  */
-import { throwIfAborted } from '../call-signal.js';
 import type { Signature } from '../signature.js';
 
 /** What a processor sees of the call it runs in. */
@@ -30,12 +29,7 @@ export interface Processor<I = unknown, O = unknown> {
   dispose?(): void | Promise<void>;
 }
 
-/** Runs processors in order, each one's output feeding the next. @internal */
-export async function runProcessors(processors: readonly Processor[], input: unknown, context: ProcessorContext): Promise<unknown> {
-  let value = input;
-  for (const processor of processors) {
-    throwIfAborted(context.signal, 'the call');
-    value = await processor.process(value, context);
-  }
-  return value;
+/** Whether `value` has the shape of a processor (an object with a `process` function). */
+export function isProcessor(value: unknown): value is Processor {
+  return typeof value === 'object' && value !== null && typeof (value as { process?: unknown }).process === 'function';
 }

@@ -10,7 +10,7 @@
 import type { ModelFormat } from '../backend.js';
 import { InprocError } from '../errors.js';
 import { callerStack } from '../leak-reporter.js';
-import type { ModelStats } from '../metrics/metrics.js';
+import type { ModelStats } from '../metrics/stats.js';
 import type { Model, RunOptions } from '../model.js';
 import type { CacheLease } from './version-cache.js';
 import type { Manifest, ModelLease } from './repository-types.js';

@@ -12,6 +12,7 @@ import { findModelFile } from '../model-file.js';
 import type { LoadOptions, Model } from '../model.js';
 import type { ModelImpl } from '../model-impl.js';
 import type { Processor } from '../processing/processor.js';
+import { disposeAll } from '../processing/chain.js';
 import { createProcessor } from '../processing/processor-registry.js';
 import { isNpy, parseJsonSample, parseNpy } from '../sample-file.js';
 import type { Tensor } from '../tensor.js';
@@ -83,7 +84,7 @@ export class VersionLoader {
       try {
         model = await loadModel<unknown, unknown>(located.source, loadOptions);
       } catch (error) {
-        for (const processor of [...preprocess, ...postprocess]) await processor.dispose?.();
+        await disposeAll([...preprocess, ...postprocess]);
         throw error;
       }
       const loadMs = performance.now() - started;
