@@ -6,9 +6,18 @@
  * embedded one measured in the same run. The server runs in its own process, as it
  * would on another machine, so its inference does not share this event loop.
  *
+ * The loopback floor: a bare `http.request` with a keep-alive agent to a bare node:http
+ * server (another subprocess, no model, no protocol) sending and answering the same byte
+ * sizes as the MLP call, sequentially; and the same with the global `fetch`. The summary
+ * divides the kserve binary MLP p50 by it (target <= 1.5), and gives PP-OCR det binary
+ * throughput against embedded at 1 caller (target >= 0.9) and JSON against binary (<= 4).
+ * The load average is printed before and after: on a busy machine the figures are noise.
+ *
  *   npx tsx remote/remote.ts [--quick] [--json]
  */
 import { spawn } from 'node:child_process';
+import { Agent, request } from 'node:http';
+import { loadavg } from 'node:os';
 import { mkdir, mkdtemp, writeFile, copyFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -16,6 +25,7 @@ import { dirname, join } from 'node:path';
 
 import { parseArgs } from 'node:util';
 import { Tensor, loadModel, type LoadOptions } from 'inproc';
+import { encodeInferRequest, encodeInferResponse } from '@inproc/kserve/protocol';
 import { mlpModel } from '@inproc/testkit/onnx/models';
 import { machine } from '../lib/environment.js';
 import { quantile } from '../stats.js';
@@ -81,36 +91,116 @@ async function measure(source: string, options: LoadOptions, input: () => Record
   return points;
 }
 
-/** The floor of any remote call: one HTTP round trip to the same server that runs no model. */
-async function roundTrip(): Promise<number> {
-  const samples: number[] = [];
-  for (let i = 0; i < (values.quick ? 50 : 500); i++) {
-    const t = performance.now();
-    await (await fetch(`${url}/v2/health/live`)).arrayBuffer();
-    samples.push(performance.now() - t);
-  }
-  return quantile(samples.sort((a, b) => a - b).slice(5), 0.5);
+/** A bare node:http server in a subprocess: reads the request body, answers `x-answer-bytes` bytes. No model, no protocol. */
+const BARE = `
+const http = require('node:http');
+const answers = new Map();
+const server = http.createServer((req, res) => {
+  req.on('data', () => {});
+  req.on('end', () => {
+    const n = Number(req.headers['x-answer-bytes'] ?? 0);
+    let body = answers.get(n);
+    if (body === undefined) answers.set(n, (body = Buffer.alloc(n, 7)));
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': n });
+    res.end(body);
+  });
+});
+server.keepAliveTimeout = 60000;
+server.listen(0, '127.0.0.1', () => console.log('http://127.0.0.1:' + server.address().port));
+`;
+
+async function startBare(): Promise<{ url: string; stop: () => void }> {
+  const child = spawn(process.execPath, ['-e', BARE], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const bareUrl = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => resolve(d.toString().trim()));
+    child.on('exit', (code) => reject(new Error(`bare server exited with ${code}`)));
+  });
+  return { url: bareUrl, stop: () => child.kill('SIGTERM') };
 }
 
+/** p50 of sequential keep-alive `http.request` round trips sending `sent` bytes and receiving `answered`. */
+async function floorHttp(target: string, sent: Uint8Array, answered: number, runs: number): Promise<number> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const one = (): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const req = request(`${target}/`, { method: 'POST', agent, headers: { 'content-type': 'application/octet-stream', 'content-length': sent.byteLength, 'x-answer-bytes': answered } }, (res) => {
+        res.on('data', () => undefined);
+        res.on('end', resolve);
+      });
+      req.on('error', reject);
+      req.end(sent);
+    });
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    await one();
+    samples.push(performance.now() - t);
+  }
+  agent.destroy();
+  return quantile(samples.slice(Math.floor(runs / 10)).sort((a, b) => a - b), 0.5);
+}
+
+/** The same with the global fetch. */
+async function floorFetch(target: string, sent: Uint8Array<ArrayBuffer>, answered: number, runs: number): Promise<number> {
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    await (await fetch(`${target}/`, { method: 'POST', body: sent, headers: { 'content-type': 'application/octet-stream', 'x-answer-bytes': String(answered) } })).arrayBuffer();
+    samples.push(performance.now() - t);
+  }
+  return quantile(samples.slice(Math.floor(runs / 10)).sort((a, b) => a - b), 0.5);
+}
+
+// The MLP call's bytes, as the kserve backend sends them and inproc serve answers them.
+const mlpRequest = encodeInferRequest({ inputs: models[0]!.input(), outputs: [{ name: 'y', binary: true }], binary: true }).body;
+const mlpAnswer = encodeInferResponse({ modelName: 'mlp', modelVersion: '1', outputs: [{ name: 'y', tensor: new Tensor('float32', new Float32Array(256), [1, 256]), binary: true }] }).body.byteLength;
+
+const loadBefore = loadavg();
 const rows: { model: string; mode: string; points: Point[] }[] = [];
-let healthP50 = Number.NaN;
+const floors: { http: number[]; fetch: number[] } = { http: [], fetch: [] };
+const bare = await startBare();
+const floorRuns = values.quick ? 300 : 3000;
 try {
-  healthP50 = await roundTrip();
   for (const m of models) {
     const file = join(root, m.name, '1', 'model.onnx');
+    if (m.name === 'mlp') floors.http.push(await floorHttp(bare.url, mlpRequest, mlpAnswer, floorRuns));
     rows.push({ model: m.label, mode: 'embedded (onnx-node)', points: await measure(file, { device: 'cpu', concurrency: 1 }, m.input) });
     rows.push({ model: m.label, mode: 'remote, binary', points: await measure(`${url}/v2/models/${m.name}`, { backend: 'kserve' }, m.input) });
+    if (m.name === 'mlp') floors.http.push(await floorHttp(bare.url, mlpRequest, mlpAnswer, floorRuns));
     rows.push({ model: m.label, mode: 'remote, JSON', points: await measure(`${url}/v2/models/${m.name}`, { backend: 'kserve', backendOptions: { protocol: 'json' } }, m.input) });
+    if (m.name === 'mlp') floors.fetch.push(await floorFetch(bare.url, mlpRequest, mlpAnswer, floorRuns));
   }
 } finally {
   server.kill('SIGTERM');
+  bare.stop();
 }
+const loadAfter = loadavg();
+const floorP50 = Math.min(...floors.http);
+const fetchP50 = Math.min(...floors.fetch);
+const find = (label: string, mode: string): Point => rows.find((r) => r.model === label && r.mode.startsWith(mode))!.points[0]!;
+const summary = {
+  floorP50,
+  fetchP50,
+  mlpBinaryOverFloor: find(models[0]!.label, 'remote, binary').p50 / floorP50,
+  detBinaryOverEmbedded: find(models[1]!.label, 'remote, binary').rps / find(models[1]!.label, 'embedded').rps,
+  detJsonOverBinary: find(models[1]!.label, 'remote, JSON').p50 / find(models[1]!.label, 'remote, binary').p50,
+  loadBefore,
+  loadAfter,
+};
 
 const fmt = (n: number): string => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
 const lines = [
   '### Embedded vs remote (inproc serve over loopback)',
   '',
-  `Closed loops, ${seconds} s per case; the server is \`inproc serve\` in a subprocess (models in its main thread), the client the kserve backend. Ratio: throughput against embedded at the same concurrency, in this run. One HTTP round trip to that server without a model (GET /v2/health/live, p50): ${fmt(healthP50)} ms.`,
+  `Closed loops, ${seconds} s per case; the server is \`inproc serve\` in a subprocess (models in its main thread), the client the kserve backend. Ratio: throughput against embedded at the same concurrency, in this run. Load average (1/5/15 min) before ${loadBefore.map((l) => l.toFixed(2)).join(' / ')}, after ${loadAfter.map((l) => l.toFixed(2)).join(' / ')}.`,
+  '',
+  `Loopback floor: a bare keep-alive \`http.request\` to a bare node:http server in another process, sending ${mlpRequest.byteLength} B and receiving ${mlpAnswer} B (the MLP call's sizes), sequentially, p50: **${fmt(floorP50)} ms** (global \`fetch\`, same sizes: ${fmt(fetchP50)} ms).`,
+  '',
+  '| target | measured |',
+  '|---|---:|',
+  `| kserve binary MLP p50 / loopback floor (<= 1.5) | ${summary.mlpBinaryOverFloor.toFixed(2)}x |`,
+  `| PP-OCR det binary throughput / embedded, 1 caller (>= 0.9) | ${summary.detBinaryOverEmbedded.toFixed(2)}x |`,
+  `| PP-OCR det JSON p50 / binary p50, 1 caller (<= 4) | ${summary.detJsonOverBinary.toFixed(2)}x |`,
   '',
   `| model | mode | ${concurrency.map((c) => `${c} caller${c === 1 ? '' : 's'}: p50 / p99 ms, req/s (ratio)`).join(' | ')} |`,
   `|---|---|${concurrency.map(() => '---:').join('|')}|`,
@@ -121,5 +211,5 @@ for (const row of rows) {
   lines.push(`| ${row.model} | ${row.mode} | ${cells.join(' | ')} |`);
 }
 const markdown = `${lines.join('\n')}\n`;
-if (values.json) console.log(JSON.stringify({ suite: 'remote', seconds, concurrency, healthP50, rows, machine: machine(), markdown }));
+if (values.json) console.log(JSON.stringify({ suite: 'remote', seconds, concurrency, summary, rows, machine: machine(), markdown }));
 else console.log(markdown);
