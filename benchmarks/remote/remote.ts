@@ -25,7 +25,7 @@ import { dirname, join } from 'node:path';
 
 import { parseArgs } from 'node:util';
 import { Tensor, loadModel, type LoadOptions } from 'inproc';
-import { encodeInferRequest, encodeInferResponse } from '@inproc/kserve/protocol';
+import { HEADER_LENGTH, encodeInferRequest, encodeInferResponse } from '@inproc/kserve/protocol';
 import { mlpModel } from '@inproc/testkit/onnx/models';
 import { machine } from '../lib/environment.js';
 import { quantile } from '../stats.js';
@@ -91,13 +91,21 @@ async function measure(source: string, options: LoadOptions, input: () => Record
   return points;
 }
 
-/** A bare node:http server in a subprocess: reads the request body, answers `x-answer-bytes` bytes. No model, no protocol. */
+/**
+ * A bare node:http server in a subprocess: reads the request body, answers `x-answer-bytes`
+ * bytes. No model, no protocol; except that it answers the MLP's metadata and a canned
+ * infer answer (from the environment), so the kserve client alone can be timed against it.
+ */
 const BARE = `
 const http = require('node:http');
 const answers = new Map();
+const metadata = Buffer.from(process.env.BARE_METADATA, 'base64');
+const canned = Buffer.from(process.env.BARE_ANSWER, 'base64');
 const server = http.createServer((req, res) => {
   req.on('data', () => {});
   req.on('end', () => {
+    if (req.url === '/v2/models/mlp') return res.writeHead(200, { 'content-type': 'application/json', 'content-length': metadata.length }).end(metadata);
+    if (req.url === '/v2/models/mlp/infer') return res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': canned.length, 'inference-header-content-length': process.env.BARE_HEADER }).end(canned);
     const n = Number(req.headers['x-answer-bytes'] ?? 0);
     let body = answers.get(n);
     if (body === undefined) answers.set(n, (body = Buffer.alloc(n, 7)));
@@ -110,7 +118,8 @@ server.listen(0, '127.0.0.1', () => console.log('http://127.0.0.1:' + server.add
 `;
 
 async function startBare(): Promise<{ url: string; stop: () => void }> {
-  const child = spawn(process.execPath, ['-e', BARE], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const env = { ...process.env, BARE_METADATA: Buffer.from(mlpMetadata).toString('base64'), BARE_ANSWER: Buffer.from(mlpCanned.body).toString('base64'), BARE_HEADER: mlpCanned.headers[HEADER_LENGTH]! };
+  const child = spawn(process.execPath, ['-e', BARE], { stdio: ['ignore', 'pipe', 'inherit'], env });
   const bareUrl = await new Promise<string>((resolve, reject) => {
     child.stdout.on('data', (d: Buffer) => resolve(d.toString().trim()));
     child.on('exit', (code) => reject(new Error(`bare server exited with ${code}`)));
@@ -118,8 +127,8 @@ async function startBare(): Promise<{ url: string; stop: () => void }> {
   return { url: bareUrl, stop: () => child.kill('SIGTERM') };
 }
 
-/** p50 of sequential keep-alive `http.request` round trips sending `sent` bytes and receiving `answered`. */
-async function floorHttp(target: string, sent: Uint8Array, answered: number, runs: number): Promise<number> {
+/** One keep-alive `http.request` round trip sending `sent` bytes and receiving `answered`, on its own agent. */
+function bareRoundTrip(target: string, sent: Uint8Array, answered: number): { one: () => Promise<void>; close: () => void } {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const one = (): Promise<void> =>
     new Promise((resolve, reject) => {
@@ -130,22 +139,45 @@ async function floorHttp(target: string, sent: Uint8Array, answered: number, run
       req.on('error', reject);
       req.end(sent);
     });
-  const samples: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    await one();
-    samples.push(performance.now() - t);
+  return { one, close: () => agent.destroy() };
+}
+
+/**
+ * The MLP call through the kserve backend at `source` and the bare round trip, one after
+ * the other, `runs` times (paired, so that a machine whose load drifts treats both alike):
+ * p50 of each.
+ */
+async function paired(source: string, runs: number): Promise<{ floor: number; kserve: number }> {
+  await using model = await loadModel(source, { backend: 'kserve' });
+  const bare = bareRoundTrip(bareUrl, mlpRequest, mlpAnswer);
+  const feeds = models[0]!.input();
+  const floor: number[] = [];
+  const kserve: number[] = [];
+  try {
+    for (let i = 0; i < runs + 100; i++) {
+      let t = performance.now();
+      await bare.one();
+      const f = performance.now() - t;
+      t = performance.now();
+      await model.run(feeds);
+      const k = performance.now() - t;
+      if (i >= 100) {
+        floor.push(f);
+        kserve.push(k);
+      }
+    }
+  } finally {
+    bare.close();
   }
-  agent.destroy();
-  return quantile(samples.slice(Math.floor(runs / 10)).sort((a, b) => a - b), 0.5);
+  return { floor: quantile(floor.sort((a, b) => a - b), 0.5), kserve: quantile(kserve.sort((a, b) => a - b), 0.5) };
 }
 
 /** The same with the global fetch. */
-async function floorFetch(target: string, sent: Uint8Array<ArrayBuffer>, answered: number, runs: number): Promise<number> {
+async function floorFetch(target: string, sent: Uint8Array, answered: number, runs: number): Promise<number> {
   const samples: number[] = [];
   for (let i = 0; i < runs; i++) {
     const t = performance.now();
-    await (await fetch(`${target}/`, { method: 'POST', body: sent, headers: { 'content-type': 'application/octet-stream', 'x-answer-bytes': String(answered) } })).arrayBuffer();
+    await (await fetch(`${target}/`, { method: 'POST', body: sent as Uint8Array<ArrayBuffer>, headers: { 'content-type': 'application/octet-stream', 'x-answer-bytes': String(answered) } })).arrayBuffer();
     samples.push(performance.now() - t);
   }
   return quantile(samples.slice(Math.floor(runs / 10)).sort((a, b) => a - b), 0.5);
@@ -153,35 +185,45 @@ async function floorFetch(target: string, sent: Uint8Array<ArrayBuffer>, answere
 
 // The MLP call's bytes, as the kserve backend sends them and inproc serve answers them.
 const mlpRequest = encodeInferRequest({ inputs: models[0]!.input(), outputs: [{ name: 'y', binary: true }], binary: true }).body;
-const mlpAnswer = encodeInferResponse({ modelName: 'mlp', modelVersion: '1', outputs: [{ name: 'y', tensor: new Tensor('float32', new Float32Array(256), [1, 256]), binary: true }] }).body.byteLength;
+const mlpCanned = encodeInferResponse({ modelName: 'mlp', modelVersion: '1', outputs: [{ name: 'y', tensor: new Tensor('float32', new Float32Array(256), [1, 256]), binary: true }] });
+const mlpAnswer = mlpCanned.body.byteLength;
+const mlpMetadata = JSON.stringify({ name: 'mlp', versions: ['1'], platform: 'onnxruntime_onnx', inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 256] }], outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, 256] }] });
 
 const loadBefore = loadavg();
 const rows: { model: string; mode: string; points: Point[] }[] = [];
-const floors: { http: number[]; fetch: number[] } = { http: [], fetch: [] };
 const bare = await startBare();
-const floorRuns = values.quick ? 300 : 3000;
+const bareUrl = bare.url;
+const pairs = values.quick ? 300 : 3000;
+let remotePair = { floor: Number.NaN, kserve: Number.NaN };
+let clientPair = { floor: Number.NaN, kserve: Number.NaN };
+let fetchP50 = Number.NaN;
 try {
   for (const m of models) {
     const file = join(root, m.name, '1', 'model.onnx');
-    if (m.name === 'mlp') floors.http.push(await floorHttp(bare.url, mlpRequest, mlpAnswer, floorRuns));
     rows.push({ model: m.label, mode: 'embedded (onnx-node)', points: await measure(file, { device: 'cpu', concurrency: 1 }, m.input) });
     rows.push({ model: m.label, mode: 'remote, binary', points: await measure(`${url}/v2/models/${m.name}`, { backend: 'kserve' }, m.input) });
-    if (m.name === 'mlp') floors.http.push(await floorHttp(bare.url, mlpRequest, mlpAnswer, floorRuns));
     rows.push({ model: m.label, mode: 'remote, JSON', points: await measure(`${url}/v2/models/${m.name}`, { backend: 'kserve', backendOptions: { protocol: 'json' } }, m.input) });
-    if (m.name === 'mlp') floors.fetch.push(await floorFetch(bare.url, mlpRequest, mlpAnswer, floorRuns));
+    if (m.name === 'mlp') {
+      remotePair = await paired(`${url}/v2/models/mlp`, pairs);
+      // The client alone: the kserve backend against the bare server's canned answer.
+      clientPair = await paired(`${bare.url}/v2/models/mlp`, pairs);
+      fetchP50 = await floorFetch(bare.url, mlpRequest, mlpAnswer, pairs);
+    }
   }
 } finally {
   server.kill('SIGTERM');
   bare.stop();
 }
 const loadAfter = loadavg();
-const floorP50 = Math.min(...floors.http);
-const fetchP50 = Math.min(...floors.fetch);
+const floorP50 = remotePair.floor;
 const find = (label: string, mode: string): Point => rows.find((r) => r.model === label && r.mode.startsWith(mode))!.points[0]!;
 const summary = {
   floorP50,
   fetchP50,
-  mlpBinaryOverFloor: find(models[0]!.label, 'remote, binary').p50 / floorP50,
+  remotePair,
+  clientPair,
+  mlpBinaryOverFloor: remotePair.kserve / remotePair.floor,
+  clientAloneOverFloor: clientPair.kserve / clientPair.floor,
   detBinaryOverEmbedded: find(models[1]!.label, 'remote, binary').rps / find(models[1]!.label, 'embedded').rps,
   detJsonOverBinary: find(models[1]!.label, 'remote, JSON').p50 / find(models[1]!.label, 'remote, binary').p50,
   loadBefore,
@@ -194,11 +236,12 @@ const lines = [
   '',
   `Closed loops, ${seconds} s per case; the server is \`inproc serve\` in a subprocess (models in its main thread), the client the kserve backend. Ratio: throughput against embedded at the same concurrency, in this run. Load average (1/5/15 min) before ${loadBefore.map((l) => l.toFixed(2)).join(' / ')}, after ${loadAfter.map((l) => l.toFixed(2)).join(' / ')}.`,
   '',
-  `Loopback floor: a bare keep-alive \`http.request\` to a bare node:http server in another process, sending ${mlpRequest.byteLength} B and receiving ${mlpAnswer} B (the MLP call's sizes), sequentially, p50: **${fmt(floorP50)} ms** (global \`fetch\`, same sizes: ${fmt(fetchP50)} ms).`,
+  `Loopback floor: a bare keep-alive \`http.request\` to a bare node:http server in another process, sending ${mlpRequest.byteLength} B and receiving ${mlpAnswer} B (the MLP call's sizes), 1 caller, each round trip paired with one kserve MLP call (${pairs} pairs), p50: **${fmt(floorP50)} ms**; the kserve call to \`inproc serve\`: ${fmt(remotePair.kserve)} ms. Against the same bare server answering a canned MLP response (the client alone): floor ${fmt(clientPair.floor)} ms, kserve ${fmt(clientPair.kserve)} ms. Global \`fetch\`, same sizes: ${fmt(fetchP50)} ms.`,
   '',
   '| target | measured |',
   '|---|---:|',
   `| kserve binary MLP p50 / loopback floor (<= 1.5) | ${summary.mlpBinaryOverFloor.toFixed(2)}x |`,
+  `| the client alone (kserve against the bare server's canned answer) p50 / floor | ${summary.clientAloneOverFloor.toFixed(2)}x |`,
   `| PP-OCR det binary throughput / embedded, 1 caller (>= 0.9) | ${summary.detBinaryOverEmbedded.toFixed(2)}x |`,
   `| PP-OCR det JSON p50 / binary p50, 1 caller (<= 4) | ${summary.detJsonOverBinary.toFixed(2)}x |`,
   '',
