@@ -36,11 +36,29 @@ export interface ErrorAnswer {
   readonly body: ErrorBody;
 }
 
-/** The answer for any thrown value; what is not an `InprocError` is a 500 `RUN_FAILED`. */
-export function errorAnswer(error: unknown): ErrorAnswer {
-  if (error instanceof HttpError) return { status: error.status, body: { error: error.message, code: error.code } };
-  if (InprocError.is(error)) return { status: STATUS[error.code] ?? 500, body: { error: error.message, code: error.code } };
-  return { status: 500, body: { error: `internal error: ${error instanceof Error ? error.message : String(error)}`, code: 'RUN_FAILED' } };
+/**
+ * The answer for any thrown value; what is not an `InprocError` is a 500 `RUN_FAILED`.
+ * Messages go to HTTP clients without the server's layout: `root` (the repository's
+ * absolute path) becomes `<repository>`, and a lookup of a model the repository does not
+ * have names the model and what is served, with a hint that fits an HTTP client.
+ */
+export function errorAnswer(error: unknown, root?: string): ErrorAnswer {
+  if (error instanceof HttpError) return { status: error.status, body: { error: withoutRoot(error.message, root), code: error.code } };
+  if (InprocError.is(error)) {
+    const models = error.details?.['models'];
+    const message =
+      error.code === 'MODEL_NOT_FOUND' && Array.isArray(models)
+        ? `no model ${JSON.stringify(String(error.details?.['name']))} on this server; it serves ${models.length === 0 ? 'no models' : models.map((m) => JSON.stringify(m)).join(', ')} (GET or POST /v2/repository/index lists them)`
+        : withoutRoot(error.message, root);
+    return { status: STATUS[error.code] ?? 500, body: { error: message, code: error.code } };
+  }
+  return { status: 500, body: { error: `internal error: ${withoutRoot(error instanceof Error ? error.message : String(error), root)}`, code: 'RUN_FAILED' } };
+}
+
+function withoutRoot(message: string, root: string | undefined): string {
+  if (root === undefined || root === '' || root === '/') return message;
+  const bare = root.replace(/[/\\]+$/, '');
+  return message.split(bare).join('<repository>');
 }
 
 /** An error with a status of its own (404 route, 405 method, 413 body). */
