@@ -12,7 +12,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { type AddressInfo, Server as NetServer, type Socket } from 'node:net';
 import { promisify } from 'node:util';
 import { constants, deflate as deflateCallback, gzip as gzipCallback } from 'node:zlib';
 import { InprocError, type Repository, openRepository, registerPromClient } from '@inproc/core';
@@ -42,6 +42,8 @@ const DEFAULTS = {
 const EXTENSIONS = ['binary_tensor_data', 'model_repository', 'schedule_policy', 'statistics'];
 
 const gzip = promisify(gzipCallback);
+// eslint-disable-next-line @typescript-eslint/unbound-method -- called on the http server, below
+const netClose = NetServer.prototype.close;
 const deflate = promisify(deflateCallback);
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -103,6 +105,8 @@ async function start(repo: Repository, owned: boolean, settings: Settings, log: 
   const unread = new ByteBudget(Number.MAX_SAFE_INTEGER, 'maxUnreadResponseBytes');
   /** Every accepted request until its answer is written (or its connection is gone): shutdown waits for these. */
   const active = new Set<ServerResponse>();
+  /** Connections with an accepted request not yet answered, and how many. */
+  const busy = new Map<Socket, number>();
   let drained: (() => void) | undefined;
   const server: ServerMetadata = { name: 'inproc', version: VERSION, extensions: EXTENSIONS };
   const ctx: RouteContext = { repository: repo, server, unloaded: new Set(), closing: () => closing !== undefined, control: new PerModelQueue(), lastInference: new Map() };
@@ -156,9 +160,14 @@ async function start(repo: Repository, owned: boolean, settings: Settings, log: 
     let route = 'unknown';
     const hold = new Hold(bodies);
     active.add(response);
+    const socket = request.socket;
+    busy.set(socket, (busy.get(socket) ?? 0) + 1);
     response.once('close', () => {
       hold.release();
       active.delete(response);
+      const left = (busy.get(socket) ?? 1) - 1;
+      if (left === 0) busy.delete(socket);
+      else busy.set(socket, left);
       if (active.size === 0) drained?.();
     });
     const body = (): Promise<Uint8Array<ArrayBuffer>> => readBody(request, settings.maxBodyBytes, hold);
@@ -271,7 +280,11 @@ async function start(repo: Repository, owned: boolean, settings: Settings, log: 
   // Node's header timeout starts at a request's first byte: a connection that never sends
   // one would stay open for ever. Here it runs from the moment of connection.
   const awaitingFirstRequest = new Map<Socket, ReturnType<typeof setTimeout>>();
+  const sockets = new Set<Socket>();
   http.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    if (closing !== undefined) socket.destroy();
     const timer = setTimeout(() => {
       awaitingFirstRequest.delete(socket);
       silentClosed++;
@@ -310,11 +323,14 @@ async function start(repo: Repository, owned: boolean, settings: Settings, log: 
     closing ??= (async () => {
       const accepted = active.size;
       log?.(`shutting down: finishing ${accepted} accepted request${accepted === 1 ? '' : 's'}`);
-      const closed = new Promise<void>((resolve) => http.close(() => resolve()));
-      http.closeIdleConnections();
+      // Not http.close(): it closes "idle" connections, and Node counts one whose answer is
+      // still being written as idle once end() was called, cutting that answer. Listening
+      // stops here; connections that are idle by our count (no request of theirs unanswered) close now.
+      const closed = new Promise<void>((resolve) => netClose.call(http, () => resolve()));
+      for (const socket of sockets) if (!busy.has(socket)) socket.destroy();
       if (active.size > 0) {
         // Every accepted request (inference, load, metadata) is answered and its answer
-        // written before its connection closes; new ones get 503 meanwhile.
+        // written before its connection closes; requests that arrive meanwhile get 503.
         await new Promise<void>((resolve) => {
           drained = resolve;
           setTimeout(resolve, settings.shutdownTimeoutMs).unref();
@@ -323,6 +339,7 @@ async function start(repo: Repository, owned: boolean, settings: Settings, log: 
       cutAtShutdown = active.size;
       if (cutAtShutdown > 0) log?.(`shutdown deadline (shutdownTimeoutMs: ${settings.shutdownTimeoutMs} ms) passed: ${cutAtShutdown} request${cutAtShutdown === 1 ? '' : 's'} cut unanswered or half-written`);
       http.closeAllConnections();
+      http.close(); // now only stops Node's timeout checks: listening stopped above
       await closed;
       if (owned) await repo.close();
       log?.('stopped');
