@@ -13,8 +13,9 @@
  */
 import { type Backend, type BackendLoadOptions, type BackendSession, InprocError, MODEL_FORMATS, type ModelSource } from '@inproc/core';
 import { errorFromResponse } from './http-errors.js';
-import { parseJson } from './json.js';
-import { formatOf, signatureOf } from './metadata.js';
+import { parseJson } from './protocol/json.js';
+import { signatureOf } from './protocol/metadata.js';
+import { formatOf } from './protocol/platforms.js';
 import { parseModelUrl, replicaBase } from './model-url.js';
 import { checkOptions } from './options.js';
 import { Replicas } from './replicas.js';

@@ -10,7 +10,8 @@
  * @module
  */
 import { InprocError } from '@inproc/core';
-import { type Phase, ServerError, readErrorBody } from './http-errors.js';
+import { ServerError } from './http-errors.js';
+import { type Phase, readErrorBody } from './protocol/status.js';
 import type { Settings } from './options.js';
 
 /** One replica's state, for `model.metadata` and tests. */

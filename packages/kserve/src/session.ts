@@ -5,11 +5,12 @@
  * @module
  */
 import { type BackendRunOptions, type BackendSession, InprocError, type ModelFormat, type Signature, type Tensor } from '@inproc/core';
-import { datatypeOf } from './datatype.js';
+import { datatypeOf } from './protocol/datatypes.js';
 import { errorFromResponse } from './http-errors.js';
 import type { ModelLocation } from './model-url.js';
 import type { Settings } from './options.js';
-import { HEADER_LENGTH, type ModelMetadata, decodeInferResponse, encodeInferRequest } from './protocol.js';
+import { HEADER_LENGTH, decodeInferResponse, encodeInferRequest } from './protocol/bodies.js';
+import type { ModelMetadata } from './protocol/metadata.js';
 import type { Replicas } from './replicas.js';
 
 /** The device a remote model reports. */

@@ -7,7 +7,7 @@
  * @module
  */
 import { type DType, type ErrorCode, InprocError, Tensor, bytesPerElement } from '@inproc/core';
-import { storageOf } from './datatype.js';
+import { storageOf } from './datatypes.js';
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const encoder = new TextEncoder();

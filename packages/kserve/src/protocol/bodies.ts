@@ -6,43 +6,20 @@
  * order and `Inference-Header-Content-Length` gives the header's length.
  * @module
  */
-import { type DType, type Dim, type ErrorCode, InprocError, type KServeModelMetadata, type KServeTensorMetadata, type Tensor, bytesPerElement } from '@inproc/core';
-import { datatypeOf, dtypeOf } from './datatype.js';
+import { type DType, type Dim, type ErrorCode, InprocError, type Tensor, bytesPerElement } from '@inproc/core';
+import { datatypeOf, dtypeOf } from './datatypes.js';
 import { parseJson } from './json.js';
+import type { Parameters } from './metadata.js';
 import { elementCount, jsonCanCarry, tensorBytes, tensorFromBytes, tensorFromJson, tensorJson } from './tensor-codec.js';
 
 /** The header that gives the length of the JSON part of a body with binary tensors (lower case, as Node and fetch report it). */
 export const HEADER_LENGTH = 'inference-header-content-length';
 
-/** Protocol parameters: name to string, number or boolean. */
-export type Parameters = Readonly<Record<string, string | number | boolean>>;
-
-/** A tensor in model metadata, as any server sends it: `-1` marks a variable-size dimension. */
-export interface TensorMetadata extends Omit<KServeTensorMetadata, 'datatype'> {
-  /** `FP32`, `INT64`, `BYTES`, ... (a server may send one Inproc has no dtype for, such as `BF16`). */
-  readonly datatype: string;
-  /** `inproc serve` adds `inproc_dims`: the declared dimensions with symbolic names, as JSON text (e.g. `["batch",256]`). */
-  readonly parameters?: Parameters;
-}
-
-/** `GET v2/models/{name}[/versions/{version}]`, as any server sends it (`versions` is optional in the protocol). */
-export interface ModelMetadata extends Omit<KServeModelMetadata, 'versions' | 'inputs' | 'outputs'> {
-  readonly versions?: readonly string[];
-  readonly inputs: readonly TensorMetadata[];
-  readonly outputs: readonly TensorMetadata[];
-}
-
-/** `GET v2`. */
+/** `GET v2`: the server's name, version and the protocol extensions it serves. */
 export interface ServerMetadata {
   readonly name: string;
   readonly version: string;
   readonly extensions: readonly string[];
-}
-
-/** An error response of any endpoint; `inproc serve` adds the `InprocError` code. */
-export interface ErrorBody {
-  readonly error: string;
-  readonly code?: ErrorCode;
 }
 
 /** A request or response body, and the headers that describe it. */
