@@ -8,8 +8,9 @@
  * @module
  */
 import { InprocError, type Outputs, type Repository, type RunOptions, type Tensor, isTensor } from '@inproc/core';
-import { DIMS_PARAMETER, HEADER_LENGTH, type RawInput, type ServerMetadata, decodeInferRequest, encodeInferResponse, parseJson } from '@inproc/kserve';
+import { HEADER_LENGTH, type RawInput, type ServerMetadata, decodeInferRequest, encodeInferResponse, modelMetadata as metadataBody, parseJson, tritonConfig } from '@inproc/kserve/protocol';
 import { HttpError } from './http-errors.js';
+import { tritonModelOf } from './triton.js';
 
 /** What a handler answers: JSON, or an encoded body with its headers. */
 export type Answer = { readonly status: number; readonly json: unknown } | { readonly status: number; readonly body: Uint8Array; readonly headers: Readonly<Record<string, string>> };
@@ -68,19 +69,28 @@ function checkServed(ctx: RouteContext, name: string): void {
   if (ctx.unloaded.has(name)) throw new HttpError(503, 'MODEL_NOT_FOUND', `model "${name}" is unloaded; load it with POST /v2/repository/models/${encodeURIComponent(name)}/load`);
 }
 
-/** Model metadata, with each tensor's declared dimensions (symbolic names included) as the `inproc_dims` parameter. */
+/** Model metadata (the protocol's `modelMetadata`), with each tensor's declared dimensions (symbolic names included) as the `inproc_dims` parameter. */
 export async function modelMetadata(ctx: RouteContext, name: string, version: string | undefined): Promise<Answer> {
   checkServed(ctx, name);
   const lease = await ctx.repository.get(name, version === undefined ? {} : { version });
   try {
-    const metadata = await ctx.repository.metadata(name, lease.version);
-    const withDims = (list: typeof metadata.inputs, infos: typeof lease.signature.inputs): unknown[] =>
-      list.map((tensor) => {
-        const info = infos.find((i) => i.name === tensor.name);
-        const named = info !== undefined && info.unknownRank !== true && info.shape.some((d) => typeof d === 'string');
-        return named ? { ...tensor, parameters: { [DIMS_PARAMETER]: JSON.stringify(info.shape) } } : tensor;
-      });
-    return { status: 200, json: { ...metadata, inputs: withDims(metadata.inputs, lease.signature.inputs), outputs: withDims(metadata.outputs, lease.signature.outputs) } };
+    const { manifest } = lease;
+    return { status: 200, json: metadataBody({ name, versions: ctx.repository.versions(name).served, format: lease.format, signature: lease.signature, description: manifest.description, metadata: manifest.metadata }) };
+  } finally {
+    lease.release();
+  }
+}
+
+/**
+ * `GET v2/models/{name}[/versions/{version}]/config`: Triton's model configuration
+ * extension, the JSON form of the `config.pbtxt` that `inproc export triton` writes for
+ * the version (its version policy lists every served version).
+ */
+export async function modelConfig(ctx: RouteContext, name: string, version: string | undefined): Promise<Answer> {
+  checkServed(ctx, name);
+  const lease = await ctx.repository.get(name, version === undefined ? {} : { version });
+  try {
+    return { status: 200, json: tritonConfig(tritonModelOf(name, lease, ctx.repository.versions(name).served)).config };
   } finally {
     lease.release();
   }

@@ -20,7 +20,7 @@ import { HEADER_LENGTH, type ServerMetadata } from '@inproc/kserve';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { ByteBudget, Hold, readBody } from './body.js';
 import { HttpError, errorAnswer } from './http-errors.js';
-import { type Answer, PerModelQueue, type RouteContext, infer, liveness, loadModel, modelMetadata, modelReady, modelStatistics, readiness, repositoryIndex, serverMetadata, unloadModel } from './routes.js';
+import { type Answer, PerModelQueue, type RouteContext, infer, liveness, loadModel, modelConfig, modelMetadata, modelReady, modelStatistics, readiness, repositoryIndex, serverMetadata, unloadModel } from './routes.js';
 import type { InprocServer, ServeOptions, ServerStats } from './types.js';
 
 const DEFAULTS = {
@@ -39,7 +39,7 @@ const DEFAULTS = {
 };
 
 /** Extensions this server implements, as Triton names them in its server metadata. */
-const EXTENSIONS = ['binary_tensor_data', 'model_repository', 'schedule_policy', 'statistics'];
+const EXTENSIONS = ['binary_tensor_data', 'model_configuration', 'model_repository', 'schedule_policy', 'statistics'];
 
 const gzip = promisify(gzipCallback);
 // eslint-disable-next-line @typescript-eslint/unbound-method -- called on the http server, below
@@ -198,6 +198,9 @@ async function start(repo: Repository, owned: boolean, settings: Settings, log: 
           break;
         case 'model_ready':
           answer = modelReady(ctx, match.name!, match.version);
+          break;
+        case 'model_config':
+          answer = await modelConfig(ctx, match.name!, match.version);
           break;
         case 'model_stats':
           answer = modelStatistics(ctx, match.name, match.version);
@@ -400,7 +403,7 @@ function checkControl(request: IncomingMessage, settings: Settings): void {
 }
 
 interface RouteMatch {
-  readonly route: 'health_live' | 'health_ready' | 'server_metadata' | 'model_metadata' | 'model_ready' | 'model_stats' | 'infer' | 'repository_index' | 'repository_load' | 'repository_unload' | 'metrics';
+  readonly route: 'health_live' | 'health_ready' | 'server_metadata' | 'model_metadata' | 'model_ready' | 'model_stats' | 'model_config' | 'infer' | 'repository_index' | 'repository_load' | 'repository_unload' | 'metrics';
   readonly method: 'GET' | 'POST';
   readonly name?: string;
   readonly version?: string;
@@ -440,6 +443,7 @@ function matchRoute(s: readonly string[]): RouteMatch | undefined {
   if (rest.length === 0) return { route: 'model_metadata', method: 'GET', ...at };
   if (rest.length === 1 && rest[0] === 'ready') return { route: 'model_ready', method: 'GET', ...at };
   if (rest.length === 1 && rest[0] === 'infer') return { route: 'infer', method: 'POST', ...at };
+  if (rest.length === 1 && rest[0] === 'config') return { route: 'model_config', method: 'GET', ...at };
   if (rest.length === 1 && rest[0] === 'stats') return { route: 'model_stats', method: 'GET', ...at };
   return undefined;
 }
