@@ -32,7 +32,8 @@ export function errorAnswer(error: unknown, root?: string): ErrorAnswer {
   return { status: 500, body: { error: `internal error: ${withoutRoot(error instanceof Error ? error.message : String(error), root)}`, code: 'RUN_FAILED' } };
 }
 
-function withoutRoot(message: string, root: string | undefined): string {
+/** `message` with the repository's absolute path replaced by `<repository>` (the log keeps the original). */
+export function withoutRoot(message: string, root: string | undefined): string {
   if (root === undefined || root === '' || root === '/') return message;
   const bare = root.replace(/[/\\]+$/, '');
   return message.split(bare).join('<repository>');

@@ -9,7 +9,7 @@
  */
 import { InprocError, type Outputs, type Repository, type RunOptions, type Tensor, isTensor } from '@inproc/core';
 import { HEADER_LENGTH, type RawInput, type ServerMetadata, decodeInferRequest, encodeInferResponse, modelMetadata as metadataBody, parseJson, tritonConfig } from '@inproc/kserve/protocol';
-import { HttpError } from './http-errors.js';
+import { HttpError, withoutRoot } from './http-errors.js';
 import { tritonModelOf } from './triton.js';
 
 /** What a handler answers: JSON, or an encoded body with its headers. */
@@ -230,7 +230,7 @@ export function repositoryIndex(ctx: RouteContext, body: Uint8Array): Answer {
     const versions = listed.filter((e) => e.name === name);
     if (versions.length === 0) entries.push({ name, state: 'UNAVAILABLE', reason: 'no servable version' });
     for (const e of versions) {
-      entries.push(ctx.unloaded.has(name) ? { name, version: e.version, state: 'UNAVAILABLE', reason: 'unloaded' } : { name: e.name, version: e.version, state: e.state, reason: e.reason });
+      entries.push(ctx.unloaded.has(name) ? { name, version: e.version, state: 'UNAVAILABLE', reason: 'unloaded' } : { name: e.name, version: e.version, state: e.state, reason: withoutRoot(e.reason, ctx.repository.root) });
     }
   }
   return { status: 200, json: onlyReady === true ? entries.filter((e) => e.state === 'READY') : entries };
