@@ -450,8 +450,8 @@ class RepositoryImpl implements Repository {
   }
 }
 
-/** Load failures that say nothing about the version's files: not remembered. */
-const TRANSIENT: ReadonlySet<string> = new Set(['LIMIT_EXCEEDED', 'DISPOSED', 'ABORTED', 'TIMEOUT']);
+/** Load failures that say nothing about the version's files (the budget, a closing repository, no backend registered yet): not remembered. */
+const TRANSIENT: ReadonlySet<string> = new Set(['LIMIT_EXCEEDED', 'DISPOSED', 'ABORTED', 'TIMEOUT', 'BACKEND_UNAVAILABLE']);
 
 function sorted(versions: readonly number[]): number[] {
   return [...new Set(versions)].sort((a, b) => a - b);
