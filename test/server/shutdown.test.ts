@@ -10,7 +10,7 @@ import { resources } from 'inproc';
 import { serve, type InprocServer } from '@inproc/server';
 import { identityModel, slowModel } from '@inproc/testkit/onnx/models';
 import { tempRepository } from '../kserve/helpers.js';
-import { binaryFp32Request, openSocket, parseResponse, requestHead, sleep, until } from './raw-http.js';
+import { binaryFp32Request, openSocket, parseResponse, readAll, requestHead, sleep, until } from './raw-http.js';
 
 let before: ReturnType<typeof resources>;
 let sockets: Socket[] = [];
@@ -50,14 +50,17 @@ async function bigAnswerPaused(server: InprocServer): Promise<{ socket: Socket; 
 }
 
 describe('shutdown', () => {
-  it('writes a 16 MiB answer whole to a client that reads it slowly while the server closes; the next request gets 503', async () => {
+  // A request sent on the same connection (pipelined) during the shutdown is answered after the big answer: 503, and readiness too.
+  it.each([
+    ['GET /v2/models/identity', 'the server is shutting down'],
+    ['GET /v2/health/ready', 'not ready: it is shutting down'],
+  ])('writes a 16 MiB answer whole to a client that reads it slowly while the server closes; then %s gets 503', async (next, message) => {
     const logs: string[] = [];
     const server = await serve(await tempRepository({ identity: identityModel(['float32']) }), { port: 0, maxBodyBytes: 64 << 20, log: (l) => logs.push(l) });
     const { socket, chunks } = await bigAnswerPaused(server);
     const closing = server.close();
     await sleep(100);
-    // A request sent on the same connection (pipelined) during the shutdown: 503, after the big answer.
-    socket.write(requestHead('GET', '/v2/models/identity'));
+    socket.write(requestHead(next.split(' ')[0]!, next.split(' ')[1]!));
     // Read the rest slowly: every byte the headers promised arrives.
     while (!socket.closed) {
       socket.resume();
@@ -77,7 +80,7 @@ describe('shutdown', () => {
     const late = parseResponse(answer.body.subarray(length));
     expect(late.status).toBe(503);
     expect(late.headers['connection']).toBe('close');
-    expect(JSON.parse(late.body.toString())).toMatchObject({ code: 'DISPOSED' });
+    expect(JSON.parse(late.body.toString())).toEqual({ code: 'DISPOSED', error: expect.stringContaining(message) });
     await closing;
     expect(server.stats().cutAtShutdown).toBe(0);
     expect(logs).toContain('shutting down: finishing 1 accepted request');
@@ -88,14 +91,17 @@ describe('shutdown', () => {
     const slowLoad = { bytes: slowModel({ depth: 10, rows: 128 }), manifest: { warmup: { runs: 20 } } };
     const root = await tempRepository({ a: slowLoad, b: slowLoad });
     const server = await serve(root, { port: 0, modelControl: 'explicit' });
-    const metadata = fetch(`${server.url}/v2/models/a`);
+    const socket = await socketTo(server);
+    const received = readAll(socket);
+    socket.write(requestHead('GET', '/v2/models/a'));
     const load = fetch(`${server.url}/v2/repository/models/b/load`, { method: 'POST' });
     await until(() => server.repository.list().filter((e) => e.state === 'LOADING').length === 2, 'both loads are in progress');
     const closing = server.close();
-    const [m, l] = await Promise.all([metadata, load]);
+    expect((await load).status).toBe(200);
+    const m = parseResponse(await received);
     expect(m.status).toBe(200);
-    expect(await m.json()).toMatchObject({ name: 'a', inputs: [{ name: 'x' }] });
-    expect(l.status).toBe(200);
+    expect(m.headers['connection']).toBe('close');
+    expect(JSON.parse(m.body.toString())).toMatchObject({ name: 'a', inputs: [{ name: 'x' }] });
     await closing;
     expect(server.stats().cutAtShutdown).toBe(0);
   });
