@@ -61,11 +61,14 @@ describe('requests', () => {
     expect(parseJson('[12345678901234567890, 1.5, -3]', 'x', 'INPUT_INVALID')).toEqual([12345678901234567890n, 1.5, -3]);
   });
 
-  it('round-trips BYTES with any text, including NUL, in binary', () => {
-    const strings = new Tensor('string', ['a\u0000b', '', 'ünï'], [3]);
-    const { body, headers } = encodeInferRequest({ inputs: { s: strings }, outputs: [], binary: true });
-    const back = decodeInferRequest(body, headers['inference-header-content-length']);
-    expect(back.inputs['s']!.data).toEqual(['a\u0000b', '', 'ünï']);
+  it('round-trips BYTES of any UTF-8 text in binary and JSON', () => {
+    for (const binary of [true, false]) {
+      const strings = new Tensor('string', ['a b', '', 'ünï', '"\\\n🙂'], [2, 2]);
+      const { body, headers } = encodeInferRequest({ inputs: { s: strings }, outputs: [], binary });
+      const back = decodeInferRequest(body, headers['inference-header-content-length']);
+      expect(back.inputs['s']!.data).toEqual(['a b', '', 'ünï', '"\\\n🙂']);
+      expect(back.inputs['s']!.shape).toEqual([2, 2]);
+    }
   });
 });
 

@@ -8,7 +8,8 @@
  * ```
  *
  * Loading reads the model's metadata (its signature); each `run()` is one inference
- * request. Runs on `fetch`: Node (whose fetch keeps connections alive) and browsers.
+ * request. In Node it speaks HTTP over a keep-alive connection pool on `node:http`; in
+ * browsers over `fetch`.
  * @module
  */
 import { type Backend, type BackendLoadOptions, type BackendSession, InprocError, MODEL_FORMATS, type ModelSource } from '@inproc/core';
@@ -20,6 +21,11 @@ import { parseModelUrl, replicaBase } from './model-url.js';
 import { checkOptions } from './options.js';
 import { Replicas } from './replicas.js';
 import { KServeSession, REMOTE_DEVICE } from './session.js';
+import { fetchTransport } from './transport-fetch.js';
+import { defaultTransport } from '#default-transport';
+
+/** The largest metadata answer read unless `maxResponseBytes` says otherwise. */
+const METADATA_BYTES = 16 * 1024 * 1024;
 
 /** The backend object. `inproc` registers it; name it in `LoadOptions.backend` to use it. */
 export const kserveBackend: Backend = {
@@ -40,11 +46,13 @@ async function load(source: ModelSource, options: BackendLoadOptions): Promise<B
   const location = parseModelUrl(source.url);
   const settings = checkOptions(options.backendOptions);
   const bases = [location.base, ...settings.replicas.map(replicaBase)].filter((base, i, all) => all.findIndex((b) => b.href === base.href) === i);
-  const replicas = new Replicas(bases, `${location.path}/ready`, settings);
+  const maxSockets = settings.concurrency;
+  const transport = settings.fetch === undefined ? defaultTransport({ maxSockets }) : fetchTransport(settings.fetch);
+  const replicas = new Replicas(bases, `${location.path}/ready`, settings, transport);
   try {
-    const raw = await replicas.request(location.path, { method: 'GET' }, options.signal, 'load', async (response, url) => {
-      if (!response.ok) throw await errorFromResponse(response, url, 'load');
-      return parseJson(await response.text(), `the metadata of ${url}`, 'MODEL_INVALID');
+    const raw = await replicas.request(location.path, { method: 'GET' }, options.signal, 'load', settings.maxResponseBytes ?? METADATA_BYTES, (response, url) => {
+      if (response.status !== 200) throw errorFromResponse(response, url, 'load');
+      return parseJson(new TextDecoder().decode(response.body), `the metadata of ${url}`, 'MODEL_INVALID');
     });
     const { metadata, signature } = signatureOf(raw, `${location.base.href}${location.path}`);
     replicas.start();

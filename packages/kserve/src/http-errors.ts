@@ -6,6 +6,7 @@
  */
 import { InprocError } from '@inproc/core';
 import { type Phase, codeOfStatus, readErrorBody } from './protocol/status.js';
+import type { TransportResponse } from './transport.js';
 
 /** The `cause` of an error the server answered with: its status and message. */
 export class ServerError extends Error {
@@ -19,11 +20,10 @@ export class ServerError extends Error {
   }
 }
 
-/** An `InprocError` for a response with an error status; reads (and so releases) its body. */
-export async function errorFromResponse(response: Response, url: string, phase: Phase): Promise<InprocError> {
-  const text = await response.text().catch(() => '');
-  const { message, code } = readErrorBody(text);
-  const said = message ?? response.statusText ?? '';
+/** An `InprocError` for a response with an error status. */
+export function errorFromResponse(response: TransportResponse, url: string, phase: Phase): InprocError {
+  const { message, code } = readErrorBody(new TextDecoder().decode(response.body));
+  const said = message ?? '';
   const cause = new ServerError(response.status, url, said);
   const hint = phase === 'load' && (response.status === 401 || response.status === 403) ? ' (pass credentials with backendOptions.headers, e.g. { authorization: "Bearer ..." })' : '';
   return new InprocError(code ?? codeOfStatus(response.status, phase), `${url}: HTTP ${response.status}${said === '' ? '' : `: ${said}`}${hint}`, { cause, details: { status: response.status } });

@@ -25,9 +25,28 @@ export interface KServeOptions {
   readonly healthCheckIntervalMs?: number;
   /** Requests in flight at once per replica (the model's default `concurrency` is this times the replicas) [8]. */
   readonly concurrency?: number;
-  /** The `fetch` to use (e.g. one with a TLS agent of your own) [globalThis.fetch]. */
+  /**
+   * Deadline of each request, retries included, in milliseconds [60000, as Triton's
+   * client]: a server that never answers fails the call with `TIMEOUT`, and so `dispose()`,
+   * which waits for calls in flight, never waits longer than this.
+   */
+  readonly requestTimeoutMs?: number;
+  /**
+   * Largest answer accepted, in bytes; a larger one is `LIMIT_EXCEEDED` and the connection
+   * is closed [from the outputs' signature: their size when the call's inputs fix every
+   * dimension (doubled, plus 1 MiB for the JSON header; JSON data counts 32 bytes an element),
+   * else 256 MiB; never more than 256 MiB unless set here].
+   */
+  readonly maxResponseBytes?: number;
+  /**
+   * The `fetch` to use (e.g. one with a TLS agent of your own) [Node: a keep-alive
+   * connection pool on node:http(s), not fetch; browsers: globalThis.fetch].
+   */
   readonly fetch?: typeof fetch;
 }
+
+/** The cap of the default response size limit. */
+export const RESPONSE_CAP = 256 * 1024 * 1024;
 
 /** {@link KServeOptions} with defaults applied. @internal */
 export interface Settings {
@@ -39,10 +58,12 @@ export interface Settings {
   readonly maxRetryDelayMs: number;
   readonly healthCheckIntervalMs: number;
   readonly concurrency: number;
-  readonly fetch: typeof fetch;
+  readonly requestTimeoutMs: number;
+  readonly maxResponseBytes: number | undefined;
+  readonly fetch: typeof fetch | undefined;
 }
 
-const KEYS = ['replicas', 'protocol', 'headers', 'retries', 'retryDelayMs', 'maxRetryDelayMs', 'healthCheckIntervalMs', 'concurrency', 'fetch'];
+const KEYS = ['replicas', 'protocol', 'headers', 'retries', 'retryDelayMs', 'maxRetryDelayMs', 'healthCheckIntervalMs', 'concurrency', 'requestTimeoutMs', 'maxResponseBytes', 'fetch'];
 
 /** Checks `backendOptions`; every problem is `INPUT_INVALID` naming the field. @internal */
 export function checkOptions(raw: Readonly<Record<string, unknown>>): Settings {
@@ -73,7 +94,7 @@ export function checkOptions(raw: Readonly<Record<string, unknown>>): Settings {
   const headers = o.headers ?? {};
   if (typeof headers !== 'object' || headers === null || !Object.values(headers).every((v) => typeof v === 'string')) bad('headers', 'an object of strings', headers);
   if (o.fetch !== undefined && typeof o.fetch !== 'function') bad('fetch', 'a function', o.fetch);
-  const fetchImpl = o.fetch ?? globalThis.fetch;
+  const fetchImpl = o.fetch;
   return {
     replicas: urls,
     binary: o.protocol !== 'json',
@@ -83,6 +104,8 @@ export function checkOptions(raw: Readonly<Record<string, unknown>>): Settings {
     maxRetryDelayMs: count('maxRetryDelayMs', 2000, 0),
     healthCheckIntervalMs: count('healthCheckIntervalMs', 2000, 0),
     concurrency: Math.floor(count('concurrency', 8, 1)),
-    fetch: (input, init) => fetchImpl(input, init),
+    requestTimeoutMs: count('requestTimeoutMs', 60_000, 1),
+    maxResponseBytes: o.maxResponseBytes === undefined ? undefined : Math.floor(count('maxResponseBytes', 0, 1)),
+    fetch: fetchImpl === undefined ? undefined : (input, init) => fetchImpl(input, init),
   };
 }

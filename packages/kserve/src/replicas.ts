@@ -11,8 +11,9 @@
  */
 import { InprocError } from '@inproc/core';
 import { ServerError } from './http-errors.js';
-import { type Phase, readErrorBody } from './protocol/status.js';
 import type { Settings } from './options.js';
+import { type Phase, readErrorBody } from './protocol/status.js';
+import { ConnectionFailure, type Transport, type TransportResponse, abortReason } from './transport.js';
 
 /** One replica's state, for `model.metadata` and tests. */
 export interface ReplicaState {
@@ -37,8 +38,11 @@ interface Replica {
 export interface ReplicaRequest {
   readonly method: 'GET' | 'POST';
   readonly headers?: Readonly<Record<string, string>>;
-  readonly body?: Uint8Array<ArrayBuffer>;
+  readonly body?: readonly Uint8Array[];
 }
+
+/** The most of a readiness probe's answer that is read. */
+const PROBE_BYTES = 4096;
 
 /** Codes of a 503/429 that mean "busy": the replica is healthy, only full. */
 const BUSY = new Set(['QUEUE_FULL', 'LIMIT_EXCEEDED']);
@@ -46,16 +50,18 @@ const BUSY = new Set(['QUEUE_FULL', 'LIMIT_EXCEEDED']);
 export class Replicas {
   readonly #replicas: Replica[];
   readonly #settings: Settings;
+  readonly #transport: Transport;
   readonly #readyPath: string;
   #next = 0;
   #timer: ReturnType<typeof setInterval> | undefined;
   #probing = false;
   #stopped = false;
 
-  constructor(bases: readonly URL[], readyPath: string, settings: Settings) {
+  constructor(bases: readonly URL[], readyPath: string, settings: Settings, transport: Transport) {
     this.#replicas = bases.map((base) => ({ base, healthy: true, inFlight: 0, requests: 0, lastError: undefined }));
     this.#readyPath = readyPath;
     this.#settings = settings;
+    this.#transport = transport;
   }
 
   get size(): number {
@@ -73,10 +79,12 @@ export class Replicas {
     (this.#timer as { unref?: () => void }).unref?.();
   }
 
+  /** Stops probing and retrying; closes the idle connections (requests in flight finish, each within its deadline). */
   stop(): void {
     this.#stopped = true;
     clearInterval(this.#timer);
     this.#timer = undefined;
+    this.#transport.close();
   }
 
   /** Probes every replica once; resolves when all have answered or failed. */
@@ -84,13 +92,13 @@ export class Replicas {
     if (this.#probing || this.#stopped) return;
     this.#probing = true;
     try {
+      const timeoutMs = Math.min(this.#settings.requestTimeoutMs, Math.max(1000, this.#settings.healthCheckIntervalMs));
       await Promise.all(
         this.#replicas.map(async (replica) => {
           const url = new URL(this.#readyPath, replica.base);
           try {
-            const response = await this.#settings.fetch(url, { headers: this.#settings.headers, signal: AbortSignal.timeout(Math.max(1000, this.#settings.healthCheckIntervalMs)) });
-            const text = await response.text();
-            const ready = response.status === 200 && !/"ready"\s*:\s*false/.test(text);
+            const response = await this.#transport.request({ method: 'GET', url, headers: this.#settings.headers, deadline: performance.now() + timeoutMs, timeoutMs, maxResponseBytes: PROBE_BYTES });
+            const ready = response.status === 200 && !/"ready"\s*:\s*false/.test(new TextDecoder().decode(response.body));
             if (ready) {
               replica.healthy = true;
             } else {
@@ -99,7 +107,7 @@ export class Replicas {
             }
           } catch (error) {
             replica.healthy = false;
-            replica.lastError = describeFailure(error);
+            replica.lastError = error instanceof Error ? error.message : String(error);
           }
         }),
       );
@@ -123,51 +131,74 @@ export class Replicas {
   }
 
   /**
-   * Sends a request and hands the response to `read` (which must consume its body),
-   * retrying what no server accepted. Rejects with the signal's reason when it fires.
+   * Sends a request and hands the answer to `read`, retrying what no server accepted:
+   * connection failures, 503 and 429, within one deadline (`requestTimeoutMs`) for all
+   * attempts. A redirect is an error naming its target (never followed: headers such as
+   * credentials would go to another server). What `read` throws is final: a malformed
+   * answer is the server's fault, not the connection's, so it is neither retried nor
+   * held against the replica. Rejects with the signal's reason when it fires.
    */
-  async request<T>(path: string, init: ReplicaRequest, signal: AbortSignal | undefined, phase: Phase, read: (response: Response, url: string) => Promise<T>): Promise<T> {
-    const { retries } = this.#settings;
+  async request<T>(path: string, init: ReplicaRequest, signal: AbortSignal | undefined, phase: Phase, maxResponseBytes: number, read: (response: TransportResponse, url: string) => T | Promise<T>): Promise<T> {
+    const { retries, requestTimeoutMs } = this.#settings;
+    const deadline = performance.now() + requestTimeoutMs;
+    const headers = init.headers === undefined ? this.#settings.headers : { ...this.#settings.headers, ...init.headers };
     let last: Replica | undefined;
     for (let attempt = 0; ; attempt++) {
-      if (signal?.aborted === true) throw aborted(signal);
+      if (signal?.aborted === true) throw abortReason(signal);
       const replica = this.#pick(last);
       last = replica;
-      const url = new URL(path, replica.base).href;
+      const url = new URL(path, replica.base);
       replica.inFlight++;
       replica.requests++;
-      let failure: { error: InprocError; delayMs?: number | undefined };
+      let failure: { error: InprocError; delayMs?: number | undefined } | undefined;
+      let response: TransportResponse | undefined;
       try {
-        const response = await this.#settings.fetch(url, {
-          method: init.method,
-          headers: { ...this.#settings.headers, ...init.headers },
-          ...(init.body === undefined ? {} : { body: init.body }),
-          ...(signal === undefined ? {} : { signal }),
-        });
-        if (response.status !== 503 && response.status !== 429) return await read(response, url);
-        // Not accepted: the server is busy, shutting down, or the model is not ready there.
-        const text = await response.text().catch(() => '');
-        const { message, code } = readErrorBody(text);
-        if (code === undefined || !BUSY.has(code)) this.#markDown(replica, `HTTP ${response.status}${message === undefined ? '' : `: ${message}`}`);
-        const error = new InprocError(code ?? 'QUEUE_FULL', `${url}: HTTP ${response.status}${message === undefined ? '' : `: ${message}`} (after ${attempt + 1} attempt${attempt === 0 ? '' : 's'})`, {
-          cause: new ServerError(response.status, url, message ?? ''),
-          details: { status: response.status },
-        });
-        failure = { error, delayMs: retryAfter(response.headers.get('retry-after')) };
+        response = await this.#transport.request({ method: init.method, url, headers, body: init.body, signal, deadline, timeoutMs: requestTimeoutMs, maxResponseBytes });
       } catch (error) {
-        if (fired(signal)) throw aborted(signal);
-        if (InprocError.is(error)) throw error;
-        // The connection failed (refused, reset, closed before the answer was read).
-        const why = describeFailure(error);
-        this.#markDown(replica, why);
-        const what = phase === 'load' ? `cannot reach ${url}` : `request to ${url} failed`;
-        failure = { error: new InprocError(phase === 'load' ? 'MODEL_NOT_FOUND' : 'RUN_FAILED', `${what}: ${why} (after ${attempt + 1} attempt${attempt === 0 ? '' : 's'})`, { cause: error }) };
+        if (fired(signal)) throw abortReason(signal);
+        if (!(error instanceof ConnectionFailure)) throw error;
+        // Refused, reset, closed before the whole answer came: the server did not answer.
+        this.#markDown(replica, error.message);
+        const what = phase === 'load' ? `cannot reach ${url.href}` : `request to ${url.href} failed`;
+        failure = { error: new InprocError(phase === 'load' ? 'MODEL_NOT_FOUND' : 'RUN_FAILED', `${what}: ${error.message} (after ${attempt + 1} attempt${attempt === 0 ? '' : 's'})`, { cause: error }) };
       } finally {
         replica.inFlight--;
       }
+      if (response !== undefined) {
+        const { status } = response;
+        if (status >= 300 && status < 400) {
+          const location = response.header('location');
+          throw new InprocError(phase === 'load' ? 'MODEL_NOT_FOUND' : 'RUN_FAILED', `${url.href}: HTTP ${status} redirects to ${location === undefined ? 'a location the platform hides' : JSON.stringify(location.slice(0, 500))}; the kserve backend does not follow redirects (the request's headers would go there): use the final URL`, {
+            cause: new ServerError(status, url.href, `redirect to ${location ?? '?'}`),
+            details: { status, ...(location === undefined ? {} : { location }) },
+          });
+        }
+        if (status !== 503 && status !== 429) return this.#read(read, response, url.href, phase);
+        // Not accepted: the server is busy, shutting down, or the model is not ready there.
+        const { message, code } = readErrorBody(new TextDecoder().decode(response.body));
+        if (code === undefined || !BUSY.has(code)) this.#markDown(replica, `HTTP ${status}${message === undefined ? '' : `: ${message}`}`);
+        const error = new InprocError(code ?? 'QUEUE_FULL', `${url.href}: HTTP ${status}${message === undefined ? '' : `: ${message}`} (after ${attempt + 1} attempt${attempt === 0 ? '' : 's'})`, {
+          cause: new ServerError(status, url.href, message ?? ''),
+          details: { status },
+        });
+        failure = { error, delayMs: retryAfter(response.header('retry-after')) };
+      }
+      if (failure === undefined) throw new Error('unreachable: neither an answer nor a failure');
       if (attempt >= retries || this.#stopped) throw failure.error;
       const backoff = Math.min(this.#settings.maxRetryDelayMs, this.#settings.retryDelayMs * 2 ** attempt) * (0.5 + Math.random() / 2);
-      await sleep(Math.max(backoff, Math.min(failure.delayMs ?? 0, this.#settings.maxRetryDelayMs)), signal);
+      const delay = Math.max(backoff, Math.min(failure.delayMs ?? 0, this.#settings.maxRetryDelayMs));
+      if (performance.now() + delay >= deadline) throw failure.error;
+      await sleep(delay, signal);
+    }
+  }
+
+  /** `read`'s result; what it throws that is not an `InprocError` (a RangeError of a malformed body, ...) becomes one, never a retry. */
+  async #read<T>(read: (response: TransportResponse, url: string) => T | Promise<T>, response: TransportResponse, url: string, phase: Phase): Promise<T> {
+    try {
+      return await read(response, url);
+    } catch (error) {
+      if (InprocError.is(error)) throw error;
+      throw new InprocError(phase === 'load' ? 'MODEL_INVALID' : 'RUN_FAILED', `${url}: the answer (HTTP ${response.status}) could not be read: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
   }
 
@@ -182,32 +213,20 @@ function fired(signal: AbortSignal | undefined): signal is AbortSignal {
   return signal?.aborted === true;
 }
 
-function aborted(signal: AbortSignal): unknown {
-  return InprocError.is(signal.reason) ? signal.reason : new InprocError('ABORTED', 'the request was aborted', { cause: signal.reason });
-}
-
 /** `Retry-After` in seconds (HTTP dates are ignored), as milliseconds. */
-function retryAfter(header: string | null): number | undefined {
-  return header !== null && /^\d+$/.test(header.trim()) ? Number(header) * 1000 : undefined;
-}
-
-/** A fetch failure's most useful words: Node's fetch hides the socket error (ECONNREFUSED, ...) in `cause`. */
-function describeFailure(error: unknown): string {
-  const cause = (error as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
-  const code = typeof cause?.code === 'string' ? cause.code : undefined;
-  const message = error instanceof Error ? error.message : String(error);
-  return code === undefined ? message : `${message} (${code})`;
+function retryAfter(header: string | undefined): number | undefined {
+  return header !== undefined && /^\d+$/.test(header.trim()) ? Number(header) * 1000 : undefined;
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted === true) {
-      reject(aborted(signal));
+      reject(abortReason(signal));
       return;
     }
     const onAbort = (): void => {
       clearTimeout(timer);
-      reject(aborted(signal!));
+      reject(abortReason(signal!));
     };
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);

@@ -4,11 +4,11 @@
  * tensors. The session holds no model memory of its own (`bytes` is 0).
  * @module
  */
-import { type BackendRunOptions, type BackendSession, InprocError, type ModelFormat, type Signature, type Tensor } from '@inproc/core';
+import { type BackendRunOptions, type BackendSession, InprocError, type ModelFormat, type Signature, type Tensor, bytesPerElement } from '@inproc/core';
 import { datatypeOf } from './protocol/datatypes.js';
 import { errorFromResponse } from './http-errors.js';
 import type { ModelLocation } from './model-url.js';
-import type { Settings } from './options.js';
+import { RESPONSE_CAP, type Settings } from './options.js';
 import { HEADER_LENGTH, decodeInferResponse, encodeInferRequest } from './protocol/bodies.js';
 import type { ModelMetadata } from './protocol/metadata.js';
 import type { Replicas } from './replicas.js';
@@ -58,10 +58,10 @@ export class KServeSession implements BackendSession {
       outputs: options.outputs.map((name) => ({ name, binary: binary || expected.get(name) === 'float16' })),
       binary,
     });
-    return this.#replicas.request(`${this.#location.path}/infer`, { method: 'POST', headers: request.headers, body: request.body }, options.signal, 'run', async (response, url) => {
-      if (!response.ok) throw await errorFromResponse(response, url, 'run');
-      const body = new Uint8Array(await response.arrayBuffer());
-      const decoded = decodeInferResponse(body, response.headers.get(HEADER_LENGTH));
+    const limit = this.#settings.maxResponseBytes ?? responseLimit(this.signature, feeds, options.outputs, binary);
+    return this.#replicas.request(`${this.#location.path}/infer`, { method: 'POST', headers: request.headers, body: request.parts }, options.signal, 'run', limit, (response, url) => {
+      if (response.status !== 200) throw errorFromResponse(response, url, 'run');
+      const decoded = decodeInferResponse(response.body, response.header(HEADER_LENGTH));
       const outputs: Record<string, Tensor> = {};
       for (const name of options.outputs) {
         const tensor = decoded.outputs[name];
@@ -79,4 +79,35 @@ export class KServeSession implements BackendSession {
   async dispose(): Promise<void> {
     this.#replicas.stop();
   }
+}
+
+/**
+ * The default response size limit of one call: each requested output's size when its
+ * shape is known — fixed dimensions, and symbolic ones that an input of this call
+ * fixes under the same name (`batch`) — twice over, plus 1 MiB for the JSON header
+ * (32 bytes an element for JSON data, whose numbers are text); {@link RESPONSE_CAP}
+ * when a shape is not known (dynamic, unknown rank, BYTES), and never more than that.
+ */
+export function responseLimit(signature: Signature, feeds: Readonly<Record<string, Tensor>>, outputs: readonly string[], binary: boolean): number {
+  const named = new Map<string, number>();
+  for (const info of signature.inputs) {
+    const tensor = feeds[info.name];
+    if (tensor === undefined || info.unknownRank === true) continue;
+    info.shape.forEach((d, i) => {
+      if (typeof d === 'string' && tensor.shape[i] !== undefined) named.set(d, tensor.shape[i]);
+    });
+  }
+  let bytes = 0;
+  for (const name of outputs) {
+    const info = signature.outputs.find((o) => o.name === name);
+    if (info === undefined || info.unknownRank === true || info.dtype === 'string') return RESPONSE_CAP;
+    let count = 1;
+    for (const d of info.shape) {
+      const size = typeof d === 'number' ? d : typeof d === 'string' ? named.get(d) : undefined;
+      if (size === undefined) return RESPONSE_CAP;
+      count *= size;
+    }
+    bytes += count * (binary || info.dtype === 'float16' ? bytesPerElement(info.dtype) : 32);
+  }
+  return Math.min(RESPONSE_CAP, 2 * bytes + 1024 * 1024);
 }

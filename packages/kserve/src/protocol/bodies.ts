@@ -8,9 +8,9 @@
  */
 import { type DType, type Dim, type ErrorCode, InprocError, type Tensor, bytesPerElement } from '@inproc/core';
 import { datatypeOf, dtypeOf } from './datatypes.js';
-import { parseJson } from './json.js';
+import { type Scanned, type Span, type Steps, runSteps, runStepsAsync, scanBody, tensorFromSpan } from './json-body.js';
 import type { Parameters } from './metadata.js';
-import { elementCount, jsonCanCarry, tensorBytes, tensorFromBytes, tensorFromJson, tensorJson } from './tensor-codec.js';
+import { elementCount, jsonCanCarry, tensorBytes, tensorFromBytes, tensorJson } from './tensor-codec.js';
 
 /** The header that gives the length of the JSON part of a body with binary tensors (lower case, as Node and fetch report it). */
 export const HEADER_LENGTH = 'inference-header-content-length';
@@ -22,8 +22,15 @@ export interface ServerMetadata {
   readonly extensions: readonly string[];
 }
 
-/** A request or response body, and the headers that describe it. */
+/**
+ * A request or response body, and the headers that describe it. `parts` are the JSON
+ * header and each binary tensor's bytes, which are views of the tensors' own storage
+ * (on little-endian platforms): write them one after the other (`writev`) to send the
+ * body without copying tensor bytes. `body` joins them (one copy, made when read).
+ */
 export interface EncodedBody {
+  readonly parts: readonly Uint8Array[];
+  readonly byteLength: number;
   readonly body: Uint8Array<ArrayBuffer>;
   /** `content-type`, and `inference-header-content-length` when binary tensors follow the JSON. */
   readonly headers: Readonly<Record<string, string>>;
@@ -122,15 +129,30 @@ function frame(head: Record<string, unknown>, key: 'inputs' | 'outputs', tensors
   const rest = Object.keys(tail).length === 0 ? '' : `,${JSON.stringify(tail).slice(1, -1)}`;
   const json = `${open}${open.length > 1 ? ',' : ''}"${key}":[${entries.join(',')}]${rest}}`;
   const header = new TextEncoder().encode(json);
-  if (chunks.length === 0) return { body: header, headers: { 'content-type': 'application/json' } };
-  const body = new Uint8Array(header.byteLength + chunks.reduce((n, c) => n + c.byteLength, 0));
-  body.set(header, 0);
-  let offset = header.byteLength;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return { body, headers: { 'content-type': 'application/octet-stream', [HEADER_LENGTH]: String(header.byteLength) } };
+  if (chunks.length === 0) return { parts: [header], byteLength: header.byteLength, body: header, headers: { 'content-type': 'application/json' } };
+  return joined([header, ...chunks], { 'content-type': 'application/octet-stream', [HEADER_LENGTH]: String(header.byteLength) });
+}
+
+/** An encoded body of parts whose `body` is joined once, when first read. */
+function joined(parts: readonly Uint8Array[], headers: Readonly<Record<string, string>>): EncodedBody {
+  const byteLength = parts.reduce((n, p) => n + p.byteLength, 0);
+  let body: Uint8Array<ArrayBuffer> | undefined;
+  return {
+    parts,
+    byteLength,
+    headers,
+    get body() {
+      if (body === undefined) {
+        body = new Uint8Array(byteLength);
+        let offset = 0;
+        for (const part of parts) {
+          body.set(part, offset);
+          offset += part.byteLength;
+        }
+      }
+      return body;
+    },
+  };
 }
 
 // ---- decoding ---------------------------------------------------------------------------
@@ -138,22 +160,39 @@ function frame(head: Record<string, unknown>, key: 'inputs' | 'outputs', tensors
 /**
  * Reads an inference request (server side). A header length of 0 is Triton's raw binary
  * request: the body is the bytes of the model's only input, whose one variable
- * dimension is deduced from the size; every output then comes back binary.
+ * dimension is deduced from the size; every output then comes back binary. JSON tensor
+ * data is read straight into typed arrays; nesting deeper than 64 levels is refused.
+ * This runs to the end at once: for large JSON bodies a server should prefer
+ * {@link decodeInferRequestAsync}, which lets its event loop run meanwhile.
  * @throws InprocError `INPUT_INVALID` saying what is wrong with the body
  */
 export function decodeInferRequest(body: Uint8Array, headerLength: string | null | undefined, raw?: () => RawInput): DecodedInferRequest {
+  return runSteps(requestSteps(body, headerLength, raw));
+}
+
+/**
+ * {@link decodeInferRequest} in slices: it gives the event loop a turn whenever `sliceMs`
+ * [5] passed, so that a server decoding a 64 MiB JSON body still answers its health
+ * probes. Small and binary bodies decode in one slice, with no extra turn.
+ * @throws InprocError `INPUT_INVALID` saying what is wrong with the body
+ */
+export function decodeInferRequestAsync(body: Uint8Array, headerLength: string | null | undefined, raw?: () => RawInput, options: { readonly sliceMs?: number } = {}): Promise<DecodedInferRequest> {
+  return runStepsAsync(requestSteps(body, headerLength, raw), options.sliceMs ?? 5);
+}
+
+function* requestSteps(body: Uint8Array, headerLength: string | null | undefined, raw: (() => RawInput) | undefined): Steps<DecodedInferRequest> {
   const code = 'INPUT_INVALID';
   if (headerLength?.trim() === '0') {
     if (raw === undefined) throw new InprocError(code, 'a raw binary request (Inference-Header-Content-Length: 0) needs a model with one input');
     const input = raw();
     return { id: undefined, parameters: {}, inputs: { [input.name]: rawTensor(input, body) }, outputs: undefined, binaryOutput: true };
   }
-  const { json, binary } = split(body, headerLength, 'the request', code);
+  const { json, spans, binary } = yield* split(body, headerLength, 'the request', code);
   const request = object(json, 'the request', code);
   const id = optionalString(request['id'], 'the request\'s "id"', code);
   const parameters = params(request['parameters'], 'the request\'s "parameters"', code);
   if (!Array.isArray(request['inputs'])) throw new InprocError(code, `the request must have an "inputs" array, got ${kind(request['inputs'])}`);
-  const inputs = decodeTensors(request['inputs'] as unknown[], binary, 'input', code);
+  const inputs = yield* decodeTensors(request['inputs'] as unknown[], body, spans.inputs, binary, 'input', code);
   let outputs: RequestedOutput[] | undefined;
   if (request['outputs'] !== undefined) {
     if (!Array.isArray(request['outputs'])) throw new InprocError(code, `the request's "outputs" must be an array, got ${kind(request['outputs'])}`);
@@ -179,24 +218,33 @@ export function decodeInferRequest(body: Uint8Array, headerLength: string | null
  * @throws InprocError `RUN_FAILED` when the server's response is not a valid one
  */
 export function decodeInferResponse(body: Uint8Array, headerLength: string | null | undefined): DecodedInferResponse {
+  return runSteps(responseSteps(body, headerLength));
+}
+
+/** {@link decodeInferResponse} in slices of at most `sliceMs` [5] of work. */
+export function decodeInferResponseAsync(body: Uint8Array, headerLength: string | null | undefined, options: { readonly sliceMs?: number } = {}): Promise<DecodedInferResponse> {
+  return runStepsAsync(responseSteps(body, headerLength), options.sliceMs ?? 5);
+}
+
+function* responseSteps(body: Uint8Array, headerLength: string | null | undefined): Steps<DecodedInferResponse> {
   const code = 'RUN_FAILED';
-  const { json, binary } = split(body, headerLength, "the server's response", code);
+  const { json, spans, binary } = yield* split(body, headerLength, "the server's response", code);
   const response = object(json, "the server's response", code);
   if (!Array.isArray(response['outputs'])) throw new InprocError(code, `the server's response has no "outputs" array (got ${kind(response['outputs'])})`);
   return {
     modelName: optionalString(response['model_name'], '"model_name"', code) ?? '',
     modelVersion: optionalString(response['model_version'], '"model_version"', code),
     id: optionalString(response['id'], '"id"', code),
-    outputs: decodeTensors(response['outputs'] as unknown[], binary, "the server's output", code),
+    outputs: yield* decodeTensors(response['outputs'] as unknown[], body, spans.outputs, binary, "the server's output", code),
   };
 }
 
-/** Tensors of an `inputs` or `outputs` list, JSON `data` or binary, checked against their shapes and the binary part's size. */
-function decodeTensors(list: readonly unknown[], binary: Uint8Array, what: string, code: ErrorCode): Record<string, Tensor> {
+/** Tensors of an `inputs` or `outputs` list, JSON `data` (at `spans` in `body`) or binary, checked against their shapes and the binary part's size. */
+function* decodeTensors(list: readonly unknown[], body: Uint8Array, spans: ReadonlyMap<number, Span>, binary: Uint8Array, what: string, code: ErrorCode): Steps<Record<string, Tensor>> {
   const tensors: Record<string, Tensor> = {};
   let offset = 0;
-  list.forEach((value, i) => {
-    const entry = object(value, `${what} ${i}`, code);
+  for (let i = 0; i < list.length; i++) {
+    const entry = object(list[i], `${what} ${i}`, code);
     const name = requiredString(entry['name'], `${what} ${i} "name"`, code);
     const where = `${what} "${name}"`;
     if (Object.hasOwn(tensors, name)) throw new InprocError(code, `${where} is given twice`);
@@ -205,23 +253,26 @@ function decodeTensors(list: readonly unknown[], binary: Uint8Array, what: strin
     const shape = shapeOf(entry['shape'], where, code);
     const p = params(entry['parameters'], `${where} parameters`, code);
     const size = p['binary_data_size'];
+    const span = spans.get(i);
     if (size !== undefined) {
       if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) throw new InprocError(code, `${where}: binary_data_size must be a non-negative integer, got ${kind(size)}`);
       if (entry['data'] !== undefined) throw new InprocError(code, `${where} has both "data" and binary_data_size`);
       if (offset + size > binary.byteLength) throw new InprocError(code, `${where}: binary_data_size ${size} runs past the end of the body (${binary.byteLength - offset} binary bytes left)`);
       tensors[name] = tensorFromBytes(dtype, shape, binary.subarray(offset, offset + size), where, code);
       offset += size;
+    } else if (span !== undefined) {
+      tensors[name] = yield* tensorFromSpan(body, span, dtype, shape, elementCount(shape), where, code);
     } else {
       if (entry['data'] === undefined) throw new InprocError(code, `${where} has neither "data" nor a binary_data_size parameter`);
-      tensors[name] = tensorFromJson(dtype, shape, entry['data'], where, code);
+      throw new InprocError(code, `${where}: "data" must be an array, got ${kind(entry['data'])}`);
     }
-  });
+  }
   if (offset !== binary.byteLength) throw new InprocError(code, `${binary.byteLength - offset} bytes after the JSON header belong to no tensor (binary_data_size values add up to ${offset}, the body has ${binary.byteLength})`);
   return tensors;
 }
 
-/** The body's JSON header and the binary part after it. */
-function split(body: Uint8Array, headerLength: string | null | undefined, what: string, code: ErrorCode): { json: unknown; binary: Uint8Array } {
+/** The body's JSON header (tensor data arrays set aside as spans) and the binary part after it. */
+function* split(body: Uint8Array, headerLength: string | null | undefined, what: string, code: ErrorCode): Steps<Scanned & { binary: Uint8Array }> {
   let length = body.byteLength;
   if (headerLength !== null && headerLength !== undefined) {
     const text = headerLength.trim();
@@ -230,13 +281,8 @@ function split(body: Uint8Array, headerLength: string | null | undefined, what: 
     }
     length = Number(text);
   }
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(body.subarray(0, length));
-  } catch (error) {
-    throw new InprocError(code, `${what}: the JSON header is not UTF-8 text`, { cause: error });
-  }
-  return { json: parseJson(text, what, code), binary: body.subarray(length) };
+  const scanned = yield* scanBody(body, length, what, code);
+  return { ...scanned, binary: body.subarray(length) };
 }
 
 function rawTensor(input: RawInput, body: Uint8Array): Tensor {

@@ -12,12 +12,15 @@ export { platformOf, formatOf } from './platforms.js';
 export { statusOf, codeOfStatus, errorBody, readErrorBody, type ErrorBody, type Phase } from './status.js';
 export { DIMS_PARAMETER, modelMetadata, tensorMetadata, signatureOf, type ModelFacts, type ModelMetadata, type TensorMetadata, type Parameters } from './metadata.js';
 export { parseJson } from './json.js';
+export { MAX_DEPTH, MAX_SKELETON_BYTES } from './json-body.js';
 export {
   HEADER_LENGTH,
   encodeInferRequest,
   encodeInferResponse,
   decodeInferRequest,
   decodeInferResponse,
+  decodeInferRequestAsync,
+  decodeInferResponseAsync,
   shapeOf,
   type ServerMetadata,
   type EncodedBody,

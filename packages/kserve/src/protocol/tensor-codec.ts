@@ -13,6 +13,14 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
+/** What a BYTES element may hold, for messages. */
+const BYTES_RULE = 'BYTES elements are UTF-8 text without NUL: onnxruntime string tensors end an element at its first NUL, so it would be cut';
+
+/** The error for a BYTES element holding a NUL. */
+export function nulError(where: string, index: number, at: number, code: ErrorCode): InprocError {
+  return new InprocError(code, `${where}: BYTES element ${index} holds a NUL (at offset ${at}) (${BYTES_RULE})`);
+}
+
 /** Number of elements of a shape that was already checked (non-negative safe integers). */
 export function elementCount(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
@@ -53,10 +61,12 @@ export function tensorFromBytes(dtype: DType, shape: readonly number[], bytes: U
       if (offset + 4 > bytes.byteLength) throw new InprocError(code, `${where}: BYTES element ${strings.length} has a truncated length prefix`);
       const length = view.getUint32(offset, true);
       if (offset + 4 + length > bytes.byteLength) throw new InprocError(code, `${where}: BYTES element ${strings.length} is ${length} bytes long, but only ${bytes.byteLength - offset - 4} remain`);
+      const nul = bytes.subarray(offset + 4, offset + 4 + length).indexOf(0);
+      if (nul !== -1) throw nulError(where, strings.length, nul, code);
       try {
         strings.push(decoder.decode(bytes.subarray(offset + 4, offset + 4 + length)));
       } catch (error) {
-        throw new InprocError(code, `${where}: BYTES element ${strings.length} is not UTF-8 text (Inproc string tensors hold text)`, { cause: error });
+        throw new InprocError(code, `${where}: BYTES element ${strings.length} is not UTF-8 text (${BYTES_RULE})`, { cause: error });
       }
       offset += 4 + length;
     }
@@ -69,7 +79,8 @@ export function tensorFromBytes(dtype: DType, shape: readonly number[], bytes: U
   }
   const Storage = storageOf(dtype);
   const source = LITTLE_ENDIAN ? bytes : swapped(bytes, width);
-  const data = source.byteOffset % width === 0 ? new Storage(source.buffer, source.byteOffset, count) : new Storage(source.slice().buffer, 0, count);
+  // Copied when misaligned, with Uint8Array's slice: a Node Buffer's own slice() is a view.
+  const data = source.byteOffset % width === 0 ? new Storage(source.buffer, source.byteOffset, count) : new Storage(Uint8Array.prototype.slice.call(source).buffer, 0, count);
   if (dtype === 'bool') {
     const flags = data as Uint8Array;
     for (let i = 0; i < flags.length; i++) if (flags[i]! > 1) throw new InprocError(code, `${where}: BOOL element ${i} is the byte ${flags[i]}, not 0 or 1`);
@@ -87,41 +98,23 @@ export function jsonCanCarry(tensor: Tensor): boolean {
   return true;
 }
 
-/** The tensor's elements as the text of a flat JSON array (64-bit integers exactly, as digits). Check {@link jsonCanCarry} first. */
+/**
+ * The tensor's elements as the text of a flat JSON array (64-bit integers exactly, as
+ * digits); one array of the numbers, no object per element. Check {@link jsonCanCarry} first.
+ */
 export function tensorJson(tensor: Tensor): string {
   const data = tensor.data;
   switch (tensor.dtype) {
     case 'string':
       return JSON.stringify(data);
     case 'bool':
-      return `[${Array.from(data as Uint8Array, (v) => (v === 0 ? 'false' : 'true')).join(',')}]`;
+      return `[${(data as Uint8Array).join(',').replaceAll('1', 'true').replaceAll('0', 'false')}]`;
     case 'int64':
     case 'uint64':
       return `[${(data as BigInt64Array | BigUint64Array).join(',')}]`;
     default:
+      // V8's JSON.stringify of a packed array of doubles is its fastest number printer (a typed array's join is 2x slower).
       return JSON.stringify(Array.from(data as Exclude<typeof data, string[] | BigInt64Array | BigUint64Array>));
-  }
-}
-
-/**
- * A tensor from a JSON `"data"` array, flat or nested (row-major either way). 64-bit
- * integers may come as bigints (see `parseJson`); the `Tensor` constructor checks each
- * element's type and range.
- * @throws InprocError `code` for FP16 (send it binary), a wrong element count, or bad elements
- */
-export function tensorFromJson(dtype: DType, shape: readonly number[], data: unknown, where: string, code: ErrorCode): Tensor {
-  if (dtype === 'float16') throw new InprocError(code, `${where}: FP16 data cannot be sent as JSON (JSON has no half floats); send it with the binary tensor extension (binary_data_size)`);
-  if (!Array.isArray(data)) throw new InprocError(code, `${where}: "data" must be an array, got ${data === null ? 'null' : typeof data}`);
-  const flat = data.flat(Infinity) as unknown[];
-  const count = elementCount(shape);
-  if (flat.length !== count) throw new InprocError(code, `${where}: shape [${shape.join(', ')}] holds ${count} elements, but "data" has ${flat.length}`);
-  const wide = dtype === 'int64' || dtype === 'uint64';
-  if (!wide) for (let i = 0; i < flat.length; i++) if (typeof flat[i] === 'bigint') flat[i] = Number(flat[i]);
-  try {
-    return new Tensor(dtype, flat as never, shape);
-  } catch (error) {
-    if (InprocError.is(error)) throw new InprocError(code, `${where}: ${error.message.replace(/^tensor: /, '')}`, { cause: error });
-    throw error;
   }
 }
 
