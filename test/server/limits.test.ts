@@ -183,6 +183,28 @@ describe('compressed bodies and answers', () => {
 });
 
 describe('JSON', () => {
+  it('answers liveness probes while it decodes a large JSON request (decoding gives the event loop turns)', async () => {
+    const server = await start({ maxBodyBytes: 64 << 20 });
+    const elements = 1_000_000;
+    const body = `{"inputs":[{"name":"x_float32","shape":[${elements}],"datatype":"FP32","data":[${Array.from({ length: elements }, (_, i) => ((i % 997) / 8).toString()).join(',')}]}],"outputs":[{"name":"y_float32","parameters":{"binary_data":true}}]}`;
+    const order: string[] = [];
+    const call = http(`${server.url}/v2/models/identity/infer`, { method: 'POST', body, headers: { 'content-type': 'application/json' } }).then((r) => {
+      order.push(`infer ${r.status}`);
+      return r;
+    });
+    // This test shares the server's event loop: it sees the request in flight only if decoding yields.
+    await until(() => server.stats().inflight === 1, 'the request is being decoded');
+    const probe = await socketTo(server);
+    const answer = readAll(probe);
+    probe.write(requestHead('GET', '/v2/health/live', { connection: 'close' }));
+    expect(parseResponse(await answer).status).toBe(200);
+    order.push('live 200');
+    const r = await call;
+    expect(order).toEqual(['live 200', 'infer 200']);
+    const { binary } = { binary: r.bytes.subarray(Number(r.headers.get('inference-header-content-length'))) };
+    expect(new Float32Array(binary.slice().buffer)[998]).toBe(1 / 8);
+  });
+
   it('answers 100 000-deep JSON arrays with 400, and stays up', async () => {
     const server = await start({});
     const deep = `{"inputs":[{"name":"x","shape":[1,256],"datatype":"FP32","data":${'['.repeat(100_000)}${']'.repeat(100_000)}}]}`;

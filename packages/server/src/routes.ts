@@ -8,7 +8,7 @@
  * @module
  */
 import { InprocError, type Outputs, type Repository, type RunOptions, type Tensor, isTensor } from '@inproc/core';
-import { HEADER_LENGTH, type RawInput, type ServerMetadata, decodeInferRequest, encodeInferResponse, modelMetadata as metadataBody, parseJson, tritonConfig } from '@inproc/kserve/protocol';
+import { HEADER_LENGTH, type RawInput, type ServerMetadata, decodeInferRequestAsync, encodeInferResponse, modelMetadata as metadataBody, parseJson, tritonConfig } from '@inproc/kserve/protocol';
 import { HttpError, withoutRoot } from './http-errors.js';
 import { tritonModelOf } from './triton.js';
 
@@ -140,7 +140,8 @@ export async function infer(ctx: RouteContext, name: string, version: string | u
       if (inputs.length !== 1) throw new InprocError('INPUT_INVALID', `a raw binary request (Inference-Header-Content-Length: 0) needs a model with one input; "${name}" has ${inputs.length}`);
       return { name: inputs[0]!.name, dtype: inputs[0]!.dtype, shape: inputs[0]!.shape };
     };
-    const request = decodeInferRequest(call.body, call.headerLength, raw);
+    // JSON tensor data is decoded in slices that give the event loop a turn (health probes, other requests).
+    const request = await decodeInferRequestAsync(call.body, call.headerLength, raw);
     const options: { -readonly [K in keyof RunOptions]: RunOptions[K] } = {};
     if (request.outputs !== undefined) options.outputs = request.outputs.map((o) => o.name);
     // Triton's schedule policy parameters: priority (1 = highest) and timeout (microseconds).

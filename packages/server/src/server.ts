@@ -170,7 +170,9 @@ async function start(repo: Repository, owned: boolean, settings: Settings, log: 
       else busy.set(socket, left);
       if (active.size === 0) drained?.();
     });
-    const body = (): Promise<Uint8Array<ArrayBuffer>> => readBody(request, settings.maxBodyBytes, hold);
+    const body = (limit = settings.maxBodyBytes): Promise<Uint8Array<ArrayBuffer>> => readBody(request, limit, hold);
+    // The repository extension's bodies are small JSON objects, parsed at once: they get a small limit.
+    const controlBody = (): Promise<Uint8Array<ArrayBuffer>> => body(Math.min(settings.maxBodyBytes, CONTROL_BODY_BYTES));
     try {
       const { method = 'GET' } = request;
       const segments = pathSegments(request.url ?? '/');
@@ -239,15 +241,15 @@ async function start(repo: Repository, owned: boolean, settings: Settings, log: 
           break;
         }
         case 'repository_index':
-          answer = repositoryIndex(ctx, await body());
+          answer = repositoryIndex(ctx, await controlBody());
           break;
         case 'repository_load':
           checkControl(request, settings);
-          answer = await loadModel(ctx, match.name!, await body());
+          answer = await loadModel(ctx, match.name!, await controlBody());
           break;
         case 'repository_unload':
           checkControl(request, settings);
-          answer = await unloadModel(ctx, match.name!, await body());
+          answer = await unloadModel(ctx, match.name!, await controlBody());
           break;
       }
       await send(request, response, route, answer, started);
@@ -371,6 +373,9 @@ async function start(repo: Repository, owned: boolean, settings: Settings, log: 
     [Symbol.asyncDispose]: close,
   };
 }
+
+/** Largest body of a repository extension request (index, load, unload). */
+const CONTROL_BODY_BYTES = 64 << 10;
 
 /** Answers of at least this size are compressed when the client's `Accept-Encoding` asks. */
 const COMPRESS_FROM = 1024;
