@@ -144,9 +144,15 @@ describe('leases and shared loads', () => {
     expect([...codes]).toEqual(['MODEL_INVALID']);
     expect(events.filter((e) => e.type === 'error')).toHaveLength(1);
     expect(repo.stats()).toMatchObject({ loads: 0, loadFailures: 1, models: 0 });
-    // Not cached as a failure: the next get tries again.
+    // Remembered as a failure (as Triton does): the next get fails at once without loading again,
+    // the index says why, and an explicit load() tries again.
     expect(await code(repo.get('broken'))).toBe('MODEL_INVALID');
+    expect(await code(repo.metadata('broken'))).toBe('MODEL_INVALID');
+    expect(repo.stats().loadFailures).toBe(1);
+    expect(repo.list().find((e) => e.name === 'broken')).toMatchObject({ state: 'UNAVAILABLE', reason: expect.stringMatching(/^load failed: /), failure: { code: 'MODEL_INVALID' } });
+    expect(await code(repo.load('broken'))).toBe('MODEL_INVALID');
     expect(repo.stats().loadFailures).toBe(2);
+    expect(events.filter((e) => e.type === 'error')).toHaveLength(2);
   });
 
   it('a released lease refuses calls; release is idempotent; the model stays cached', async () => {

@@ -5,9 +5,9 @@
  * writes, restated in fixtures/triton-model-config.proto); without protoc those checks
  * are skipped with a message.
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -135,6 +135,28 @@ describe('inproc export triton', () => {
       await expect(protocEncode('name: "x"\nmax_batch_sizes: 3\n')).rejects.toThrow(/no field named "max_batch_sizes"/);
       await expect(protocEncode('name: "x"\ninput [ { name: "a" data_type: TYPE_FLOAT32 } ]\n')).rejects.toThrow(/TYPE_FLOAT32/);
     }
+  });
+
+  it('copies regular files only: a model with a link (outside, to a parent, inside) or a FIFO is skipped with a note, the rest exported', async () => {
+    const secret = join(await mkdtemp(join(tmpdir(), 'inproc-secret-')), 'secret.txt');
+    await writeFile(secret, 'outside the repository');
+    const root = await tempRepository({ good: mlpModel(8), outside: mlpModel(8), loop: mlpModel(8), inner: mlpModel(8), fifo: mlpModel(8) });
+    await symlink(secret, join(root, 'outside/1/notes.txt'));
+    await mkdir(join(root, 'loop/1/sub'));
+    await symlink('..', join(root, 'loop/1/sub/up')); // a link to a parent: recursion until ELOOP when followed
+    await symlink('model.onnx', join(root, 'inner/1/copy.onnx'));
+    execFileSync('mkfifo', [join(root, 'fifo/1/pipe')]);
+    const out = join(await mkdtemp(join(tmpdir(), 'inproc-triton-')), 'triton');
+    const r = await inproc(['export', 'triton', root, out, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as { models: { name: string; skipped: boolean; note?: string }[] };
+    const byName = Object.fromEntries(report.models.map((m) => [m.name, m]));
+    expect(byName['good']).toMatchObject({ skipped: false });
+    expect(byName['outside']).toMatchObject({ skipped: true, note: expect.stringContaining('outside/1/notes.txt is a symbolic link') });
+    expect(byName['loop']).toMatchObject({ skipped: true, note: expect.stringContaining('loop/1/sub/up is a symbolic link') });
+    expect(byName['inner']).toMatchObject({ skipped: true, note: expect.stringContaining('[PATH_OUTSIDE_REPOSITORY]') });
+    expect(byName['fifo']).toMatchObject({ skipped: true, note: expect.stringContaining('not a regular file') });
+    expect(await readdir(out)).toEqual(['good']);
   });
 
   it('refuses bad arguments with exit 2', async () => {

@@ -29,7 +29,7 @@ beforeAll(async () => {
     slow: slowModel({ depth: 20 }),
     'slow/2': slowModel({ depth: 20 }),
   });
-  server = await serve(root, { port: 0, maxBodyBytes: 1 << 20, maxHeaderBytes: 4096, repository: { versionPolicy: { all: true } } });
+  server = await serve(root, { port: 0, maxBodyBytes: 1 << 20, maxHeaderBytes: 4096, modelControl: 'explicit', repository: { versionPolicy: { all: true } } });
 });
 
 afterAll(async () => {
@@ -166,7 +166,10 @@ describe('health, metadata, repository extension, metrics', () => {
   it('reports liveness, readiness and server metadata', async () => {
     await stillUp();
     expect((await http(`${server.url}/v2/health/ready`)).json).toEqual({ ready: true });
-    expect((await http(`${server.url}/v2`)).json).toEqual({ name: 'inproc', version: '0.1.0', extensions: ['binary_tensor_data', 'model_repository'] });
+    const metadata = { name: 'inproc', version: '0.1.0', extensions: ['binary_tensor_data', 'model_repository', 'schedule_policy', 'statistics'] };
+    expect((await http(`${server.url}/v2`)).json).toEqual(metadata);
+    // The OpenAPI file's spelling.
+    expect((await http(`${server.url}/v2/`)).json).toEqual(metadata);
   });
 
   it('gives model metadata with -1 for variable dimensions and their names as inproc_dims', async () => {
@@ -198,7 +201,10 @@ describe('health, metadata, repository extension, metrics', () => {
     expect(entries.map((e) => `${e.name}@${e.version}`).sort()).toEqual(['failing@1', 'identity@1', 'mlp@1', 'multi@1', 'mymodel@1', 'slow@1', 'slow@2']);
     expect(entries.find((e) => e.name === 'mlp')?.state).toBe('READY');
     expect((await post('/v2/repository/models/mlp/unload', '')).status).toBe(200);
-    expect((await http(`${server.url}/v2/models/mlp/ready`)).json).toEqual({ name: 'mlp', ready: false });
+    // Not ready is a status (Triton's clients read it): 400 with an error body saying why.
+    const notReady = await http(`${server.url}/v2/models/mlp/ready`);
+    expect(notReady.status).toBe(400);
+    expect(notReady.json).toEqual({ error: expect.stringContaining('unloaded'), code: 'MODEL_NOT_FOUND' });
     const refused = await post('/v2/models/mlp/infer', JSON.stringify({ inputs: [{ name: 'x', shape: [1, 256], datatype: 'FP32', data: new Array(256).fill(0) }] }));
     expect(refused.status).toBe(503);
     expect(refused.json).toMatchObject({ code: 'MODEL_NOT_FOUND', error: expect.stringContaining('unloaded') });

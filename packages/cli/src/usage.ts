@@ -140,13 +140,15 @@ Options:
 
 Serves a model repository (<name>/<version>/model.onnx, with optional inproc.json
 manifests) over the Open Inference Protocol, the REST API of Triton and KServe (v2):
-health, server and model metadata, inference with JSON or binary tensors, Triton's
-repository extension (index, load, unload), and Prometheus metrics on /metrics. Models
-are loaded and warmed up before the URL is printed. Any v2 client works; from Inproc:
+health, server and model metadata, inference with JSON or binary tensors, and Triton's
+extensions: repository (index; load and unload with --model-control explicit),
+statistics, model configuration and schedule policy (priority: 1 is the highest level),
+plus Prometheus metrics on /metrics. Models are loaded and warmed up before the URL is
+printed. Any v2 client works; from Inproc:
 
   loadModel('http://127.0.0.1:8000/v2/models/<name>', { backend: 'kserve' })
 
-SIGINT (Ctrl-C) or SIGTERM stop it: accepted requests finish first.
+SIGINT (Ctrl-C) or SIGTERM stop it: every accepted request is answered first.
 
 Options:
   --port <n>             port, 0 for any free one (default 8000)
@@ -156,6 +158,11 @@ Options:
   --max-bytes <n>        memory budget of loaded models, in bytes (default: unlimited)
   --max-body-bytes <n>   largest request body (default 67108864)
   --max-inflight <n>     inference requests handled at once; more get 503 (default 256)
+  --model-control <mode> none (default): the repository index only; explicit: also load
+                         and unload (POST v2/repository/models/<name>/load|unload)
+  --token <token>        with explicit model control, load and unload need the header
+                         "Authorization: Bearer <token>" (default: the INPROC_SERVE_TOKEN
+                         environment variable, which other users cannot read in ps)
   --workers <n>          run each model in n worker threads, so that inference never blocks
                          the server's event loop (default: in the server's thread)
   --backend, --device    load the models with this backend / on this device
@@ -163,11 +170,12 @@ Options:
 
   export: `Usage: inproc export triton <repository> <out> [options]
 
-Writes a Triton model repository from an Inproc one: each served version's model file
-as <name>/<version>/model.onnx and a config.pbtxt per model (platform onnxruntime_onnx,
-inputs and outputs with data types and dims, max_batch_size and dynamic_batching from
-the manifest's batching, an instance group). ONNX models only; TF.js models are listed
-and skipped. Serve the result with Triton:
+Writes a Triton model repository from an Inproc one: each served version's files
+(regular files only: a symbolic link is never followed) as <name>/<version>/ and a
+config.pbtxt per model (platform onnxruntime_onnx, inputs and outputs with data types
+and dims, max_batch_size and dynamic_batching from the manifest's batching, an instance
+group). ONNX models only; TF.js models are listed and skipped, and so is, with a note, a
+model that does not load or holds a link or special file. Serve the result with Triton:
 
   docker run --rm -p 8000:8000 -v $PWD/<out>:/models nvcr.io/nvidia/tritonserver:<tag>-py3 \
     tritonserver --model-repository=/models
@@ -207,6 +215,8 @@ export const OPTIONS = {
     'max-bytes': { type: 'string' },
     'max-body-bytes': { type: 'string' },
     'max-inflight': { type: 'string' },
+    'model-control': { type: 'string' },
+    token: { type: 'string' },
     workers: { type: 'string' },
   },
   export: { ...COMMON, instances: { type: 'string' }, kind: { type: 'string' }, force: { type: 'boolean' } },

@@ -6,4 +6,5 @@
  * @module
  */
 export { serve } from './server.js';
+export { tritonModelOf, type TritonSource } from './triton.js';
 export type { ServeOptions, InprocServer, ServerStats } from './types.js';

@@ -1,14 +1,16 @@
 /**
  * The endpoints of the Open Inference Protocol REST API over an Inproc `Repository`:
  * health, server and model metadata, model readiness, inference (JSON and binary
- * tensor data), and Triton's model repository extension (index, load, unload). Each
+ * tensor data, Triton's schedule policy parameters), and Triton's statistics and model
+ * repository extensions (index, load, unload). Each
  * handler returns an answer; the server writes it. Names are passed to the repository,
  * which refuses those that resolve outside its root; nothing here touches files.
  * @module
  */
 import { InprocError, type Outputs, type Repository, type RunOptions, type Tensor, isTensor } from '@inproc/core';
-import { DIMS_PARAMETER, HEADER_LENGTH, type RawInput, type ServerMetadata, decodeInferRequest, encodeInferResponse, parseJson } from '@inproc/kserve';
-import { HttpError } from './http-errors.js';
+import { HEADER_LENGTH, type RawInput, type ServerMetadata, decodeInferRequestAsync, encodeInferResponse, modelMetadata as metadataBody, parseJson, tritonConfig } from '@inproc/kserve/protocol';
+import { HttpError, withoutRoot } from './http-errors.js';
+import { tritonModelOf } from './triton.js';
 
 /** What a handler answers: JSON, or an encoded body with its headers. */
 export type Answer = { readonly status: number; readonly json: unknown } | { readonly status: number; readonly body: Uint8Array; readonly headers: Readonly<Record<string, string>> };
@@ -20,6 +22,25 @@ export interface RouteContext {
   /** Models unloaded through the repository extension: not ready, not served, until loaded again. */
   readonly unloaded: Set<string>;
   readonly closing: () => boolean;
+  /** Load and unload requests, one at a time per model, in arrival order. */
+  readonly control: PerModelQueue;
+  /** When each `name@version` last answered an inference, ms since the epoch (statistics). */
+  readonly lastInference: Map<string, number>;
+}
+
+/** Runs tasks one at a time per key, in the order they were queued: of a load and an unload of one model, the later one decides. */
+export class PerModelQueue {
+  readonly #tails = new Map<string, Promise<unknown>>();
+  run<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.#tails.get(key) ?? Promise.resolve();
+    const next = previous.then(task, task);
+    const tail = next.catch(() => undefined);
+    this.#tails.set(key, tail);
+    void tail.then(() => {
+      if (this.#tails.get(key) === tail) this.#tails.delete(key);
+    });
+    return next;
+  }
 }
 
 /** One inference call's request as the HTTP layer hands it over. */
@@ -34,9 +55,10 @@ export function liveness(): Answer {
   return { status: 200, json: { live: true } };
 }
 
+/** `{ ready: true }`, or 503 with an error body while the server shuts down (clients read the status). */
 export function readiness(ctx: RouteContext): Answer {
-  const ready = !ctx.closing();
-  return { status: ready ? 200 : 503, json: { ready } };
+  if (ctx.closing()) throw new HttpError(503, 'DISPOSED', 'the server is not ready: it is shutting down');
+  return { status: 200, json: { ready: true } };
 }
 
 export function serverMetadata(ctx: RouteContext): Answer {
@@ -47,34 +69,64 @@ function checkServed(ctx: RouteContext, name: string): void {
   if (ctx.unloaded.has(name)) throw new HttpError(503, 'MODEL_NOT_FOUND', `model "${name}" is unloaded; load it with POST /v2/repository/models/${encodeURIComponent(name)}/load`);
 }
 
-/** Model metadata, with each tensor's declared dimensions (symbolic names included) as the `inproc_dims` parameter. */
+/** Model metadata (the protocol's `modelMetadata`), with each tensor's declared dimensions (symbolic names included) as the `inproc_dims` parameter. */
 export async function modelMetadata(ctx: RouteContext, name: string, version: string | undefined): Promise<Answer> {
   checkServed(ctx, name);
   const lease = await ctx.repository.get(name, version === undefined ? {} : { version });
   try {
-    const metadata = await ctx.repository.metadata(name, lease.version);
-    const withDims = (list: typeof metadata.inputs, infos: typeof lease.signature.inputs): unknown[] =>
-      list.map((tensor) => {
-        const info = infos.find((i) => i.name === tensor.name);
-        const named = info !== undefined && info.unknownRank !== true && info.shape.some((d) => typeof d === 'string');
-        return named ? { ...tensor, parameters: { [DIMS_PARAMETER]: JSON.stringify(info.shape) } } : tensor;
-      });
-    return { status: 200, json: { ...metadata, inputs: withDims(metadata.inputs, lease.signature.inputs), outputs: withDims(metadata.outputs, lease.signature.outputs) } };
+    const { manifest } = lease;
+    return { status: 200, json: metadataBody({ name, versions: ctx.repository.versions(name).served, format: lease.format, signature: lease.signature, description: manifest.description, metadata: manifest.metadata }) };
   } finally {
     lease.release();
   }
 }
 
-/** `{ name, ready }`: ready when the version is served, not unloaded, and has not failed to load. */
-export function modelReady(ctx: RouteContext, name: string, version: string | undefined): Answer {
-  const versions = ctx.repository.versions(name);
-  const target = version === undefined ? versions.current : Number(version);
-  if (version !== undefined && !(Number.isSafeInteger(target) && versions.served.includes(target!))) {
-    throw new InprocError('VERSION_NOT_FOUND', `model "${name}" has no served version ${JSON.stringify(version)}; served: ${versions.served.join(', ') || 'none'}`);
+/**
+ * `GET v2/models/{name}[/versions/{version}]/config`: Triton's model configuration
+ * extension, the JSON form of the `config.pbtxt` that `inproc export triton` writes for
+ * the version (its version policy lists every served version).
+ */
+export async function modelConfig(ctx: RouteContext, name: string, version: string | undefined): Promise<Answer> {
+  checkServed(ctx, name);
+  const lease = await ctx.repository.get(name, version === undefined ? {} : { version });
+  try {
+    return { status: 200, json: tritonConfig(tritonModelOf(name, lease, ctx.repository.versions(name).served)).config };
+  } finally {
+    lease.release();
   }
-  const entry = ctx.repository.list().find((e) => e.name === name && e.version === String(target));
-  const ready = !ctx.closing() && !ctx.unloaded.has(name) && entry !== undefined && !entry.reason.startsWith('load failed');
-  return { status: 200, json: { name, ready } };
+}
+
+/**
+ * `200 { name, ready: true }` when the version is served, not unloaded and has not failed
+ * to load; otherwise, as Triton answers, 400 with an error body saying why (clients such
+ * as Triton's `is_model_ready` read the status). The version is checked as inference checks it.
+ */
+export function modelReady(ctx: RouteContext, name: string, version: string | undefined): Answer {
+  const status = ctx.repository.status(name, version);
+  const why = ctx.closing()
+    ? 'the server is shutting down'
+    : ctx.unloaded.has(name)
+      ? 'it was unloaded (POST /v2/repository/models/{name}/load loads it again)'
+      : status.failure !== undefined
+        ? `it failed to load: ${status.failure.message}`
+        : undefined;
+  if (why !== undefined) throw new HttpError(400, status.failure?.code ?? (ctx.closing() ? 'DISPOSED' : 'MODEL_NOT_FOUND'), `model "${name}" version ${status.version} is not ready: ${why}`);
+  return { status: 200, json: { name, ready: true } };
+}
+
+/**
+ * Triton's `priority` request parameter onto Inproc's scheduler. Triton: 1 is the highest
+ * level, a larger number a lower one, 0 (or none) the model's default. Inproc serves the
+ * highest number first, and a call without a priority runs at 0. So level `p` runs at
+ * Inproc priority `1 - p`: level 1 and the default share the top (as in a Triton model
+ * whose `default_priority_level` is 1), level 2 runs after them, 3 after 2, and so on.
+ * @throws InprocError `INPUT_INVALID` unless a non-negative integer
+ */
+export function inprocPriority(priority: unknown): number | undefined {
+  if (typeof priority !== 'number' || !Number.isSafeInteger(priority) || priority < 0) {
+    throw new InprocError('INPUT_INVALID', `parameter "priority" must be a non-negative integer (1 is the highest level, 0 the default), got ${JSON.stringify(priority)}`);
+  }
+  return priority === 0 ? undefined : 1 - priority;
 }
 
 /** `POST .../infer`: decode, run on a lease of the version, encode. The lease is released when the answer is built. */
@@ -88,20 +140,25 @@ export async function infer(ctx: RouteContext, name: string, version: string | u
       if (inputs.length !== 1) throw new InprocError('INPUT_INVALID', `a raw binary request (Inference-Header-Content-Length: 0) needs a model with one input; "${name}" has ${inputs.length}`);
       return { name: inputs[0]!.name, dtype: inputs[0]!.dtype, shape: inputs[0]!.shape };
     };
-    const request = decodeInferRequest(call.body, call.headerLength, raw);
-    const options: { -readonly [K in keyof RunOptions]: RunOptions[K] } = { signal: call.signal };
+    // JSON tensor data is decoded in slices that give the event loop a turn (health probes, other requests).
+    const request = await decodeInferRequestAsync(call.body, call.headerLength, raw);
+    const options: { -readonly [K in keyof RunOptions]: RunOptions[K] } = {};
     if (request.outputs !== undefined) options.outputs = request.outputs.map((o) => o.name);
-    // Triton's request parameters: priority (higher first) and timeout (microseconds).
+    // Triton's schedule policy parameters: priority (1 = highest) and timeout (microseconds).
     const { priority, timeout } = request.parameters;
     if (priority !== undefined) {
-      if (typeof priority !== 'number' || !Number.isFinite(priority)) throw new InprocError('INPUT_INVALID', `parameter "priority" must be a number, got ${JSON.stringify(priority)}`);
-      options.priority = priority;
+      const mapped = inprocPriority(priority);
+      if (mapped !== undefined) options.priority = mapped;
     }
     if (timeout !== undefined) {
       if (typeof timeout !== 'number' || !(timeout >= 0)) throw new InprocError('INPUT_INVALID', `parameter "timeout" must be a non-negative number of microseconds, got ${JSON.stringify(timeout)}`);
       options.timeoutMs = timeout / 1000;
     }
-    const result = (await lease.run(request.inputs, options)) as unknown;
+    // An idle model with nothing to set runs on Model.run's fast path (no options at all); a
+    // call that may wait in the queue carries the signal that cancels it when the client goes away.
+    const idle = lease.pending.queued === 0 && lease.pending.running === 0;
+    const plain = Object.keys(options).length === 0 && idle;
+    const result = (await lease.run(request.inputs, plain ? undefined : { ...options, signal: call.signal })) as unknown;
     if (typeof result !== 'object' || result === null || !Object.values(result).every(isTensor)) {
       throw new InprocError('RUN_FAILED', `model "${name}" returns ${typeof result === 'object' ? 'values that are not tensors' : typeof result} (its manifest's postprocess?); the v2 protocol carries tensors`);
     }
@@ -113,11 +170,54 @@ export async function infer(ctx: RouteContext, name: string, version: string | u
       id: request.id,
       outputs: requested.map((o) => ({ name: o.name, tensor: outputs![o.name]!, binary: o.binary ?? request.binaryOutput })),
     });
+    ctx.lastInference.set(`${name}@${lease.version}`, Date.now());
     return { status: 200, body: encoded.body, headers: encoded.headers };
   } finally {
     lease.release();
     for (const tensor of Object.values(outputs ?? {}) as Tensor[]) tensor.dispose();
   }
+}
+
+const duration = (h: { count: number; sum: number } | undefined): { count: number; ns: number } => ({ count: h?.count ?? 0, ns: Math.round((h?.sum ?? 0) * 1e6) });
+
+/**
+ * `GET v2/models[/{name}[/versions/{version}]]/stats`: Triton's statistics extension, from
+ * each loaded version's `stats()` (a version not loaded reports zeros, as in Triton).
+ * success and fail: the calls and their whole durations (fail has no durations: counts
+ * only); queue: wait before the backend run; compute_input, compute_infer,
+ * compute_output: the preprocessors, the backend run, the postprocessors. inference_count
+ * counts successful requests (not batch elements), execution_count backend runs.
+ */
+export function modelStatistics(ctx: RouteContext, name: string | undefined, version: string | undefined): Answer {
+  const targets: { name: string; version: string | undefined }[] =
+    name === undefined ? ctx.repository.list().map((e) => ({ name: e.name, version: e.version })) : version === undefined ? ctx.repository.versions(name).served.map((v) => ({ name, version: String(v) })) : [{ name, version }];
+  const model_stats = targets.map((t) => {
+    const status = ctx.repository.status(t.name, t.version);
+    const stats = status.stats;
+    const d = stats?.durationsMs;
+    const failed = Object.values(stats?.failures ?? {}).reduce((a, b) => a + (b ?? 0), 0);
+    return {
+      name: t.name,
+      version: status.version,
+      last_inference: ctx.lastInference.get(`${t.name}@${status.version}`) ?? 0,
+      inference_count: stats?.successes ?? 0,
+      execution_count: stats?.batches ?? 0,
+      inference_stats: {
+        success: { count: stats?.successes ?? 0, ns: duration(d?.total).ns },
+        fail: { count: failed, ns: 0 },
+        queue: duration(d?.queue),
+        compute_input: duration(d?.pre),
+        compute_infer: duration(d?.run),
+        compute_output: duration(d?.post),
+        cache_hit: { count: stats?.cache?.hits ?? 0, ns: 0 },
+        cache_miss: { count: stats?.cache?.misses ?? 0, ns: 0 },
+      },
+      response_stats: {},
+      batch_stats: [],
+      memory_usage: [],
+    };
+  });
+  return { status: 200, json: { model_stats } };
 }
 
 /** `POST v2/repository/index`: every model's served versions with their state; `{ "ready": true }` lists only ready ones. */
@@ -131,15 +231,16 @@ export function repositoryIndex(ctx: RouteContext, body: Uint8Array): Answer {
     const versions = listed.filter((e) => e.name === name);
     if (versions.length === 0) entries.push({ name, state: 'UNAVAILABLE', reason: 'no servable version' });
     for (const e of versions) {
-      entries.push(ctx.unloaded.has(name) ? { name, version: e.version, state: 'UNAVAILABLE', reason: 'unloaded' } : { name: e.name, version: e.version, state: e.state, reason: e.reason });
+      entries.push(ctx.unloaded.has(name) ? { name, version: e.version, state: 'UNAVAILABLE', reason: 'unloaded' } : { name: e.name, version: e.version, state: e.state, reason: withoutRoot(e.reason, ctx.repository.root) });
     }
   }
   return { status: 200, json: onlyReady === true ? entries.filter((e) => e.state === 'READY') : entries };
 }
 
 /**
- * `POST v2/repository/models/{name}/load`: rescans the repository, then loads and warms up
- * the model's current version. A load request that carries its own `config` or
+ * `POST v2/repository/models/{name}/load`: after the loads and unloads of the model asked
+ * for before it, rescans the repository, then loads and warms up the model's current
+ * version (one that failed to load is tried again). A load request that carries its own `config` or
  * `file:` contents is refused: this server serves its repository's files only.
  */
 export async function loadModel(ctx: RouteContext, name: string, body: Uint8Array): Promise<Answer> {
@@ -148,22 +249,28 @@ export async function loadModel(ctx: RouteContext, name: string, body: Uint8Arra
   if (parameters !== undefined && (typeof parameters !== 'object' || parameters === null || Array.isArray(parameters))) throw new InprocError('INPUT_INVALID', '"parameters" must be an object');
   const overrides = Object.keys(parameters ?? {}).filter((k) => k === 'config' || k.startsWith('file:'));
   if (overrides.length > 0) throw new InprocError('INPUT_INVALID', `load parameters ${overrides.map((k) => `"${k}"`).join(', ')} are not supported: inproc serve loads models from its repository only`);
-  await ctx.repository.refresh();
-  const lease = await ctx.repository.get(name);
-  lease.release();
-  ctx.unloaded.delete(name);
+  await ctx.control.run(name, async () => {
+    // Files that changed since the last scan are seen first; a recorded failure is forgotten and the load tried again.
+    await ctx.repository.refresh();
+    await ctx.repository.load(name);
+    ctx.unloaded.delete(name);
+  });
   return { status: 200, json: {} };
 }
 
 /**
- * `POST v2/repository/models/{name}/unload`: the model stops being served (not ready,
+ * `POST v2/repository/models/{name}/unload`: after the loads and unloads of the model
+ * asked for before it, the model stops being served (not ready,
  * inference answered 503) until it is loaded again. Its memory goes back to the
  * repository's cache, which frees it under its byte budget or idle timeout.
  */
-export function unloadModel(ctx: RouteContext, name: string, body: Uint8Array): Answer {
+export async function unloadModel(ctx: RouteContext, name: string, body: Uint8Array): Promise<Answer> {
   optionalJsonObject(body, 'the unload request');
   ctx.repository.versions(name); // MODEL_NOT_FOUND / PATH_OUTSIDE_REPOSITORY for a name the repository does not have
-  ctx.unloaded.add(name);
+  // After any load of the model already asked for: an unload acknowledged is never undone by an earlier load finishing.
+  await ctx.control.run(name, async () => {
+    ctx.unloaded.add(name);
+  });
   return { status: 200, json: {} };
 }
 

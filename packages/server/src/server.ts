@@ -9,15 +9,18 @@
  * parsing would be bypassed anyway. Metrics use prom-client (Prometheus text format).
  * @module
  */
+import { timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, Server as NetServer, type Socket } from 'node:net';
+import { promisify } from 'node:util';
+import { constants, deflate as deflateCallback, gzip as gzipCallback } from 'node:zlib';
 import { InprocError, type Repository, openRepository, registerPromClient } from '@inproc/core';
 import { HEADER_LENGTH, type ServerMetadata } from '@inproc/kserve';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { readBody } from './body.js';
+import { ByteBudget, Hold, readBody } from './body.js';
 import { HttpError, errorAnswer } from './http-errors.js';
-import { type Answer, type RouteContext, infer, liveness, loadModel, modelMetadata, modelReady, readiness, repositoryIndex, serverMetadata, unloadModel } from './routes.js';
+import { type Answer, PerModelQueue, type RouteContext, infer, liveness, loadModel, modelConfig, modelMetadata, modelReady, modelStatistics, readiness, repositoryIndex, serverMetadata, unloadModel } from './routes.js';
 import type { InprocServer, ServeOptions, ServerStats } from './types.js';
 
 const DEFAULTS = {
@@ -30,10 +33,18 @@ const DEFAULTS = {
   keepAliveTimeoutMs: 5_000,
   maxInflight: 256,
   shutdownTimeoutMs: 30_000,
+  maxBodiesBytes: 256 << 20,
+  maxUnreadResponseBytes: 256 << 20,
+  writeTimeoutMs: 30_000,
 };
 
 /** Extensions this server implements, as Triton names them in its server metadata. */
-const EXTENSIONS = ['binary_tensor_data', 'model_repository'];
+const EXTENSIONS = ['binary_tensor_data', 'model_configuration', 'model_repository', 'schedule_policy', 'statistics'];
+
+const gzip = promisify(gzipCallback);
+// eslint-disable-next-line @typescript-eslint/unbound-method -- called on the http server, below
+const netClose = NetServer.prototype.close;
+const deflate = promisify(deflateCallback);
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -60,7 +71,7 @@ export async function serve(repository: Repository | string | URL, options: Serv
   }
 }
 
-type Settings = typeof DEFAULTS;
+type Settings = typeof DEFAULTS & { readonly modelControl: 'none' | 'explicit'; readonly controlToken: string | undefined };
 
 async function preload(repo: Repository, log: ServeOptions['log']): Promise<void> {
   for (const name of repo.models()) {
@@ -85,21 +96,59 @@ async function start(repo: Repository, owned: boolean, settings: Settings, log: 
   let inflight = 0;
   let peakInflight = 0;
   let rejectedBusy = 0;
+  let silentClosed = 0;
+  let writeTimeouts = 0;
+  let cutAtShutdown = 0;
   let closing: Promise<void> | undefined;
+  /** Bytes of request bodies held (read, inflated), and of responses handed to sockets that their clients have not taken yet. */
+  const bodies = new ByteBudget(settings.maxBodiesBytes, 'maxBodiesBytes');
+  const unread = new ByteBudget(Number.MAX_SAFE_INTEGER, 'maxUnreadResponseBytes');
+  /** Every accepted request until its answer is written (or its connection is gone): shutdown waits for these. */
+  const active = new Set<ServerResponse>();
+  /** Connections with an accepted request not yet answered, and how many. */
+  const busy = new Map<Socket, number>();
   let drained: (() => void) | undefined;
   const server: ServerMetadata = { name: 'inproc', version: VERSION, extensions: EXTENSIONS };
-  const ctx: RouteContext = { repository: repo, server, unloaded: new Set(), closing: () => closing !== undefined };
+  const ctx: RouteContext = { repository: repo, server, unloaded: new Set(), closing: () => closing !== undefined, control: new PerModelQueue(), lastInference: new Map() };
 
-  const send = (response: ServerResponse, route: string, answer: Answer, started: number): void => {
-    if (closing !== undefined) response.setHeader('connection', 'close');
+  const send = async (request: IncomingMessage, response: ServerResponse, route: string, answer: Answer, started: number): Promise<void> => {
+    let body: Uint8Array;
+    const headers: Record<string, string | number> = {};
     if ('json' in answer) {
-      const text = JSON.stringify(answer.json);
-      response.writeHead(answer.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-      response.end(text);
+      body = Buffer.from(JSON.stringify(answer.json));
+      headers['content-type'] = 'application/json';
     } else {
-      response.writeHead(answer.status, { ...answer.headers, 'content-length': answer.body.byteLength });
-      response.end(answer.body);
+      body = answer.body;
+      Object.assign(headers, answer.headers);
     }
+    const encoding = body.byteLength >= COMPRESS_FROM ? acceptedEncoding(request.headers['accept-encoding']) : undefined;
+    if (encoding !== undefined) {
+      body = await (encoding === 'gzip' ? gzip : deflate)(body, { level: constants.Z_BEST_SPEED });
+      headers['content-encoding'] = encoding;
+    }
+    if (encoding !== undefined || answer.status === 200) headers['vary'] = 'accept-encoding';
+    if (response.destroyed) return;
+    if (closing !== undefined) response.setHeader('connection', 'close');
+    headers['content-length'] = body.byteLength;
+    // A client that stops reading its answer: after writeTimeoutMs without progress the connection is closed and the bytes freed.
+    const size = body.byteLength;
+    unread.take(size);
+    let settled = false;
+    const settle = (): void => {
+      if (settled) return;
+      settled = true;
+      unread.give(size);
+    };
+    response.once('finish', settle);
+    response.once('close', settle);
+    response.setTimeout(settings.writeTimeoutMs, () => {
+      if (response.writableFinished) return;
+      writeTimeouts++;
+      log?.(`closed a connection whose client read none of its ${size}-byte answer for ${settings.writeTimeoutMs} ms (writeTimeoutMs)`);
+      response.destroy();
+    });
+    response.writeHead(answer.status, headers);
+    response.end(body);
     const key = `${route} ${answer.status}`;
     counts[key] = (counts[key] ?? 0) + 1;
     responses.inc({ route, status: String(answer.status) });
@@ -109,11 +158,26 @@ async function start(repo: Repository, owned: boolean, settings: Settings, log: 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const started = performance.now();
     let route = 'unknown';
+    const hold = new Hold(bodies);
+    active.add(response);
+    const socket = request.socket;
+    busy.set(socket, (busy.get(socket) ?? 0) + 1);
+    response.once('close', () => {
+      hold.release();
+      active.delete(response);
+      const left = (busy.get(socket) ?? 1) - 1;
+      if (left === 0) busy.delete(socket);
+      else busy.set(socket, left);
+      if (active.size === 0) drained?.();
+    });
+    const body = (limit = settings.maxBodyBytes): Promise<Uint8Array<ArrayBuffer>> => readBody(request, limit, hold);
+    // The repository extension's bodies are small JSON objects, parsed at once: they get a small limit.
+    const controlBody = (): Promise<Uint8Array<ArrayBuffer>> => body(Math.min(settings.maxBodyBytes, CONTROL_BODY_BYTES));
     try {
       const { method = 'GET' } = request;
       const segments = pathSegments(request.url ?? '/');
       const match = matchRoute(segments);
-      if (match === undefined) throw new HttpError(404, 'INPUT_INVALID', `no endpoint ${method} ${request.url ?? ''}; this server speaks the Open Inference Protocol (v2) REST API`);
+      if (match === undefined) throw new HttpError(404, 'INPUT_INVALID', `no endpoint ${method} ${(request.url ?? '').slice(0, 200)}; this server speaks the Open Inference Protocol (v2) REST API`);
       route = match.route;
       if (method !== match.method) {
         response.setHeader('allow', match.method);
@@ -137,12 +201,24 @@ async function start(repo: Repository, owned: boolean, settings: Settings, log: 
         case 'model_ready':
           answer = modelReady(ctx, match.name!, match.version);
           break;
+        case 'model_config':
+          answer = await modelConfig(ctx, match.name!, match.version);
+          break;
+        case 'model_stats':
+          answer = modelStatistics(ctx, match.name, match.version);
+          break;
         case 'metrics': {
           const text = await registry.metrics();
           answer = { status: 200, body: Buffer.from(text), headers: { 'content-type': registry.contentType } };
           break;
         }
         case 'infer': {
+          // The whole body first: a client trickling its body holds no inference slot.
+          const bytes = await body();
+          if (unread.held > settings.maxUnreadResponseBytes) {
+            rejectedBusy++;
+            throw new HttpError(503, 'QUEUE_FULL', `clients have not read ${unread.held} bytes of answers, past this server's limit (maxUnreadResponseBytes); retry later`);
+          }
           if (inflight >= settings.maxInflight) {
             rejectedBusy++;
             throw new HttpError(503, 'QUEUE_FULL', `the server is handling ${inflight} inference requests, its limit (maxInflight); retry later`);
@@ -156,40 +232,76 @@ async function start(repo: Repository, owned: boolean, settings: Settings, log: 
           };
           response.on('close', onClose);
           try {
-            const body = await readBody(request, settings.maxBodyBytes);
             const header = request.headers[HEADER_LENGTH];
-            answer = await infer(ctx, match.name!, match.version, { body, headerLength: Array.isArray(header) ? header[0] : header, signal: gone.signal });
+            answer = await infer(ctx, match.name!, match.version, { body: bytes, headerLength: Array.isArray(header) ? header[0] : header, signal: gone.signal });
           } finally {
             inflight--;
             inflightGauge.set(inflight);
-            if (inflight === 0) drained?.();
           }
           break;
         }
         case 'repository_index':
-          answer = repositoryIndex(ctx, await readBody(request, settings.maxBodyBytes));
+          answer = repositoryIndex(ctx, await controlBody());
           break;
         case 'repository_load':
-          answer = await loadModel(ctx, match.name!, await readBody(request, settings.maxBodyBytes));
+          checkControl(request, settings);
+          answer = await loadModel(ctx, match.name!, await controlBody());
           break;
         case 'repository_unload':
-          answer = unloadModel(ctx, match.name!, await readBody(request, settings.maxBodyBytes));
+          checkControl(request, settings);
+          answer = await unloadModel(ctx, match.name!, await controlBody());
           break;
       }
-      if (!response.destroyed) send(response, route, answer, started);
+      await send(request, response, route, answer, started);
     } catch (error) {
-      const { status, body } = errorAnswer(error);
+      const { status, body: errorBody } = errorAnswer(error, repo.root);
+      if (status >= 500 && status !== 503) log?.(`${route} ${status}: ${error instanceof Error ? error.message : String(error)}`);
       if (response.destroyed || response.headersSent) return;
-      // A body past the limit is not read to its end: close the connection instead.
-      if (status === 413) response.setHeader('connection', 'close');
-      send(response, route, { status, json: body }, started);
+      // A body not read to its end (too large, no room, bad encoding): close the connection instead of reading it.
+      if (!request.complete) response.setHeader('connection', 'close');
+      if (status === 401) response.setHeader('www-authenticate', 'Bearer');
+      await send(request, response, route, { status, json: errorBody }, started).catch(() => response.destroy());
     }
   };
 
   const http: Server = createServer(
-    { maxHeaderSize: settings.maxHeaderBytes, requestTimeout: settings.requestTimeoutMs, headersTimeout: settings.headersTimeoutMs, keepAliveTimeout: settings.keepAliveTimeoutMs },
-    (request, response) => void handle(request, response),
+    {
+      maxHeaderSize: settings.maxHeaderBytes,
+      requestTimeout: settings.requestTimeoutMs,
+      headersTimeout: settings.headersTimeoutMs,
+      keepAliveTimeout: settings.keepAliveTimeoutMs,
+      // Node checks request and header timeouts on this interval (30 s by default): within a second.
+      connectionsCheckingInterval: Math.max(10, Math.min(1000, settings.headersTimeoutMs, settings.requestTimeoutMs)),
+    },
+    (request, response) => {
+      const timer = awaitingFirstRequest.get(request.socket);
+      if (timer !== undefined) {
+        clearTimeout(timer);
+        awaitingFirstRequest.delete(request.socket);
+      }
+      void handle(request, response);
+    },
   );
+  // Node's header timeout starts at a request's first byte: a connection that never sends
+  // one would stay open for ever. Here it runs from the moment of connection.
+  const awaitingFirstRequest = new Map<Socket, ReturnType<typeof setTimeout>>();
+  const sockets = new Set<Socket>();
+  http.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    if (closing !== undefined) socket.destroy();
+    const timer = setTimeout(() => {
+      awaitingFirstRequest.delete(socket);
+      silentClosed++;
+      socket.destroy();
+    }, settings.headersTimeoutMs);
+    timer.unref();
+    awaitingFirstRequest.set(socket, timer);
+    socket.once('close', () => {
+      clearTimeout(timer);
+      awaitingFirstRequest.delete(socket);
+    });
+  });
   // A malformed request (bad HTTP, oversized headers) gets Node's 400/431 and only its own connection closes.
   http.on('clientError', (error: NodeJS.ErrnoException, socket) => {
     if (!socket.writable) return socket.destroy();
@@ -214,16 +326,25 @@ async function start(repo: Repository, owned: boolean, settings: Settings, log: 
 
   const close = (): Promise<void> => {
     closing ??= (async () => {
-      log?.('shutting down: finishing accepted requests');
-      const closed = new Promise<void>((resolve) => http.close(() => resolve()));
-      http.closeIdleConnections();
-      if (inflight > 0) {
+      const accepted = active.size;
+      log?.(`shutting down: finishing ${accepted} accepted request${accepted === 1 ? '' : 's'}`);
+      // Not http.close(): it closes "idle" connections, and Node counts one whose answer is
+      // still being written as idle once end() was called, cutting that answer. Listening
+      // stops here; connections that are idle by our count (no request of theirs unanswered) close now.
+      const closed = new Promise<void>((resolve) => netClose.call(http, () => resolve()));
+      for (const socket of sockets) if (!busy.has(socket)) socket.destroy();
+      if (active.size > 0) {
+        // Every accepted request (inference, load, metadata) is answered and its answer
+        // written before its connection closes; requests that arrive meanwhile get 503.
         await new Promise<void>((resolve) => {
           drained = resolve;
           setTimeout(resolve, settings.shutdownTimeoutMs).unref();
         });
       }
+      cutAtShutdown = active.size;
+      if (cutAtShutdown > 0) log?.(`shutdown deadline (shutdownTimeoutMs: ${settings.shutdownTimeoutMs} ms) passed: ${cutAtShutdown} request${cutAtShutdown === 1 ? '' : 's'} cut unanswered or half-written`);
       http.closeAllConnections();
+      http.close(); // now only stops Node's timeout checks: listening stopped above
       await closed;
       if (owned) await repo.close();
       log?.('stopped');
@@ -236,14 +357,58 @@ async function start(repo: Repository, owned: boolean, settings: Settings, log: 
     host: address.address,
     port: address.port,
     repository: repo,
-    stats: (): ServerStats => ({ responses: { ...counts }, inflight, peakInflight, rejectedBusy }),
+    stats: (): ServerStats => ({
+      responses: { ...counts },
+      inflight,
+      peakInflight,
+      rejectedBusy,
+      bodyBytesHeld: bodies.held,
+      peakBodyBytesHeld: bodies.peak,
+      unreadResponseBytes: unread.held,
+      silentConnectionsClosed: silentClosed,
+      writeTimeouts,
+      cutAtShutdown,
+    }),
     close,
     [Symbol.asyncDispose]: close,
   };
 }
 
+/** Largest body of a repository extension request (index, load, unload). */
+const CONTROL_BODY_BYTES = 64 << 10;
+
+/** Answers of at least this size are compressed when the client's `Accept-Encoding` asks. */
+const COMPRESS_FROM = 1024;
+
+/** gzip or deflate when `Accept-Encoding` accepts one (gzip first), else undefined (identity). */
+function acceptedEncoding(header: string | undefined): 'gzip' | 'deflate' | undefined {
+  if (header === undefined) return undefined;
+  const accepted = new Map<string, number>();
+  for (const part of header.split(',')) {
+    const [coding = '', ...params] = part.trim().toLowerCase().split(';');
+    const q = params.map((p) => /^\s*q=([0-9.]+)\s*$/.exec(p)?.[1]).find((v) => v !== undefined);
+    accepted.set(coding.trim(), q === undefined ? 1 : Number(q));
+  }
+  const ok = (coding: string): boolean => (accepted.get(coding) ?? (accepted.get('*') ?? 0)) > 0;
+  return ok('gzip') ? 'gzip' : ok('deflate') ? 'deflate' : undefined;
+}
+
+/** Load and unload: only with explicit model control, and with the token when one is set. @throws HttpError 403, 401 */
+function checkControl(request: IncomingMessage, settings: Settings): void {
+  if (settings.modelControl !== 'explicit') {
+    throw new HttpError(403, 'INPUT_INVALID', 'explicit model load / unload is not allowed: this server runs with model control "none" (start it with --model-control explicit, or serve(..., { modelControl: "explicit" }))');
+  }
+  if (settings.controlToken === undefined) return;
+  const header = request.headers['authorization'] ?? '';
+  const given = Buffer.from(/^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim() ?? '');
+  const expected = Buffer.from(settings.controlToken);
+  if (given.byteLength !== expected.byteLength || !timingSafeEqual(given, expected)) {
+    throw new HttpError(401, 'INPUT_INVALID', 'model load / unload needs the server\'s token: send "Authorization: Bearer <token>"');
+  }
+}
+
 interface RouteMatch {
-  readonly route: 'health_live' | 'health_ready' | 'server_metadata' | 'model_metadata' | 'model_ready' | 'infer' | 'repository_index' | 'repository_load' | 'repository_unload' | 'metrics';
+  readonly route: 'health_live' | 'health_ready' | 'server_metadata' | 'model_metadata' | 'model_ready' | 'model_stats' | 'model_config' | 'infer' | 'repository_index' | 'repository_load' | 'repository_unload' | 'metrics';
   readonly method: 'GET' | 'POST';
   readonly name?: string;
   readonly version?: string;
@@ -263,7 +428,10 @@ function matchRoute(s: readonly string[]): RouteMatch | undefined {
   const n = s.length;
   if (n === 1 && s[0] === 'metrics') return { route: 'metrics', method: 'GET' };
   if (s[0] !== 'v2') return undefined;
-  if (n === 1) return { route: 'server_metadata', method: 'GET' };
+  // `GET /v2/`, as the protocol's OpenAPI file spells it, is `GET /v2`.
+  if (n === 1 || (n === 2 && s[1] === '')) return { route: 'server_metadata', method: 'GET' };
+  // Triton's statistics of every model (a model named "stats" has its metadata at /v2/models/stats/versions/{v}).
+  if (n === 3 && s[1] === 'models' && s[2] === 'stats') return { route: 'model_stats', method: 'GET' };
   if (n === 3 && s[1] === 'health' && s[2] === 'live') return { route: 'health_live', method: 'GET' };
   if (n === 3 && s[1] === 'health' && s[2] === 'ready') return { route: 'health_ready', method: 'GET' };
   if (n === 3 && s[1] === 'repository' && s[2] === 'index') return { route: 'repository_index', method: 'POST' };
@@ -280,14 +448,16 @@ function matchRoute(s: readonly string[]): RouteMatch | undefined {
   if (rest.length === 0) return { route: 'model_metadata', method: 'GET', ...at };
   if (rest.length === 1 && rest[0] === 'ready') return { route: 'model_ready', method: 'GET', ...at };
   if (rest.length === 1 && rest[0] === 'infer') return { route: 'infer', method: 'POST', ...at };
+  if (rest.length === 1 && rest[0] === 'config') return { route: 'model_config', method: 'GET', ...at };
+  if (rest.length === 1 && rest[0] === 'stats') return { route: 'model_stats', method: 'GET', ...at };
   return undefined;
 }
 
 function checkOptions(options: ServeOptions): Settings {
   if (typeof options !== 'object' || options === null) throw new InprocError('INPUT_INVALID', 'serve options must be an object');
-  const known = [...Object.keys(DEFAULTS), 'preload', 'repository', 'log'];
+  const known = [...Object.keys(DEFAULTS), 'preload', 'repository', 'log', 'modelControl', 'controlToken'];
   for (const key of Object.keys(options)) if (!known.includes(key)) throw new InprocError('INPUT_INVALID', `serve: unknown option "${key}"; known: ${known.join(', ')}`);
-  const number = (key: keyof Settings, min: number, max = Number.MAX_SAFE_INTEGER): number => {
+  const number = (key: keyof typeof DEFAULTS, min: number, max = Number.MAX_SAFE_INTEGER): number => {
     const value = (options as Record<string, unknown>)[key] ?? DEFAULTS[key];
     if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) throw new InprocError('INPUT_INVALID', `serve: options.${key} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
     return value;
@@ -295,7 +465,16 @@ function checkOptions(options: ServeOptions): Settings {
   const host = options.host ?? DEFAULTS.host;
   if (typeof host !== 'string' || host === '') throw new InprocError('INPUT_INVALID', `serve: options.host must be a host name or address, got ${JSON.stringify(host)}`);
   if (options.log !== undefined && typeof options.log !== 'function') throw new InprocError('INPUT_INVALID', 'serve: options.log must be a function');
+  const modelControl = options.modelControl ?? 'none';
+  if (modelControl !== 'none' && modelControl !== 'explicit') throw new InprocError('INPUT_INVALID', `serve: options.modelControl must be "none" or "explicit", got ${JSON.stringify(modelControl)}`);
+  const controlToken = options.controlToken;
+  if (controlToken !== undefined && (typeof controlToken !== 'string' || controlToken.length < 8 || /\s/.test(controlToken))) {
+    throw new InprocError('INPUT_INVALID', 'serve: options.controlToken must be a string of at least 8 characters without spaces');
+  }
+  if (controlToken !== undefined && modelControl !== 'explicit') throw new InprocError('INPUT_INVALID', 'serve: options.controlToken guards load and unload, which need modelControl: "explicit"');
   return {
+    modelControl,
+    controlToken,
     host,
     port: number('port', 0, 65535),
     maxBodyBytes: number('maxBodyBytes', 1),
@@ -305,5 +484,8 @@ function checkOptions(options: ServeOptions): Settings {
     keepAliveTimeoutMs: number('keepAliveTimeoutMs', 1),
     maxInflight: number('maxInflight', 1),
     shutdownTimeoutMs: number('shutdownTimeoutMs', 0),
+    maxBodiesBytes: number('maxBodiesBytes', 1),
+    maxUnreadResponseBytes: number('maxUnreadResponseBytes', 0),
+    writeTimeoutMs: number('writeTimeoutMs', 1),
   };
 }

@@ -1,8 +1,8 @@
 /**
  * `inproc serve <repository>`: the repository over the Open Inference Protocol (KServe
- * v2 REST, binary tensor extension, Triton's repository extension) with
- * `@inproc/server`. Prints the URL once it listens; SIGINT or SIGTERM shut it down
- * gracefully (accepted requests finish).
+ * v2 REST, binary tensor extension, Triton's repository, statistics, configuration and
+ * schedule policy extensions) with `@inproc/server`. Prints the URL once it listens;
+ * SIGINT or SIGTERM shut it down gracefully (every accepted request is answered).
  * @module
  */
 import { resolve } from 'node:path';
@@ -25,12 +25,19 @@ export async function serveCommand(args: readonly string[], io: Io, s: Style): P
     // Inference in worker threads keeps the server's event loop free for other requests, health checks and metrics.
     ...(workers === undefined ? {} : { isolation: 'worker' as const, workers }),
   };
+  const modelControl = values['model-control'] ?? 'none';
+  if (modelControl !== 'none' && modelControl !== 'explicit') throw new UsageError(`--model-control must be none or explicit, got "${modelControl}"`, 'serve');
+  const token = values.token ?? (process.env['INPROC_SERVE_TOKEN'] || undefined);
+  if (token !== undefined && modelControl !== 'explicit') throw new UsageError('--token guards load and unload, which need --model-control explicit', 'serve');
+  if (token !== undefined && (token.length < 8 || /\s/.test(token))) throw new UsageError('--token must be at least 8 characters without spaces', 'serve');
   const server = await serve(root, {
     host: values.host ?? '127.0.0.1',
     port,
     preload: values.lazy !== true,
     maxBodyBytes: positiveInt(values['max-body-bytes'], 'max-body-bytes', 64 << 20, 'serve'),
     maxInflight: positiveInt(values['max-inflight'], 'max-inflight', 256, 'serve'),
+    modelControl,
+    ...(token === undefined ? {} : { controlToken: token }),
     repository: { ...(maxBytes === undefined ? {} : { maxBytes }), ...(Object.keys(load).length === 0 ? {} : { load }), ...(values.watch === true ? { watch: true } : {}) },
     log: (line) => io.stderr.write(`${s.dim(`inproc serve: ${line}`)}\n`),
   });

@@ -9,6 +9,7 @@
  */
 import type { InprocError } from '../errors.js';
 import type { ModelFormat } from '../backend.js';
+import type { ModelStats } from '../metrics/stats.js';
 import type { LoadOptions, Model, RunOptions, WarmupOptions } from '../model.js';
 import type { ProcessorSpec } from '../processing/processor-registry.js';
 import type { Feeds, Outputs, Signature } from '../signature.js';
@@ -215,6 +216,18 @@ export interface RepositoryIndexEntry {
   /** `READY`: loaded; `LOADING`; `UNAVAILABLE`: not loaded now (`reason` says why). */
   readonly state: 'READY' | 'LOADING' | 'UNAVAILABLE';
   readonly reason: string;
+  /**
+   * Set when the version failed to load with its present files: it stays failed (`get`
+   * throws this error again without loading) until its files change and a scan sees
+   * them (`refresh()`, `watch`), or {@link Repository.load} is called.
+   */
+  readonly failure?: InprocError;
+}
+
+/** What {@link Repository.status} says of one version. */
+export interface RepositoryVersionStatus extends RepositoryIndexEntry {
+  /** The model's metrics while the version is loaded (`READY`); undefined otherwise. */
+  readonly stats: ModelStats | undefined;
 }
 
 /** Versions of one model. */
@@ -272,6 +285,20 @@ export interface Repository extends AsyncDisposable {
    * when the scan and any swaps are done.
    */
   refresh(): Promise<void>;
+  /**
+   * An explicit load, as Triton's repository extension asks for one: forgets a recorded
+   * load failure of the version (default: the current one), loads and warms it up when it
+   * is not cached, and resolves with the version. A failure is recorded again.
+   * @throws InprocError as {@link Repository.get}
+   */
+  load(name: string, options?: GetOptions): Promise<number>;
+  /**
+   * One version's entry of {@link Repository.list} (default: the current version), with its
+   * metrics while it is loaded. The version is checked as `get` checks it (canonical
+   * numbers only: `01`, `1.0`, `0x1` are refused); nothing is loaded.
+   * @throws InprocError `MODEL_NOT_FOUND`, `VERSION_NOT_FOUND`, `PATH_OUTSIDE_REPOSITORY`, `INPUT_INVALID`
+   */
+  status(name: string, version?: number | string): RepositoryVersionStatus;
   /** Pins a version (any complete one, also outside the policy): it is loaded and warmed up first, then `get(name)` returns it. */
   rollback(name: string, version: number | string): Promise<void>;
   /** Removes the pin; `get(name)` returns the newest served version again. */

@@ -31,6 +31,7 @@ import type {
   RepositoryListener,
   RepositoryOptions,
   RepositoryRunOptions,
+  RepositoryVersionStatus,
   VersionPolicy,
 } from './repository-types.js';
 import { VersionCache } from './version-cache.js';
@@ -77,7 +78,10 @@ class RepositoryImpl implements Repository {
   readonly #events = new RepositoryEvents();
   readonly #cache: VersionCache<LoadedVersion>;
   #models = new Map<string, ModelState>();
-  /** Versions that failed to load during a scan, by `name@version`, with the fingerprint they failed with. */
+  /**
+   * Versions that failed to load, by `name@version`, with the fingerprint they failed with:
+   * they stay failed (no load is tried again) until their files change or `load()` is called.
+   */
   readonly #failed = new Map<string, { readonly fingerprint: string; readonly error: InprocError }>();
   readonly #facts = new Map<string, VersionFacts>();
   readonly #loader: VersionLoader;
@@ -166,13 +170,57 @@ class RepositoryImpl implements Repository {
   async get<I = Feeds, O = Outputs>(name: string, options: GetOptions = {}): Promise<ModelLease<I, O>> {
     this.#checkOpen();
     if (typeof options !== 'object' || options === null) throw new InprocError('INPUT_INVALID', `get options must be an object, got ${describe(options)}`);
-    const { version } = this.#resolve(name, options.version);
+    const { state, version } = this.#resolve(name, options.version);
+    this.#throwIfFailed(state, version);
     return this.#acquire<I, O>(name, version);
   }
 
-  /** Loads a version (inside the cache's one shared load per version) and remembers its facts for metadata(). */
+  async load(name: string, options: GetOptions = {}): Promise<number> {
+    this.#checkOpen();
+    if (typeof options !== 'object' || options === null) throw new InprocError('INPUT_INVALID', `load options must be an object, got ${describe(options)}`);
+    const { version } = this.#resolve(name, options.version);
+    this.#failed.delete(`${name}@${version}`);
+    const lease = await this.#acquire(name, version);
+    lease.release();
+    return version;
+  }
+
+  status(name: string, version?: number | string): RepositoryVersionStatus {
+    const { state, version: v } = this.#resolve(name, version);
+    return { ...this.#entry(state, v), stats: this.#cache.peekValue(name, v)?.model.stats() };
+  }
+
+  /** The failure a version is known to load with (with its present files), if any. */
+  #failure(state: ModelState, version: number): InprocError | undefined {
+    const failure = this.#failed.get(`${state.name}@${version}`);
+    return failure !== undefined && failure.fingerprint === state.versions.get(version)?.fingerprint ? failure.error : undefined;
+  }
+
+  /** A version that failed with its present files is not loaded again on every call: its failure is thrown instead. */
+  #throwIfFailed(state: ModelState, version: number): void {
+    if (this.#cache.peek(state.name, version) !== undefined) return;
+    const failure = this.#failure(state, version);
+    if (failure !== undefined) {
+      throw new InprocError(failure.code, `${state.name}@${version} failed to load and stays failed until its files change (then refresh()) or it is loaded explicitly: ${failure.message}`, {
+        cause: failure,
+        details: { name: state.name, version, ...failure.details },
+      });
+    }
+  }
+
+  /** Loads a version (inside the cache's one shared load per version) and remembers its facts for metadata(), or its failure. */
   async #load(name: string, version: number, reserve: (bytes: number) => void): Promise<LoadedVersion> {
-    const loaded = await this.#loader.load(name, version, reserve);
+    const fingerprint = this.#models.get(name)?.versions.get(version)?.fingerprint ?? '';
+    let loaded: LoadedVersion;
+    try {
+      loaded = await this.#loader.load(name, version, reserve);
+    } catch (error) {
+      const failure = asInprocError(error, 'load failed');
+      // Failures of the moment (the cache's budget, a closing repository) are not the version's own.
+      if (!TRANSIENT.has(failure.code)) this.#failed.set(`${name}@${version}`, { fingerprint, error: failure });
+      throw error;
+    }
+    this.#failed.delete(`${name}@${version}`);
     this.#facts.set(`${name}@${version}`, { signature: loaded.model.signature, format: loaded.model.format, manifest: loaded.manifest });
     return loaded;
   }
@@ -236,11 +284,7 @@ class RepositoryImpl implements Repository {
 
   /** The newest version the policy serves that has not failed to load with its present files. */
   #newest(state: ModelState): number | undefined {
-    const failedNow = (v: number): boolean => {
-      const failure = this.#failed.get(`${state.name}@${v}`);
-      return failure !== undefined && failure.fingerprint === state.versions.get(v)?.fingerprint;
-    };
-    return [...servedVersions(this.#policy(state.name), state.available)].reverse().find((v) => !failedNow(v));
+    return [...servedVersions(this.#policy(state.name), state.available)].reverse().find((v) => this.#failure(state, v) === undefined);
   }
 
   /** The versions the policy serves, plus a pinned one. */
@@ -270,11 +314,9 @@ class RepositoryImpl implements Repository {
     try {
       const lease = await this.#acquire(state.name, target);
       lease.release();
-    } catch (error) {
-      this.#failed.set(`${state.name}@${target}`, { fingerprint: state.versions.get(target)?.fingerprint ?? '', error: asInprocError(error, 'load failed') });
-      return;
+    } catch {
+      return; // #load recorded the failure; the old version keeps serving
     }
-    this.#failed.delete(`${state.name}@${target}`);
     if (this.#models.get(state.name) !== state) return; // a newer scan replaced this state
     state.current = target;
     state.served = this.#servedSet(state);
@@ -362,14 +404,16 @@ class RepositoryImpl implements Repository {
     const entries: RepositoryIndexEntry[] = [];
     for (const state of this.#models.values()) {
       if (state.rejected !== undefined) continue;
-      for (const version of state.served) {
-        const cached = this.#cache.peek(state.name, version);
-        const failure = this.#failed.get(`${state.name}@${version}`);
-        const reason = cached !== undefined ? '' : failure !== undefined ? `load failed: ${failure.error.message}` : 'not loaded (loads on first use)';
-        entries.push({ name: state.name, version: String(version), state: cached === 'ready' ? 'READY' : cached === 'loading' ? 'LOADING' : 'UNAVAILABLE', reason });
-      }
+      for (const version of state.served) entries.push(this.#entry(state, version));
     }
     return entries;
+  }
+
+  #entry(state: ModelState, version: number): RepositoryIndexEntry {
+    const cached = this.#cache.peek(state.name, version);
+    const failure = cached === undefined ? this.#failure(state, version) : undefined;
+    const reason = cached !== undefined ? '' : failure !== undefined ? `load failed: ${failure.message}` : 'not loaded (loads on first use)';
+    return { name: state.name, version: String(version), state: cached === 'ready' ? 'READY' : cached === 'loading' ? 'LOADING' : 'UNAVAILABLE', reason, ...(failure === undefined ? {} : { failure }) };
   }
 
   async metadata(name: string, version?: number | string): Promise<ModelDescription> {
@@ -377,6 +421,7 @@ class RepositoryImpl implements Repository {
     const { state, version: v } = this.#resolve(name, version);
     let facts = this.#facts.get(`${name}@${v}`);
     if (facts === undefined) {
+      this.#throwIfFailed(state, v);
       const lease = await this.#acquire(name, v);
       lease.release();
       facts = this.#facts.get(`${name}@${v}`)!;
@@ -404,6 +449,9 @@ class RepositoryImpl implements Repository {
     return this.close();
   }
 }
+
+/** Load failures that say nothing about the version's files (the budget, a closing repository, no backend registered yet): not remembered. */
+const TRANSIENT: ReadonlySet<string> = new Set(['LIMIT_EXCEEDED', 'DISPOSED', 'ABORTED', 'TIMEOUT', 'BACKEND_UNAVAILABLE']);
 
 function sorted(versions: readonly number[]): number[] {
   return [...new Set(versions)].sort((a, b) => a - b);

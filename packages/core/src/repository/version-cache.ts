@@ -86,6 +86,12 @@ export class VersionCache<T extends CacheItem> {
     return this.#entries.get(keyOf(name, version))?.state;
   }
 
+  /** The item of a ready entry, without touching its place in the LRU order or taking a lease. */
+  peekValue(name: string, version: number): T | undefined {
+    const entry = this.#entries.get(keyOf(name, version));
+    return entry?.state === 'ready' ? entry.value : undefined;
+  }
+
   /**
    * A lease on `name@version`, loading it with `load` when it is not cached. Callers
    * that arrive while a load is in progress share it (and its failure).
