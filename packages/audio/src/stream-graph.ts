@@ -81,8 +81,11 @@ export interface GraphResult {
   readonly values: Float32Array;
 }
 
-/** A rolling buffer of frames: appended at the end, read as windows, compacted in place. */
-class FrameBuffer {
+/**
+ * A rolling buffer of frames: appended at the end, read as windows from `next`, compacted
+ * in place. The windowing of every stage here and of `AudioStream`. @internal
+ */
+export class FrameBuffer {
   data: Float32Array;
   ends: Float64Array;
   /** Frames held. */
