@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { InprocError } from 'inproc';
+import { MODEL_FILES } from './detector.js';
 
 const run = promisify(execFile);
 
@@ -26,12 +27,6 @@ export const OPENWAKEWORD_MODELS = {
   integrity: 'sha512-uSVAYHR6jHJftvyVYCXGq8Odsd56kaFUZmCO72Shg1oizMPjtOhC451gIos5daUhuFbmYxeyUAqGNIPVQObh2A==',
 } as const;
 
-/** The wake words this example knows, each a head over 16 embeddings (1.28 s). */
-export const KEYWORDS = ['hey_jarvis', 'alexa', 'hey_mycroft', 'hey_rhasspy'] as const;
-export type Keyword = (typeof KEYWORDS)[number];
-
-/** The files, as named in the package's `models/` folder. */
-export const MODEL_FILES = ['melspectrogram.onnx', 'embedding_model.onnx', ...KEYWORDS.map((k) => `${k}_v0.1.onnx`)] as const;
 
 /** Where `npm run models` puts them: `models/` in this example's folder. */
 export const MODELS_DIR = fileURLToPath(new URL('../models/', import.meta.url));
