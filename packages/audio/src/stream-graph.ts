@@ -255,9 +255,11 @@ export class StreamGraph implements AsyncDisposable {
    * order, each stage's steps in time order. Calls are serialised.
    *
    * A stage that fails rejects the push with an `InprocError` (its own code, or
-   * `RUN_FAILED`) whose message names the stage; every stage has advanced past the
-   * audio of this push all the same (the failed stage's steps give no result), so the
-   * next push goes on from there.
+   * `RUN_FAILED`) whose message names the stage; the other stages' steps still run,
+   * and every stage has advanced past the audio of this push all the same, so the next
+   * push goes on from there. The failed stage's remaining steps in this push give no
+   * result, and the stages reading from it get no frames for them (a failed head costs
+   * its own scores only; a failed trunk leaves a gap in its heads' windows).
    * @throws InprocError `DISPOSED` after dispose(), `INPUT_INVALID` for samples that are not a Float32Array, `QUEUE_FULL` beyond `maxBuffered`
    */
   push(samples: Float32Array, options: { readonly signal?: AbortSignal } = {}): Promise<GraphResult[]> {
