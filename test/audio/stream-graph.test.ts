@@ -84,6 +84,40 @@ describe('StreamGraph', () => {
     expect(resources()).toEqual(start);
   });
 
+  it('starts every head of a step before any of them has finished', async () => {
+    const start = resources();
+    const models = await Promise.all([rowSum(), rowSum(), rowSum(), rowSum()]);
+    const events: string[] = [];
+    const traced = (name: string, model: Model): Model => {
+      const wrapped = Object.create(model) as Model;
+      Object.defineProperty(wrapped, 'run', {
+        value: async (feeds: Feeds): Promise<Outputs> => {
+          events.push(`start ${name}`);
+          const out = await model.run(feeds);
+          events.push(`end ${name}`);
+          return out;
+        },
+      });
+      return wrapped;
+    };
+    const graph = new StreamGraph({
+      ownModels: false,
+      stages: [
+        { name: 'trunk', model: models[0], window: 4, stride: 4, output: 'y' },
+        ...['h1', 'h2', 'h3'].map((name, i) => ({ name, from: 'trunk', model: traced(name, models[i + 1]!), window: 2, output: 'y' })),
+      ],
+    });
+    // One trunk step completes each head's second window: one run per head.
+    await graph.push(ramp(4));
+    expect(events).toEqual([]);
+    await graph.push(ramp(4));
+    expect(events.slice(0, 3)).toEqual(['start h1', 'start h2', 'start h3']);
+    expect(events).toHaveLength(6);
+    await graph.dispose();
+    await Promise.all(models.map((m) => m.dispose()));
+    expect(resources()).toEqual(start);
+  });
+
   it('runs the steps of one push as batches of up to maxBatch, with the same results', async () => {
     const start = resources();
     const base = await rowSum();
