@@ -13,6 +13,7 @@ export { windowFunction } from './window.js';
 export { frames, type Frames } from './frames.js';
 export { stft, spectrogram, type ComplexSpectrogram } from './stft.js';
 export { hzToMel, melToHz, melFilterBank, logMelSpectrogram } from './mel.js';
+export { StreamGraph, type StreamGraphOptions, type GraphStage, type GraphModel, type GraphResult } from './stream-graph.js';
 export { AudioStream, type AudioStreamOptions, type StateBinding, type ChunkResult, type StreamModel } from './stream.js';
 export { speechSegments, type SpeechSegmentOptions, type SampleSegment } from './segments.js';
 export { AUDIO_PROCESSORS, decodeWavProcessor, resampleProcessor, toTensorProcessor, logMelProcessor, type LogMelProcessorOptions } from './processors.js';

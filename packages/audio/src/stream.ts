@@ -5,10 +5,13 @@
  * with the model's recurrent state, and carries the state output to the next run. The
  * stream owns the state tensors: it disposes each one once the next replaces it, and
  * the last on `reset()` / `dispose()`. It does not own the model, which can serve many
- * streams at once.
+ * streams at once. The audio is windowed as a `StreamGraph` stage's (window = context +
+ * chunk, stride = chunk, the context's zeros as history): each chunk is fed as a view of
+ * the rolling buffer, without a copy.
  * @module
  */
 import { type DType, type Feeds, InprocError, type Outputs, Tensor } from '@inproc/core';
+import { FrameBuffer } from './stream-graph.js';
 
 /** Anything with `run(feeds)`: a `Model`. */
 export interface StreamModel {
@@ -57,8 +60,7 @@ export class AudioStream implements Disposable {
   readonly #bindings: readonly StateBinding[];
   readonly #constants: Readonly<Record<string, Tensor>>;
   #states = new Map<string, Tensor>();
-  #pending: Float32Array = new Float32Array(0);
-  #previous: Float32Array;
+  readonly #audio: FrameBuffer;
   #index = 0;
   #consumed = 0;
   #queue: Promise<unknown> = Promise.resolve();
@@ -84,13 +86,14 @@ export class AudioStream implements Disposable {
     this.#input = input;
     this.#bindings = state;
     this.#constants = constants;
-    this.#previous = new Float32Array(context);
+    this.#audio = new FrameBuffer(1, context + chunkSize * 8);
+    this.#audio.reset(context, 0);
     this.#resetStates();
   }
 
   /** Samples pushed but not yet run (fewer than one chunk). */
   get buffered(): number {
-    return this.#pending.length;
+    return this.#audio.length - this.#audio.next - this.#context;
   }
 
   get disposed(): boolean {
@@ -105,16 +108,9 @@ export class AudioStream implements Disposable {
   push(samples: Float32Array, options: { readonly signal?: AbortSignal } = {}): Promise<ChunkResult[]> {
     if (!(samples instanceof Float32Array)) return Promise.reject(new InprocError('INPUT_INVALID', 'AudioStream.push: samples must be a Float32Array'));
     return this.#serialise(async () => {
-      const joined = new Float32Array(this.#pending.length + samples.length);
-      joined.set(this.#pending);
-      joined.set(samples, this.#pending.length);
+      this.#audio.appendSamples(samples, 0);
       const results: ChunkResult[] = [];
-      let offset = 0;
-      while (joined.length - offset >= this.#chunkSize) {
-        results.push(await this.#runChunk(joined.subarray(offset, offset + this.#chunkSize), options.signal));
-        offset += this.#chunkSize;
-      }
-      this.#pending = joined.slice(offset);
+      while (this.buffered >= this.#chunkSize) results.push(await this.#runChunk(options.signal));
       return results;
     });
   }
@@ -125,19 +121,17 @@ export class AudioStream implements Disposable {
    */
   flush(options: { readonly signal?: AbortSignal } = {}): Promise<ChunkResult[]> {
     return this.#serialise(async () => {
-      if (this.#pending.length === 0) return [];
-      const chunk = new Float32Array(this.#chunkSize);
-      chunk.set(this.#pending);
-      this.#pending = new Float32Array(0);
-      return [await this.#runChunk(chunk, options.signal)];
+      const pending = this.buffered;
+      if (pending === 0) return [];
+      this.#audio.appendSamples(new Float32Array(this.#chunkSize - pending), 0);
+      return [await this.#runChunk(options.signal)];
     });
   }
 
   /** Forgets buffered samples, context and state (disposing the state tensors), to start a new stream. */
   reset(): Promise<void> {
     return this.#serialise(() => {
-      this.#pending = new Float32Array(0);
-      this.#previous = new Float32Array(this.#context);
+      this.#audio.reset(this.#context, 0);
       this.#index = 0;
       this.#consumed = 0;
       this.#resetStates();
@@ -177,10 +171,11 @@ export class AudioStream implements Disposable {
     );
   }
 
-  async #runChunk(chunk: Float32Array, signal: AbortSignal | undefined): Promise<ChunkResult> {
-    const audio = new Float32Array(this.#context + chunk.length);
-    audio.set(this.#previous);
-    audio.set(chunk, this.#context);
+  /** Runs the window at the buffer's `next` (context + one chunk), then moves on by a chunk. */
+  async #runChunk(signal: AbortSignal | undefined): Promise<ChunkResult> {
+    const buffer = this.#audio;
+    const audio = buffer.data.subarray(buffer.next, buffer.next + this.#context + this.#chunkSize);
+    buffer.next += this.#chunkSize;
     const feeds: Record<string, Tensor> = { ...this.#constants, [this.#input]: new Tensor('float32', audio, [1, audio.length]) };
     for (const [name, t] of this.#states) feeds[name] = t;
     const outputs = await this.#model.run(feeds, signal === undefined ? undefined : { signal });
@@ -192,9 +187,8 @@ export class AudioStream implements Disposable {
       this.#states.set(b.input, next);
       delete rest[b.output];
     }
-    if (this.#context > 0) this.#previous = audio.slice(audio.length - this.#context);
     const result: ChunkResult = { index: this.#index++, start: this.#consumed, outputs: rest };
-    this.#consumed += chunk.length;
+    this.#consumed += this.#chunkSize;
     return result;
   }
 }

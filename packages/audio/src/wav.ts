@@ -6,10 +6,12 @@
  * @module
  */
 import { InprocError } from '@inproc/core';
-import wavefile from 'wavefile';
+import * as wavefile from 'wavefile';
 import type { DecodedWav, DecodedWavChannels, WavEncoding } from './types.js';
 
-const { WaveFile } = wavefile;
+// Node loads wavefile's CommonJS build (its exports are the namespace's `default`);
+// bundlers take its ES module (`module` field), which has the named export only.
+const WaveFile = (wavefile as { WaveFile?: typeof wavefile.WaveFile }).WaveFile ?? (wavefile as unknown as { default: typeof wavefile }).default.WaveFile;
 
 const FORMAT_PCM = 1;
 const FORMAT_FLOAT = 3;
