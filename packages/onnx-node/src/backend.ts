@@ -54,7 +54,7 @@ async function loadSession(source: ModelSource, options: BackendLoadOptions): Pr
   const supported = ort.listSupportedBackends() as readonly SupportedProvider[];
 
   if (options.device === 'fastest') {
-    const { devices, environment } = await fastestDevices(ort, supported);
+    const { devices, environment, skipped } = await fastestDevices(ort, supported);
     const choice = await chooseDevice({
       source,
       devices,
@@ -65,7 +65,7 @@ async function loadSession(source: ModelSource, options: BackendLoadOptions): Pr
       options: options.deviceChoice,
       signal: options.signal,
     });
-    const choiceMetadata: DeviceChoiceMetadata = { deviceTimings: choice.timings, deviceErrors: choice.errors, deviceChoice: choice.decidedBy };
+    const choiceMetadata: DeviceChoiceMetadata = { deviceTimings: choice.timings, deviceErrors: { ...skipped, ...choice.errors }, deviceChoice: choice.decidedBy };
     choice.session.metadata = { ...choice.session.metadata, ...choiceMetadata };
     return choice.session;
   }
