@@ -5,7 +5,9 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type DeviceChoiceMetadata, Tensor, loadModel, resources } from 'inproc';
+import { readFile, rm } from 'node:fs/promises';
+import { type DeviceChoiceMetadata, Tensor, loadModel, openRepository, resources } from 'inproc';
+import { publish, tempRoot } from '../repository/helpers.js';
 import { failure } from '../helpers/errors.js';
 
 const dist = dirname(createRequire(import.meta.url).resolve('@ricky0123/vad-web'));
@@ -100,6 +102,30 @@ describe('Silero VAD v5 (real model from @ricky0123/vad-web)', () => {
       expect(typeof deviceTimings?.['cpu']).toBe('number');
       for (const [device, ms] of Object.entries(deviceTimings ?? {})) expect(Number.isFinite(ms), device).toBe(true);
       for (const [device, why] of Object.entries(deviceErrors ?? {})) expect(typeof why, device).toBe('string');
+    }
+    expect(resources()).toEqual(before);
+  });
+
+  it("a repository manifest with device 'fastest' times devices on its warm-up samples", async () => {
+    const before = resources();
+    const root = await tempRoot('inproc-silero-repo-');
+    const sample = (dtype: string, shape: number[], data: number[]): string => JSON.stringify({ dtype, shape, data });
+    await publish(root, 'vad', 1, {
+      model: await readFile(join(dist, 'silero_vad_v5.onnx')),
+      manifest: { device: 'fastest', warmup: { runs: 1, samples: { input: 'input.json', state: 'state.json', sr: 'sr.json' } } },
+      files: { 'input.json': sample('float32', [1, CHUNK], new Array<number>(CHUNK).fill(0)), 'state.json': sample('float32', [2, 1, 128], new Array<number>(256).fill(0)), 'sr.json': sample('int64', [], [16000]) },
+    });
+    const previous = process.env.XDG_CACHE_HOME;
+    process.env.XDG_CACHE_HOME = join(root, '.xdg'); // the decision cache, away from the user's
+    try {
+      await using repository = await openRepository(root);
+      await using lease = await repository.get('vad');
+      expect(lease.device).toBe('cpu');
+      expect(lease.metadata['deviceChoice']).toBe('measured');
+    } finally {
+      if (previous === undefined) delete process.env.XDG_CACHE_HOME;
+      else process.env.XDG_CACHE_HOME = previous;
+      await rm(root, { recursive: true, force: true });
     }
     expect(resources()).toEqual(before);
   });
