@@ -88,6 +88,11 @@ describe('Silero VAD v5 (real model from @ricky0123/vad-web)', () => {
     expect(sized.details).toMatchObject({ during: 'device-choice', timingInputs: { input: { shape: [1, 512] } } });
     expect((await failure(loadModel(path, { ...options, dims: { 'input[5]': 512 } }))).code).toBe('INPUT_INVALID');
     expect((await failure(loadModel(path, { ...options, dims: { 'audio[1]': 512 } }))).message).toContain('the model has no input "audio"');
+    // Warm-up on synthesized inputs says the same, with the shapes dims gave.
+    const warm = await failure(loadModel(path, { warmup: 1, dims: { 'input[1]': 4 } }));
+    expect(warm.code).toBe('RUN_FAILED');
+    expect(warm.details).toMatchObject({ during: 'warm-up', synthesized: true });
+    expect(warm.message).toContain('synthesized zeros inputs input float32 [1, 4], state float32 [2, 1, 128], sr int64 []');
     // Real inputs, here made asynchronously from the signature (as a tool reading files would).
     const feeds = async (): Promise<Record<string, Tensor>> => ({
       input: new Tensor('float32', chunkOf((t) => Math.sin(2 * Math.PI * 440 * t), 0), [1, CHUNK]),
