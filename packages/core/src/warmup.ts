@@ -32,6 +32,7 @@ export function warmupOptions(warmup: LoadOptions['warmup']): WarmupOptions {
  */
 export async function warmUp(model: ModelImpl<unknown, unknown>, options: WarmupOptions, where: string, signal?: AbortSignal, dims?: Readonly<Record<string, number>>): Promise<number> {
   const runs = options.runs ?? 1;
+  if (runs === 0) return 0; // nothing to synthesize (`runs: 0` with feeds only for 'fastest')
   const given = options.feeds;
   const sets: readonly Feeds[] | undefined = given === undefined || typeof given === 'function' ? undefined : Array.isArray(given) ? given : [given as Feeds];
   const synthesize = (): Record<string, Tensor> => {
