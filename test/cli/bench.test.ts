@@ -2,7 +2,8 @@
  * `inproc bench`: several backends in one run, iterations and concurrency as asked, the
  * table and the JSON form. Timings are printed, never compared with thresholds.
  */
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mlpModel } from '@inproc/testkit/onnx/models';
 import { cnnModel } from '@inproc/testkit/onnx/cnn';
@@ -24,7 +25,24 @@ beforeAll(async () => {
   await writeFixture(tfjsCnn({ size: 32 }), join(dir, 'cnn-tfjs'));
 });
 
+const silero = join(dirname(createRequire(import.meta.url).resolve('@ricky0123/vad-web')), 'silero_vad_v5.onnx');
+
 describe('inproc bench', () => {
+  it("--device fastest times devices on the command's own inputs (--dim, --input), and names the timing inputs when they cannot run", async () => {
+    const env = { XDG_CACHE_HOME: dir };
+    const bare = await inproc(['bench', silero, '--device', 'fastest', '--iterations', '2', '--warmup', '0'], { cwd: dir, env });
+    expect(bare.code).not.toBe(0);
+    expect(bare.stderr).toContain('[RUN_FAILED]');
+    expect(bare.stderr).toContain('the timing inputs (input float32 [1, 1], state float32 [2, 1, 128], sr int64 [])');
+    const r = await inproc(['bench', silero, '--device', 'fastest', '--dim', 'input[1]=512', '--input', 'sr=16000', '--random', '--iterations', '4', '--warmup', '1', '--json'], { cwd: dir, env });
+    expect(r.stderr).not.toContain('error');
+    expect(r.code).toBe(0);
+    // Only backends that have the device: onnx-web has no 'fastest'.
+    const json = JSON.parse(r.stdout) as BenchJson;
+    expect(json.results.map((row) => `${row.backend}:${row.device}`)).toEqual(['onnx-node:cpu']);
+    expect(r.stderr).toContain('input float32 [1, 512]');
+  });
+
   it('measures each listed backend and prints a table of percentiles and throughput', async () => {
     const r = await inproc(['bench', 'mlp.onnx', '--backends', 'onnx-node,onnx-web:wasm', '--iterations', '8', '--warmup', '2'], { cwd: dir });
     expect(r.code).toBe(0);

@@ -4,6 +4,10 @@
  * without its source, publint, arethetypeswrong), then installs them into fresh projects
  * outside the repository, from the npm registry and the local tarballs only, and there:
  *
+ * - the README's install steps, literally, in fresh `npm init -y` projects with npm 11 and
+ *   npm 10, where onnxruntime-node's install script cannot download (the offline case);
+ *   then the README's quick start (JavaScript, and TypeScript through `npx tsx`) runs on the
+ *   onnxruntime-node npm resolves (the newest), and npm 11's later `npm ci` holds too;
  * - Node, without DOM types: type-checks the README's examples, an `inproc types`
  *   declaration and every package's entry point (strict, skipLibCheck off), checks that no
  *   optional peer's declarations entered the program, and runs the examples (compiled by
@@ -18,7 +22,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { delimiter, dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -85,7 +89,7 @@ async function repoVersion(name: string): Promise<string> {
 }
 
 /** The ```ts / ```js block under a README heading (the first one after it). */
-function codeBlock(markdown: string, heading: RegExp, lang: 'ts' | 'js', nth = 0): string {
+function codeBlock(markdown: string, heading: RegExp, lang: 'ts' | 'js' | 'sh', nth = 0): string {
   const start = markdown.search(heading);
   if (start < 0) throw new Error(`README: no heading ${heading}`);
   const blocks = [...markdown.slice(start).matchAll(new RegExp('```' + lang + '\\n([\\s\\S]*?)```', 'g'))];
@@ -150,10 +154,80 @@ for (const tarball of tarballs) {
   check(types.code === 0, `${label}: arethetypeswrong\n${types.stdout}${types.stderr}`.trimEnd());
 }
 
-// ---------------------------------------------------------------------------------------
-// 2. A Node project: the README's examples, an `inproc types` declaration, every package.
-
 const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
+const hero = codeBlock(readme, /^# Inproc/m, 'ts');
+const quickstart = codeBlock(readme, /^## Quick start/m, 'js');
+const speaks = (r: Result): boolean => /speech probability 0\.\d+/.test(r.stdout);
+
+// ---------------------------------------------------------------------------------------
+// 2. The README's install steps as written, with npm 11 and npm 10, offline for onnxruntime.
+
+/** What npm resolved onnxruntime-node to in each README project, for the summary. */
+const resolved: string[] = [];
+
+/** The README's "in your project" lines (the ```sh block under ## Install), tarball paths filled in. */
+function installSteps(): string {
+  const block = codeBlock(readme, /^## Install/m, 'sh');
+  const start = block.indexOf('# in your project');
+  check(start >= 0, 'README Install: no "# in your project" part in its sh block');
+  const steps = block.slice(start);
+  check(steps.includes('/path/to/inproc/packs/*.tgz'), 'README Install: the project steps do not install /path/to/inproc/packs/*.tgz');
+  return steps.replaceAll('/path/to/inproc/packs/*.tgz', tarballs.map((t) => `'${t}'`).join(' '));
+}
+
+/**
+ * A fresh `npm init -y` project set up by the README's lines with the npm in `npmBin`. The
+ * environment is scrubbed of anything that would skip onnxruntime-node's install script
+ * for the README, and the script's downloads go through a proxy on a closed port (its
+ * global-agent reads GLOBAL_AGENT_*; npm does not): it fails there as it does offline,
+ * so only the README's own settings can make the install pass.
+ */
+async function readmeProject(label: string, npmBin: string | undefined): Promise<{ dir: string; env: NodeJS.ProcessEnv } | undefined> {
+  const dir = join(work, `readme-${label}`);
+  await mkdir(dir);
+  const env: NodeJS.ProcessEnv = {
+    ...(npmBin === undefined ? {} : { PATH: `${npmBin}${delimiter}${process.env.PATH ?? ''}` }),
+    ONNXRUNTIME_NODE_INSTALL: '',
+    npm_config_onnxruntime_node_install: '',
+    GLOBAL_AGENT_HTTP_PROXY: 'http://127.0.0.1:9',
+    GLOBAL_AGENT_HTTPS_PROXY: 'http://127.0.0.1:9',
+    npm_config_audit: 'false',
+    npm_config_fund: 'false',
+  };
+  const version = (await must(`README install (${label}): npm --version`, 'npm', ['--version'], dir, env)).stdout.trim();
+  await must(`README install (${label}): npm init -y`, 'npm', ['init', '-y'], dir, env);
+  const r = await must(`README install (${label}, npm ${version}): the README's lines`, 'bash', ['-euo', 'pipefail', '-c', installSteps()], dir, env);
+  if (r.code !== 0) return undefined;
+  check(r.stdout.includes('inproc'), `README install (${label}): npx inproc --help printed ${JSON.stringify(r.stdout)}`);
+  const ort = await readJson<PackageJson>(join(dir, 'node_modules/onnxruntime-node/package.json'));
+  resolved.push(`npm ${version}: onnxruntime-node ${ort.version}`);
+  return { dir, env };
+}
+
+// npm 10 from the registry, beside this machine's npm (11 on current Node releases).
+const npm10 = join(work, 'npm10');
+await must('install npm@10', 'npm', ['install', '--prefix', npm10, '--no-audit', '--no-fund', 'npm@10'], work);
+const [withNpm11, withNpm10] = await Promise.all([readmeProject('npm-default', undefined), readmeProject('npm10', join(npm10, 'node_modules/.bin'))]);
+for (const project of [withNpm11, withNpm10]) {
+  if (project === undefined) continue;
+  await writeFile(join(project.dir, 'vad.mjs'), quickstart);
+  const r = await must(`README quick start in ${project.dir}`, process.execPath, ['vad.mjs'], project.dir, project.env);
+  check(speaks(r), `README quick start in ${project.dir} printed ${JSON.stringify(r.stdout)}`);
+}
+if (withNpm11 !== undefined) {
+  // The first example as the README runs it (`npx tsx vad.ts`): type "module" is what makes its top-level await work.
+  await writeFile(join(withNpm11.dir, 'vad.ts'), hero);
+  const r = await must('README first example: npx tsx vad.ts', 'npx', ['--yes', 'tsx', 'vad.ts'], withNpm11.dir, withNpm11.env);
+  check(speaks(r), `README first example (npx tsx vad.ts) printed ${JSON.stringify(r.stdout)}`);
+  // allowScripts holds for later installs (npm 11): a clean `npm ci` with the download still unreachable.
+  await rm(join(withNpm11.dir, 'node_modules'), { recursive: true, force: true });
+  await must('README project: a later npm ci (allowScripts keeps the download off)', 'npm', ['ci', '--prefer-offline'], withNpm11.dir, withNpm11.env);
+}
+
+// ---------------------------------------------------------------------------------------
+// 3. A Node project with the repository's pinned versions: the README's examples, an
+//    `inproc types` declaration, every package.
+
 const strict = { strict: true, noUncheckedIndexedAccess: true, exactOptionalPropertyTypes: true, skipLibCheck: false, forceConsistentCasingInFileNames: true };
 // Only the npm registry and the local tarballs; install scripts off as the README says for offline machines.
 const installEnv = { ONNXRUNTIME_NODE_INSTALL: 'skip', npm_config_audit: 'false', npm_config_fund: 'false' };
@@ -170,8 +244,6 @@ await must(
   installEnv,
 );
 
-const hero = codeBlock(readme, /^# Inproc/m, 'ts');
-const quickstart = codeBlock(readme, /^## Quick start/m, 'js');
 await writeFile(join(nodeProject, 'hero.ts'), hero);
 await writeFile(join(nodeProject, 'quickstart.mjs'), quickstart);
 // Every public package's entry, so that all their declarations are checked.
@@ -219,7 +291,7 @@ if (nodeBuild.code === 0) {
 }
 
 // ---------------------------------------------------------------------------------------
-// 3. A browser project (a bundler resolves the `browser` condition), without Node types.
+// 4. A browser project (a bundler resolves the `browser` condition), without Node types.
 
 const browserProject = join(work, 'browser-project');
 await mkdir(browserProject);
@@ -243,4 +315,4 @@ if (failures.length > 0) {
   console.error(`\n${failures.length} problem(s) with the packages as users get them:\n\n${failures.join('\n\n')}`);
   process.exit(1);
 }
-console.log(`ok: ${tarballs.length} tarballs; Node project (${nodes.length} Node version${nodes.length === 1 ? '' : 's'}) and browser project type-check and run`);
+console.log(`ok: ${tarballs.length} tarballs; the README's install steps (${resolved.join('; ')}); Node project (${nodes.length} Node version${nodes.length === 1 ? '' : 's'}, onnxruntime-node ${versions['onnxruntime-node']}) and browser project type-check and run`);

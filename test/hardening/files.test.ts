@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -87,6 +87,36 @@ describe('ONNX external data', () => {
 });
 
 describe('non-regular files', () => {
+  it("a FIFO (or a directory) at the 'fastest' decision cache path is not read: the load measures again, and an aborted load ends", async () => {
+    const before = resources();
+    const cache = await mkdtemp(join(tmpdir(), 'inproc-fifo-cache-'));
+    const model = mlpModel(16);
+    const options = { device: 'fastest', deviceChoice: { cache, budgetMs: 5 } } as const;
+    await (await loadModel(model, options)).dispose();
+    const [file] = (await readdir(cache)).filter((f) => f.endsWith('.json'));
+    expect(file).toBeDefined();
+    const path = join(cache, file!);
+    await rm(path);
+    mkfifo(path);
+    // Measured again, not hung on the FIFO (a blocking read would wait for a writer for ever).
+    const measured = await settles(loadModel(model, options));
+    expect(measured).not.toBe('hung');
+    const loaded = measured as Awaited<ReturnType<typeof loadModel>>;
+    expect(loaded.metadata['deviceChoice']).toBe('measured');
+    await loaded.dispose();
+    // The new decision replaced the FIFO with a regular file; a FIFO planted again, the load's own signal aborts it.
+    await rm(path);
+    mkfifo(path);
+    const aborted = await settles(loadModel(model, { ...options, signal: AbortSignal.abort() }).then(() => 'loaded', (e: unknown) => e));
+    expect(InprocError.is(aborted, 'ABORTED')).toBe(true);
+    await rm(path);
+    await mkdir(path);
+    const again = await settles(loadModel(model, options));
+    expect((again as Awaited<ReturnType<typeof loadModel>>).metadata['deviceChoice']).toBe('measured');
+    await (again as Awaited<ReturnType<typeof loadModel>>).dispose();
+    expect(resources()).toEqual(before);
+  });
+
   it('a FIFO given to loadModel is MODEL_INVALID at once, not a hang', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'inproc-fifo-'));
     mkfifo(join(dir, 'model.onnx'));

@@ -134,13 +134,47 @@ describe.runIf(enabled)('onnx-node webgpu on SwiftShader', () => {
     expect(vulkanAdapter({ ...process.env, VK_DRIVER_FILES: undefined, VK_ICD_FILENAMES: undefined, XDG_DATA_DIRS: '/nonexistent', XDG_CONFIG_DIRS: '/nonexistent', HOME: '/nonexistent' }).problem).toMatch(/no Vulkan driver \(ICD manifest\)/);
   });
 
-  it('fails WebGPU with DEVICE_UNAVAILABLE naming the missing driver; fastest then measures the CPU only', async () => {
-    const result = await runChild('no-driver', [], { VK_DRIVER_FILES: '/nonexistent/icd.json' });
+  interface NoDriver {
+    webgpu: { code: string; message: string };
+    fastest: { device: string; timings: Record<string, number>; errors: Record<string, string> };
+  }
+  const noDriver = (result: { stdout: string }): NoDriver => JSON.parse(result.stdout.trim().split('\n').at(-1)!) as NoDriver;
+
+  it('fails WebGPU with DEVICE_UNAVAILABLE naming the missing driver, quietly; fastest then measures the CPU only and says why', async () => {
+    const result = await runChild('no-driver', [], { VK_DRIVER_FILES: '/nonexistent/icd.json', INPROC_DEBUG: '' });
     expect(result.code, result.stderr).toBe(0);
-    const found = JSON.parse(result.stdout.trim().split('\n').at(-1)!) as { webgpu: { code: string; message: string }; fastest: { device: string; timings: object } };
+    // Nothing from Dawn or the Vulkan loader on stderr (they write to fd 2 directly; the probe runs in a child process).
+    expect(result.stderr).toBe('');
+    const found = noDriver(result);
     expect(found.webgpu.code).toBe('DEVICE_UNAVAILABLE');
-    expect(found.webgpu.message).toContain('WebGPU has no adapter: no Vulkan driver: VK_DRIVER_FILES names /nonexistent/icd.json, which does not exist');
+    expect(found.webgpu.message).toContain('WebGPU has no adapter');
+    expect(found.webgpu.message).toContain('no Vulkan driver: VK_DRIVER_FILES names /nonexistent/icd.json, which does not exist');
     expect(found.fastest.device).toBe('cpu');
     expect(Object.keys(found.fastest.timings)).toEqual(['cpu']);
+    expect(found.fastest.errors['webgpu']).toMatch(/^not timed: .*VK_DRIVER_FILES names \/nonexistent\/icd\.json/);
+  });
+
+  it('names every Vulkan driver present when Dawn accepts none of them, quietly; INPROC_DEBUG=webgpu shows what Dawn printed', async () => {
+    const drivers = await mkdtemp(join(tmpdir(), 'inproc-icd-'));
+    for (const name of ['alpha', 'beta', 'gamma', 'delta']) {
+      await writeFile(join(drivers, `${name}_icd.json`), JSON.stringify({ file_format_version: '1.0.0', ICD: { library_path: `/nonexistent/libvulkan_${name}.so`, api_version: '1.3.0' } }));
+    }
+    const quiet = await runChild('no-driver', [], { VK_DRIVER_FILES: drivers, INPROC_DEBUG: '' });
+    expect(quiet.code, quiet.stderr).toBe(0);
+    expect(quiet.stderr).toBe('');
+    const found = noDriver(quiet);
+    expect(found.webgpu.code).toBe('DEVICE_UNAVAILABLE');
+    for (const name of ['alpha', 'beta', 'gamma', 'delta']) expect(found.webgpu.message).toContain(`libvulkan_${name}.so`);
+    const loud = await runChild('no-driver', [], { VK_DRIVER_FILES: drivers, INPROC_DEBUG: 'webgpu' });
+    expect(loud.code, loud.stderr).toBe(0);
+    expect(loud.stderr).toContain('inproc: the WebGPU adapter probe (Dawn) printed:');
+    await rm(drivers, { recursive: true, force: true });
+  });
+
+  it('reports the probe in metadata, not on stderr: a WebGPU model on SwiftShader in a child prints nothing', async () => {
+    const result = await runChild('no-driver', [], { INPROC_DEBUG: '' });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toBe('');
+    expect(noDriver(result).fastest.timings).toHaveProperty('webgpu');
   });
 });

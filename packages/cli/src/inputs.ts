@@ -10,7 +10,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
-import { InprocError, Tensor, isDType, parseNpy, randomFeeds, type DType, type Signature, type TensorInfo } from 'inproc';
+import { InprocError, Tensor, isDType, parseNpy, randomFeeds, type DType, type LoadOptions, type Signature, type TensorInfo } from 'inproc';
 import { lazyPeer } from 'inproc/backend';
 import { formatDims } from './format.js';
 import { UsageError, type CommandName } from './usage.js';
@@ -51,17 +51,23 @@ interface DimSizes {
   readonly axes: ReadonlyMap<string, ReadonlyMap<number, number>>;
 }
 
+/** `--dim` values as `[name or input[axis], size]`, checked for form only. */
+function dimEntries(values: readonly string[] | undefined, command: CommandName): [string, number, string][] {
+  return (values ?? []).map((v) => {
+    const m = /^(.+)=(\d+)$/.exec(v);
+    if (m === null || Number(m[2]) < 1) throw new UsageError(`--dim must be name=size or input[axis]=size with a positive size, got "${v}"`, command);
+    return [m[1]!, Number(m[2]), v];
+  });
+}
+
 /** Parses `--dim` values and checks `input[axis]` ones against the signature. */
 function dims(values: readonly string[] | undefined, signature: Signature, command: CommandName): DimSizes {
   const named = new Map<string, number>();
   const axes = new Map<string, Map<number, number>>();
-  for (const v of values ?? []) {
-    const m = /^(.+)=(\d+)$/.exec(v);
-    if (m === null || Number(m[2]) < 1) throw new UsageError(`--dim must be name=size or input[axis]=size with a positive size, got "${v}"`, command);
-    const size = Number(m[2]);
-    const axis = /^(.+)\[(\d+)\]$/.exec(m[1]!);
+  for (const [key, size, v] of dimEntries(values, command)) {
+    const axis = /^(.+)\[(\d+)\]$/.exec(key);
     if (axis === null) {
-      named.set(m[1]!, size);
+      named.set(key, size);
       continue;
     }
     const input = axis[1]!;
@@ -291,4 +297,31 @@ export async function buildFeeds(signature: Signature, options: InputOptions, cw
     notes.push(`random inputs (seed ${seed}): ${missing.map((i) => `${i.name} ${i.dtype} [${feeds[i.name]!.tensor.shape.join(', ')}]`).join(', ')}${hint}`);
   }
   return feeds;
+}
+
+/** A command's inputs, for the load and for the runs after it. */
+export interface CommandFeeds {
+  /**
+   * For `loadModel`: `--dim` as `dims`, and with `device: 'fastest'` the command's own inputs
+   * as the `warmup.feeds` it times devices on (no warm-up runs of its own), so that a model
+   * that needs real inputs (an audio frame, a sample rate) is timed on what the command runs.
+   */
+  readonly load: Pick<LoadOptions, 'dims' | 'warmup'>;
+  /** The feeds for the loaded model: built once (during the load, when 'fastest' asked first). */
+  feeds(signature: Signature): Promise<Record<string, Feed>>;
+}
+
+/** The inputs of `run`/`bench` for one load on `device`; see {@link CommandFeeds}. */
+export function commandFeeds(options: InputOptions, cwd: string, command: CommandName, notes: string[], device: string | undefined): CommandFeeds {
+  const entries = dimEntries(options.dim, command);
+  let built: Promise<Record<string, Feed>> | undefined;
+  const feeds = (signature: Signature): Promise<Record<string, Feed>> => (built ??= buildFeeds(signature, options, cwd, command, notes));
+  const tensors = async (signature: Signature): Promise<Record<string, Tensor>> => Object.fromEntries(Object.entries(await feeds(signature)).map(([name, feed]) => [name, feed.tensor]));
+  return {
+    load: {
+      ...(entries.length === 0 ? {} : { dims: Object.fromEntries(entries.map(([key, size]) => [key, size])) }),
+      ...(device === 'fastest' ? { warmup: { runs: 0, feeds: tensors } } : {}),
+    },
+    feeds,
+  };
 }

@@ -63,11 +63,13 @@ export async function readModelFile(given: string, cwd: string): Promise<ModelFi
 export interface LoadChoice {
   readonly backend?: string | undefined;
   readonly device?: string | undefined;
+  /** `dims` and `warmup` from the command's inputs (`commandFeeds`). */
+  readonly inputs?: Pick<LoadOptions, 'dims' | 'warmup'> | undefined;
 }
 
 /** Loads the model from its path (so TF.js shards are read beside it), timing the load. */
 export async function loadModelFile(file: ModelFile, choice: LoadChoice): Promise<{ model: Model; loadMs: number }> {
-  const options: LoadOptions = { ...(choice.backend === undefined ? {} : { backend: choice.backend }), ...(choice.device === undefined ? {} : { device: choice.device }) };
+  const options: LoadOptions = { ...(choice.backend === undefined ? {} : { backend: choice.backend }), ...(choice.device === undefined ? {} : { device: choice.device }), ...choice.inputs };
   const start = performance.now();
   const model = await loadModel(file.path, options);
   return { model, loadMs: performance.now() - start };

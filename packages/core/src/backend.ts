@@ -53,6 +53,19 @@ export interface DeviceChoiceOptions {
   readonly margin?: number;
 }
 
+/**
+ * What a model loaded with `device: 'fastest'` says in `model.metadata` about the choice:
+ * `const { deviceTimings } = model.metadata as Partial<DeviceChoiceMetadata>`.
+ */
+export interface DeviceChoiceMetadata {
+  /** Median ms of one run on the timing inputs, per device that loaded and ran. */
+  readonly deviceTimings: Readonly<Record<string, number>>;
+  /** Per device that could not load or run on them: the first line of its error. */
+  readonly deviceErrors: Readonly<Record<string, string>>;
+  /** `measured` on this load, or read from the decision `cache`. */
+  readonly deviceChoice: 'measured' | 'cache';
+}
+
 /** What `loadModel` passes to {@link Backend.load}. */
 export interface BackendLoadOptions {
   /** `'auto'` or a device the backend listed in {@link Backend.devices}. */
@@ -62,7 +75,7 @@ export interface BackendLoadOptions {
   readonly signal?: AbortSignal;
   readonly onProgress?: (p: { loaded: number; total?: number }) => void;
   /** For `device: 'fastest'` (see `chooseDevice`): `warmup.feeds`, `dims` and `deviceChoice` of the load. */
-  readonly feeds?: Feeds | ((signature: Signature) => Feeds);
+  readonly feeds?: Feeds | ((signature: Signature) => Feeds | Promise<Feeds>);
   readonly dims?: Readonly<Record<string, number>>;
   readonly deviceChoice?: DeviceChoiceOptions;
 }

@@ -16,8 +16,9 @@ import { throwIfAborted } from './call-signal.js';
 import { InprocError, messageOf } from './errors.js';
 import { isNode, nodeImport } from './platform.js';
 import { type Feeds, type Signature, validateFeeds } from './signature.js';
+import { readRegularFile } from './source.js';
 import { describe, type Tensor } from './tensor.js';
-import { randomFeeds, withDims } from './synthetic-feeds.js';
+import { describeFeeds, randomFeeds, withDims } from './synthetic-feeds.js';
 
 /** What a backend passes to {@link chooseDevice}. */
 export interface DeviceChoiceRequest<S extends BackendSession> {
@@ -27,8 +28,8 @@ export interface DeviceChoiceRequest<S extends BackendSession> {
   /** What else decides the outcome: runtime versions, adapter name... (part of the cache key). */
   readonly environment: string;
   load(device: string): Promise<S>;
-  /** Feeds to time on (`warmup.feeds`); default: random feeds with `dims`, other dynamic dimensions 1. */
-  readonly feeds?: Feeds | ((signature: Signature) => Feeds) | undefined;
+  /** Feeds to time on (`warmup.feeds`); default: random feeds sized by `dims` (names or `input[axis]`), other dynamic dimensions 1. */
+  readonly feeds?: Feeds | ((signature: Signature) => Feeds | Promise<Feeds>) | undefined;
   readonly dims?: Readonly<Record<string, number>> | undefined;
   readonly options?: DeviceChoiceOptions | undefined;
   readonly signal?: AbortSignal | undefined;
@@ -38,8 +39,10 @@ export interface DeviceChoiceRequest<S extends BackendSession> {
 export interface DeviceChoice<S extends BackendSession> {
   readonly session: S;
   readonly device: string;
-  /** Median ms of one run per device; a device that could not load or run has its error message. */
-  readonly timings: Readonly<Record<string, number | string>>;
+  /** Median ms of one run, per device that loaded and ran (`metadata.deviceTimings`). */
+  readonly timings: Readonly<Record<string, number>>;
+  /** Why each other device tried could not load or run: the first line of its error (`metadata.deviceErrors`). */
+  readonly errors: Readonly<Record<string, string>>;
   /** `measured` now, or read from the `cache` file. */
   readonly decidedBy: 'measured' | 'cache';
 }
@@ -59,23 +62,30 @@ export async function chooseDevice<S extends BackendSession>(request: DeviceChoi
   const baseline = await request.load(baselineDevice);
   let kept: { session: S; device: string; median: number } | undefined;
   try {
-    const feeds = feedsFor(baseline.signature, request.feeds, request.dims);
-    const cache = await decisionCache(options.cache);
+    const feeds = await feedsFor(baseline.signature, request.feeds, request.dims);
+    const cache = await decisionCache(options.cache, signal);
     const key = cache === undefined ? undefined : await cacheKey(request, feeds);
     const cached = key === undefined ? undefined : await cache!.read(key);
     if (cached !== undefined && devices.includes(cached.device)) {
-      if (cached.device === baselineDevice) return { session: baseline, device: baselineDevice, timings: cached.timings, decidedBy: 'cache' };
+      const { timings, errors } = cached;
+      if (cached.device === baselineDevice) return { session: baseline, device: baselineDevice, timings, errors, decidedBy: 'cache' };
       try {
         const session = await request.load(cached.device);
         await baseline.dispose();
-        return { session, device: cached.device, timings: cached.timings, decidedBy: 'cache' };
+        return { session, device: cached.device, timings, errors, decidedBy: 'cache' };
       } catch {
         // the cached device cannot load now: measure again
       }
     }
 
-    const timings: Record<string, number | string> = {};
-    const baselineMedian = await median(baseline, feeds, budgetMs, Number.POSITIVE_INFINITY, signal);
+    const timings: Record<string, number> = {};
+    const errors: Record<string, string> = {};
+    let baselineMedian: number;
+    try {
+      baselineMedian = await median(baseline, feeds, budgetMs, Number.POSITIVE_INFINITY, signal);
+    } catch (error) {
+      throw timingInputsFailed(error, request, feeds, baselineDevice);
+    }
     timings[baselineDevice] = baselineMedian;
     kept = { session: baseline, device: baselineDevice, median: baselineMedian };
     for (const device of devices.slice(1)) {
@@ -84,7 +94,7 @@ export async function chooseDevice<S extends BackendSession>(request: DeviceChoi
       try {
         session = await request.load(device);
       } catch (error) {
-        timings[device] = messageOf(error).split('\n')[0]!;
+        errors[device] = messageOf(error).split('\n')[0]!;
         continue;
       }
       let ms: number;
@@ -94,7 +104,7 @@ export async function chooseDevice<S extends BackendSession>(request: DeviceChoi
       } catch (error) {
         await session.dispose();
         if (InprocError.is(error) && error.code === 'ABORTED') throw error;
-        timings[device] = messageOf(error).split('\n')[0]!;
+        errors[device] = messageOf(error).split('\n')[0]!;
         continue;
       }
       timings[device] = ms;
@@ -105,10 +115,10 @@ export async function chooseDevice<S extends BackendSession>(request: DeviceChoi
         await session.dispose();
       }
     }
-    if (key !== undefined) await cache!.write(key, { device: kept.device, timings });
+    if (key !== undefined) await cache!.write(key, { device: kept.device, timings, errors });
     const chosen = kept;
     kept = undefined;
-    return { session: chosen.session, device: chosen.device, timings, decidedBy: 'measured' };
+    return { session: chosen.session, device: chosen.device, timings, errors, decidedBy: 'measured' };
   } catch (error) {
     await (kept?.session ?? baseline).dispose();
     throw error;
@@ -138,8 +148,27 @@ async function median(session: BackendSession, feeds: Record<string, Tensor>, bu
   return times[Math.floor((times.length - 1) / 2)]!;
 }
 
-function feedsFor(signature: Signature, given: DeviceChoiceRequest<BackendSession>['feeds'], dims: Readonly<Record<string, number>> | undefined): Record<string, Tensor> {
-  const made = typeof given === 'function' ? given(signature) : given;
+/**
+ * The error for a baseline that cannot run on the timing inputs: synthesized ones are a
+ * guess (dynamic dimensions 1, random integers 0 or 1), and many real models need more
+ * (an audio frame of 512 samples, a sample rate of 16000), so the message names what was
+ * fed and the two ways to say better. An abort stays an abort.
+ */
+function timingInputsFailed(error: unknown, request: DeviceChoiceRequest<BackendSession>, feeds: Readonly<Record<string, Tensor>>, device: string): unknown {
+  if (InprocError.is(error) && (error.code === 'ABORTED' || error.code.startsWith('INPUT_'))) return error;
+  const synthesized = request.feeds === undefined;
+  const inputs = describeFeeds(feeds);
+  const fix = synthesized
+    ? `these inputs are synthesized (random, dynamic dimensions 1 unless options.dims sizes them); pass real inputs as options.warmup.feeds, or size the dynamic dimensions with options.dims ({ name: size } or { 'input[axis]': size }; CLI: --input and --dim)`
+    : 'these are the given warmup.feeds: check that the model runs on them';
+  return new InprocError('RUN_FAILED', `device: 'fastest' could not time ${request.source.name} on ${device}: the model failed on the timing inputs (${inputs}): ${messageOf(error).split('\n')[0]!}; ${fix}`, {
+    cause: error,
+    details: { during: 'device-choice', timingInputs: Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, { dtype: t.dtype, shape: t.shape }])), synthesized },
+  });
+}
+
+async function feedsFor(signature: Signature, given: DeviceChoiceRequest<BackendSession>['feeds'], dims: Readonly<Record<string, number>> | undefined): Promise<Record<string, Tensor>> {
+  const made = typeof given === 'function' ? await given(signature) : given;
   return made === undefined ? randomFeeds(withDims(signature, dims)) : validateFeeds(signature, made);
 }
 
@@ -161,7 +190,8 @@ export function checkDeviceChoiceOptions(dims: unknown, choice: unknown): void {
 
 interface Decision {
   readonly device: string;
-  readonly timings: Readonly<Record<string, number | string>>;
+  readonly timings: Readonly<Record<string, number>>;
+  readonly errors: Readonly<Record<string, string>>;
 }
 
 interface DecisionCache {
@@ -170,13 +200,15 @@ interface DecisionCache {
 }
 
 interface NodeCacheFs {
-  readFile(path: string, encoding: 'utf8'): Promise<string>;
   writeFile(path: string, data: string): Promise<void>;
   mkdir(path: string, options: { recursive: true }): Promise<unknown>;
   rename(from: string, to: string): Promise<void>;
 }
 
-async function decisionCache(setting: false | string | undefined): Promise<DecisionCache | undefined> {
+/** Cache files hold a few hundred bytes; anything larger is not one. */
+const MAX_CACHE_FILE_BYTES = 1 << 20;
+
+async function decisionCache(setting: false | string | undefined, signal: AbortSignal | undefined): Promise<DecisionCache | undefined> {
   if (setting === false || !isNode()) return undefined;
   const [fs, path, os] = await Promise.all([
     nodeImport<NodeCacheFs>('fs/promises'),
@@ -188,13 +220,15 @@ async function decisionCache(setting: false | string | undefined): Promise<Decis
   const file = (key: string): string => path.join(directory, `device-choice-${key.slice(0, 32)}.json`);
   return {
     async read(key) {
+      let text: string;
       try {
-        const json = JSON.parse(await fs.readFile(file(key), 'utf8')) as { key?: unknown; device?: unknown; timings?: unknown };
-        if (json.key !== key || typeof json.device !== 'string' || typeof json.timings !== 'object' || json.timings === null) return undefined;
-        return { device: json.device, timings: json.timings as Record<string, number | string> };
-      } catch {
-        return undefined; // absent or unreadable: measure
+        // Regular files only: a FIFO or device planted at the path is refused at once, never waited on.
+        text = new TextDecoder().decode(await readRegularFile(file(key), { what: "'fastest' decision cache file", maxBytes: MAX_CACHE_FILE_BYTES, signal }));
+      } catch (error) {
+        if (InprocError.is(error) && error.code === 'ABORTED') throw error;
+        return undefined; // absent, unreadable, not a regular file: measure
       }
+      return parseDecision(text, key);
     },
     async write(key, decision) {
       // Written beside and renamed, so a concurrent reader sees the old file or the new one.
@@ -208,6 +242,25 @@ async function decisionCache(setting: false | string | undefined): Promise<Decis
       }
     },
   };
+}
+
+/** A cache file's decision, or `undefined` when it is not one for `key`. Files of older releases kept errors among the timings. */
+function parseDecision(text: string, key: string): Decision | undefined {
+  let json: { key?: unknown; device?: unknown; timings?: unknown; errors?: unknown };
+  try {
+    json = JSON.parse(text) as typeof json;
+  } catch {
+    return undefined;
+  }
+  if (json.key !== key || typeof json.device !== 'string' || typeof json.timings !== 'object' || json.timings === null) return undefined;
+  const timings: Record<string, number> = {};
+  const errors: Record<string, string> = {};
+  const entries = [...Object.entries(json.timings), ...(typeof json.errors === 'object' && json.errors !== null ? Object.entries(json.errors) : [])];
+  for (const [device, value] of entries) {
+    if (typeof value === 'number' && Number.isFinite(value)) timings[device] = value;
+    else if (typeof value === 'string') errors[device] = value;
+  }
+  return { device: json.device, timings, errors };
 }
 
 async function cacheKey(request: DeviceChoiceRequest<BackendSession>, feeds: Record<string, Tensor>): Promise<string> {

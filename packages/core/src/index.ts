@@ -6,7 +6,7 @@ export { type DType, type DataTypeMap, type ElementTypeMap, type TypedArray, typ
 export { Tensor, type NativeHandle, type NestedArray, type TensorLocation, type DeviceStorage } from './tensor.js';
 export { type Dim, type TensorInfo, type Signature, type Feeds, type Outputs, formatShape, isTensor } from './signature.js';
 export { resources, liveResources, type ResourceCounts, type ResourceEntry, type ResourceKind } from './resources.js';
-export { type ModelFormat, type DeviceChoiceOptions, MODEL_FORMATS } from './backend.js';
+export { type ModelFormat, type DeviceChoiceOptions, type DeviceChoiceMetadata, MODEL_FORMATS } from './backend.js';
 export { registerBackend, unregisterBackend, listBackends, hasBackend, backendAvailability, type RegisterOptions, type BackendFailure } from './backend-registry.js';
 export { sniffFormat } from './format.js';
 export { type ModelInput } from './source.js';

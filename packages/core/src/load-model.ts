@@ -168,6 +168,6 @@ function checkWarmup(warmup: LoadOptions['warmup']): void {
 }
 
 /** The warm-up feeds 'fastest' times a device on: the first set of a list. */
-function firstFeeds(feeds: NonNullable<WarmupOptions['feeds']>): Feeds | ((signature: Signature) => Feeds) {
-  return Array.isArray(feeds) ? (feeds as readonly Feeds[])[0]! : (feeds as Feeds | ((signature: Signature) => Feeds));
+function firstFeeds(feeds: NonNullable<WarmupOptions['feeds']>): Feeds | ((signature: Signature) => Feeds | Promise<Feeds>) {
+  return Array.isArray(feeds) ? (feeds as readonly Feeds[])[0]! : (feeds as Feeds | ((signature: Signature) => Feeds | Promise<Feeds>));
 }

@@ -40,8 +40,10 @@ export interface LoadOptions<I = Feeds, O = Outputs> {
    */
   readonly device?: string;
   /**
-   * Sizes of symbolic dimensions (`{ batch: 32, seq: 128 }`) for the inputs Inproc
-   * synthesizes: warm-up and `'fastest'` timing. Other dynamic dimensions are 1.
+   * Sizes of dynamic dimensions for the inputs Inproc synthesizes (warm-up and `'fastest'`
+   * timing): symbolic ones by name (`{ batch: 32, seq: 128 }`), any one, named or not, as
+   * `input[axis]` (`{ 'input[1]': 512 }`, like the CLI's `--dim`). Others are 1
+   * (`warmup.dynamicSize`). An `input[axis]` naming no input or a fixed axis is `INPUT_INVALID`.
    */
   readonly dims?: Readonly<Record<string, number>>;
   /** How `device: 'fastest'` measures and where it caches its decision. */
@@ -100,9 +102,11 @@ export interface WarmupOptions {
   readonly runs?: number;
   /**
    * Feeds for the model itself, a list of them, or a function of the signature that
-   * makes them (called once per run, e.g. `randomFeeds`). Default: synthesized `data`.
+   * makes them, at once or asynchronously (called once per run, e.g. `randomFeeds`; a tool
+   * that reads its inputs from files knows their shapes only from the signature). Default:
+   * synthesized `data`. `device: 'fastest'` times devices on these (the first of a list).
    */
-  readonly feeds?: Feeds | readonly Feeds[] | ((signature: Signature) => Feeds);
+  readonly feeds?: Feeds | readonly Feeds[] | ((signature: Signature) => Feeds | Promise<Feeds>);
   /** Synthesized inputs: `'zeros'` (default) or `'random'` (seeded; floats in [0, 1), integers 0 or 1, bools). */
   readonly data?: 'zeros' | 'random';
   /** Seed of `'random'`; default 1, so warm-up is reproducible. */

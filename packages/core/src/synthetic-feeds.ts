@@ -1,6 +1,6 @@
 /**
- * Inputs synthesized from a signature: zeros, or seeded random data, with every symbolic
- * dimension set to one size (or to the size named in `dims`). Used by warm-up, by
+ * Inputs synthesized from a signature: zeros, or seeded random data, with every dynamic
+ * dimension set to one size (or to the size `dims` gives it, by name or by `input[axis]`). Used by warm-up, by
  * `device: 'fastest'` to time devices, and by tools that run a model without real data.
  * @module
  */
@@ -9,10 +9,49 @@ import { InprocError } from './errors.js';
 import type { Dim, Signature } from './signature.js';
 import { Tensor } from './tensor.js';
 
-/** The signature with every symbolic dimension named in `dims` fixed to its size (others: 1). */
+/** `input[axis]`: a key of `dims` that sizes one dynamic axis of one input (named or not). */
+const AXIS_KEY = /^(.+)\[(\d+)\]$/;
+
+/**
+ * The signature with its dynamic dimensions fixed by `dims`, whose keys are symbolic
+ * dimension names (`batch`) or `input[axis]` for one axis of one input, named or unnamed
+ * (`input[1]`, as the CLI's `--dim`; this wins over the axis's name). Dimensions `dims` does
+ * not size stay dynamic (the synthesizers make them `dynamicSize`, 1 by default).
+ * @throws InprocError `INPUT_INVALID` when an `input[axis]` key names no input or a fixed or absent axis
+ */
 export function withDims(signature: Signature, dims: Readonly<Record<string, number>> | undefined): Signature {
-  const fix = (shape: readonly Dim[]): Dim[] => shape.map((d) => (typeof d === 'number' && d >= 0 ? d : typeof d === 'string' && dims?.[d] !== undefined ? dims[d] : 1));
-  return { inputs: signature.inputs.map((i) => ({ ...i, shape: fix(i.shape) })), outputs: signature.outputs };
+  if (dims === undefined) return signature;
+  const axes = new Map<string, Map<number, number>>();
+  for (const [key, size] of Object.entries(dims)) {
+    const m = AXIS_KEY.exec(key);
+    if (m === null) continue;
+    const [, input, axisText] = m as unknown as [string, string, string];
+    const axis = Number(axisText);
+    const info = signature.inputs.find((i) => i.name === input);
+    const declared = info?.shape[axis];
+    const problem =
+      info === undefined
+        ? `the model has no input "${input}" (its inputs: ${signature.inputs.map((i) => i.name).join(', ')})`
+        : info.unknownRank !== true && axis >= info.shape.length
+          ? `input "${input}" has rank ${info.shape.length}`
+          : typeof declared === 'number' && declared >= 0
+            ? `axis ${axis} of input "${input}" is fixed at ${declared}`
+            : undefined;
+    if (problem !== undefined) throw new InprocError('INPUT_INVALID', `options.dims["${key}"]: ${problem}`, { details: { field: 'dims', key } });
+    const byAxis = axes.get(input) ?? new Map<number, number>();
+    byAxis.set(axis, size);
+    axes.set(input, byAxis);
+  }
+  const fix = (name: string, shape: readonly Dim[]): Dim[] =>
+    shape.map((d, axis) => (typeof d === 'number' && d >= 0 ? d : (axes.get(name)?.get(axis) ?? (typeof d === 'string' ? (dims[d] ?? d) : d))));
+  return { inputs: signature.inputs.map((i) => ({ ...i, shape: fix(i.name, i.shape) })), outputs: signature.outputs };
+}
+
+/** `x float32 [1, 512], sr int64 []`: what synthesized feeds are, for messages. */
+export function describeFeeds(feeds: Readonly<Record<string, Tensor>>): string {
+  return Object.entries(feeds)
+    .map(([name, t]) => `${name} ${t.dtype} [${t.shape.join(', ')}]`)
+    .join(', ');
 }
 
 /** Synthesized warm-up inputs stay below 2^28 elements (1 GiB of float32) each. */

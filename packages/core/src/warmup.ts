@@ -10,8 +10,9 @@ import { InprocError, messageOf } from './errors.js';
 import type { LoadOptions, WarmupOptions } from './model.js';
 import type { ModelImpl } from './model-impl.js';
 import type { Feeds } from './signature.js';
+import type { Tensor } from './tensor.js';
 import { throwIfAborted } from './call-signal.js';
-import { randomFeeds, withDims, zeroFeeds } from './synthetic-feeds.js';
+import { describeFeeds, randomFeeds, withDims, zeroFeeds } from './synthetic-feeds.js';
 
 /** `LoadOptions.warmup` as options: `true` is one run, a number that many. @internal */
 export function warmupOptions(warmup: LoadOptions['warmup']): WarmupOptions {
@@ -31,20 +32,21 @@ export function warmupOptions(warmup: LoadOptions['warmup']): WarmupOptions {
  */
 export async function warmUp(model: ModelImpl<unknown, unknown>, options: WarmupOptions, where: string, signal?: AbortSignal, dims?: Readonly<Record<string, number>>): Promise<number> {
   const runs = options.runs ?? 1;
+  if (runs === 0) return 0; // nothing to synthesize (`runs: 0` with feeds only for 'fastest')
   const given = options.feeds;
   const sets: readonly Feeds[] | undefined = given === undefined || typeof given === 'function' ? undefined : Array.isArray(given) ? given : [given as Feeds];
-  const synthesized = (): Feeds => {
-    if (typeof given === 'function') return given(model.signature);
+  const synthesize = (): Record<string, Tensor> => {
     const dynamicSize = options.dynamicSize ?? 1;
     const signature = dims === undefined ? model.signature : withDims(model.signature, dims);
     return options.data === 'random' ? randomFeeds(signature, { seed: options.seed ?? 1, dynamicSize }) : zeroFeeds(signature, dynamicSize);
   };
-  const fixed = sets === undefined && typeof given !== 'function' ? synthesized() : undefined;
+  const synthesized = (): Feeds | Promise<Feeds> => (typeof given === 'function' ? given(model.signature) : synthesize());
+  const fixed = sets === undefined && typeof given !== 'function' ? synthesize() : undefined;
   for (let i = 0; i < runs; i++) {
     throwIfAborted(signal, 'the load');
     const set = sets === undefined ? undefined : i % sets.length;
     try {
-      const outputs = await model.runFeeds(set === undefined ? (fixed ?? synthesized()) : sets![set]!);
+      const outputs = await model.runFeeds(set === undefined ? (fixed ?? (await synthesized())) : sets![set]!);
       // Warm-up results are nobody's: free them now (device outputs would otherwise live until dispose).
       for (const tensor of Object.values(outputs)) tensor.dispose();
     } catch (error) {
@@ -55,11 +57,11 @@ export async function warmUp(model: ModelImpl<unknown, unknown>, options: Warmup
       }
       const inputs =
         given === undefined
-          ? `${options.data ?? 'zeros'} inputs, dynamic dimensions ${options.dynamicSize ?? 1}; pass warm-up feeds if the model needs other inputs`
+          ? `synthesized ${options.data ?? 'zeros'} inputs ${describeFeeds(fixed ?? {})}, dynamic dimensions ${options.dynamicSize ?? 1} unless options.dims sizes them; pass real inputs as options.warmup.feeds, or size the dynamic dimensions with options.dims ({ name: size } or { 'input[axis]': size })`
           : typeof given === 'function'
             ? 'feeds made by warmup.feeds()'
             : 'the given feeds';
-      throw new InprocError('RUN_FAILED', `warm-up of ${where} failed on run ${i + 1} of ${runs} (${inputs}): ${messageOf(error)}`, { cause: error });
+      throw new InprocError('RUN_FAILED', `warm-up of ${where} failed on run ${i + 1} of ${runs} (${inputs}): ${messageOf(error)}`, { cause: error, details: { during: 'warm-up', synthesized: given === undefined } });
     }
   }
   return runs;

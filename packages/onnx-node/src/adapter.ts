@@ -10,9 +10,15 @@
  *    loader would read, and name the driver library; software drivers (SwiftShader,
  *    lavapipe/llvmpipe) are recognised by name.
  *
- * The probe runs once per process, the first time a WebGPU session is created.
+ * The probe runs once per process, the first time a WebGPU device is considered, and
+ * quietly: Dawn and the Vulkan loader write their warnings (`Found no drivers!`,
+ * `shaderUniform*ArrayDynamicIndexing required` for each driver Dawn refuses, ...) straight
+ * to file descriptor 2, where JavaScript cannot catch them, so Dawn is asked in a child
+ * process whose stderr is kept: `probe.log`, `model.metadata.adapterLog`, and on stderr only
+ * with `INPROC_DEBUG` set (`INPROC_DEBUG=1` or a list naming `webgpu`).
  * @module
  */
+import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, isAbsolute, join, resolve, dirname } from 'node:path';
@@ -33,8 +39,22 @@ export interface WebGpuAdapterInfo {
   readonly source: 'dawn' | 'vulkan-icd';
 }
 
-/** Outcome of the probe: the adapter, or why there is none (with the fix). */
-export type AdapterProbe = { readonly adapter: WebGpuAdapterInfo; readonly problem?: undefined } | { readonly adapter?: undefined; readonly problem: string };
+/**
+ * Outcome of the probe: the adapter, or why there is none (with the fix); `log`: what Dawn
+ * and the Vulkan loader printed while asked (kept off stderr, see the module comment).
+ */
+export type AdapterProbe = (
+  | { readonly adapter: WebGpuAdapterInfo; readonly problem?: undefined }
+  /** `undetermined`: the probe could not tell (no way to ask here, or asking failed), so onnxruntime may still find one. */
+  | { readonly adapter?: undefined; readonly problem: string; readonly undetermined?: boolean }
+) & { readonly log?: readonly string[] };
+
+/** Whether `INPROC_DEBUG` asks for native diagnostics of `topic` (`1`, `true`, `*`, `all`, or a comma list naming it). */
+export function debugEnabled(topic: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  const value = env['INPROC_DEBUG']?.trim().toLowerCase();
+  if (value === undefined || value === '' || value === '0' || value === 'false') return false;
+  return ['1', 'true', '*', 'all'].includes(value) || value.split(',').some((t) => t.trim() === topic);
+}
 
 const SOFTWARE = /swiftshader|llvmpipe|lavapipe|lvp|warp|microsoft basic render/i;
 
@@ -59,35 +79,73 @@ async function probe(): Promise<AdapterProbe> {
     // Dawn has no software Metal adapter: a Mac's adapter is its GPU.
     return { adapter: { vendor: 'apple', architecture: '', description: 'Metal GPU', backend: 'metal', software: false, source: 'dawn' } };
   }
-  return { problem: 'the adapter cannot be identified on this platform without the webgpu package (Dawn for Node): npm install webgpu' };
+  return { problem: 'the adapter cannot be identified on this platform without the webgpu package (Dawn for Node): npm install webgpu', undetermined: true };
 }
 
 interface DawnAdapter {
   readonly info: { readonly vendor: string; readonly architecture: string; readonly device: string; readonly description: string; readonly isFallbackAdapter?: boolean };
 }
-interface DawnModule {
-  create(flags: string[]): { requestAdapter(options: { powerPreference: 'high-performance' }): Promise<DawnAdapter | null> };
+
+/** What the probe's child process prints on stdout: one JSON line. */
+type ChildAnswer = { readonly info: DawnAdapter['info'] } | { readonly info: null } | { readonly error: string };
+
+/**
+ * The child's program: asks Dawn (the `webgpu` package at argv[1]) for the adapter onnxruntime
+ * requests and prints it as JSON. It exits at once: Dawn's instance may hold the loop open.
+ */
+const CHILD_PROBE = `
+const [url, backend] = process.argv.slice(1);
+let answer;
+try {
+  const dawn = await import(url);
+  const adapter = await dawn.create(['backend=' + backend]).requestAdapter({ powerPreference: 'high-performance' });
+  const i = adapter?.info;
+  answer = i == null ? { info: null } : { info: { vendor: i.vendor, architecture: i.architecture, device: i.device, description: i.description, isFallbackAdapter: i.isFallbackAdapter } };
+} catch (error) {
+  answer = { error: String(error?.message ?? error) };
 }
+process.stdout.write(JSON.stringify(answer) + '\\n', () => process.exit(0));
+`;
+
+/** The child gets this long; Dawn answers in well under a second even on SwiftShader. */
+const CHILD_PROBE_TIMEOUT_MS = 30_000;
 
 async function probeWithDawn(): Promise<AdapterProbe | undefined> {
-  let dawn: DawnModule;
+  let url: string;
   try {
     const specifier = 'webgpu'; // optional peer: a computed specifier keeps bundlers and tsc from requiring it
-    dawn = (await import(specifier)) as DawnModule;
+    url = import.meta.resolve(specifier);
   } catch {
-    return undefined;
+    return undefined; // not installed
   }
   const backend = dawnBackend();
+  const { stdout, stderr, failure } = await new Promise<{ stdout: string; stderr: string; failure?: string }>((done) => {
+    // ELECTRON_RUN_AS_NODE: in an Electron main process execPath is Electron itself.
+    execFile(process.execPath, ['--input-type=module', '-e', CHILD_PROBE, url, backend], { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, timeout: CHILD_PROBE_TIMEOUT_MS, windowsHide: true }, (error, out, err) => {
+      done({ stdout: out, stderr: err, ...(error === null ? {} : { failure: error.killed ? `it did not answer within ${CHILD_PROBE_TIMEOUT_MS / 1000} s` : `it exited with ${error.code ?? error.signal ?? 'an error'}` }) });
+    });
+  });
+  const log = stderr.split('\n').map((line) => line.trimEnd()).filter((line) => line !== '');
+  if (log.length > 0 && debugEnabled('webgpu')) process.stderr.write(`inproc: the WebGPU adapter probe (Dawn) printed:\n${log.join('\n')}\n`);
+  const withLog = (probe: AdapterProbe): AdapterProbe => (log.length === 0 ? probe : { ...probe, log });
+  let answer: ChildAnswer;
   try {
-    const adapter = await dawn.create([`backend=${backend}`]).requestAdapter({ powerPreference: 'high-performance' });
-    if (adapter === null) return { problem: `Dawn found no ${backend} adapter${backend === 'vulkan' ? `: ${vulkanProblem() ?? 'the Vulkan drivers present offer no adapter Dawn accepts (Dawn refuses lavapipe)'}` : ''}` };
-    const { vendor, architecture, device, description, isFallbackAdapter } = adapter.info;
-    const name = description || device;
-    const software = isFallbackAdapter === true || SOFTWARE.test(`${vendor} ${architecture} ${name}`);
-    return { adapter: { vendor, architecture, description: name, backend, software, source: 'dawn' } };
-  } catch (error) {
-    return { problem: `Dawn could not be asked for an adapter: ${error instanceof Error ? error.message : String(error)}` };
+    answer = JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as ChildAnswer;
+  } catch {
+    return withLog({ problem: `Dawn could not be asked for an adapter: the probe process ${failure ?? 'printed no answer'}${log.length > 0 ? ` (${log[0]})` : ''}`, undetermined: true });
   }
+  if ('error' in answer) return withLog({ problem: `Dawn could not be asked for an adapter: ${answer.error}`, undetermined: true });
+  if (answer.info === null) return withLog({ problem: `Dawn found no ${backend} adapter${backend === 'vulkan' ? `: ${vulkanProblem() ?? `none of the Vulkan drivers present is one Dawn accepts (${driverList()})`}` : ''}` });
+  const { vendor, architecture, device, description, isFallbackAdapter } = answer.info;
+  const name = description || device;
+  const software = isFallbackAdapter === true || SOFTWARE.test(`${vendor} ${architecture} ${name}`);
+  return withLog({ adapter: { vendor, architecture, description: name, backend, software, source: 'dawn' } });
+}
+
+/** Every Vulkan driver the loader would offer Dawn, by library name: `libvulkan_intel.so, libvulkan_lvp.so`. */
+export function driverList(env: NodeJS.ProcessEnv = process.env): string {
+  const names = vulkanDrivers(env).map((d) => d.library.split('/').at(-1) ?? d.library);
+  return names.length === 0 ? 'no driver manifests' : names.join(', ');
 }
 
 /** What the Vulkan driver manifests say; the adapter Dawn would prefer (hardware first). */

@@ -3,7 +3,7 @@
  * the first time the backend is a candidate, and a missing package is reported by name.
  * @module
  */
-import { type DType, type Signature, InprocError, Tensor, isDType } from '@inproc/core';
+import { type DType, type DeviceChoiceMetadata, type Signature, InprocError, Tensor, isDType } from '@inproc/core';
 import { type Backend, type BackendLoadOptions, type BackendRunOptions, type BackendSession, type ModelSource, chooseDevice, firstLine, lazyPeer, openOnDevices, ortSessionInfo, ortStorage, resolveExternalData } from '@inproc/core/backend';
 import type * as Ort from 'onnxruntime-node';
 import { AUTO_ORDER, EXECUTION_PROVIDERS, type OnnxNodeDevice, type SupportedProvider, deviceProblem } from './devices.js';
@@ -54,7 +54,7 @@ async function loadSession(source: ModelSource, options: BackendLoadOptions): Pr
   const supported = ort.listSupportedBackends() as readonly SupportedProvider[];
 
   if (options.device === 'fastest') {
-    const { devices, environment } = await fastestDevices(ort, supported);
+    const { devices, environment, skipped } = await fastestDevices(ort, supported);
     const choice = await chooseDevice({
       source,
       devices,
@@ -65,7 +65,8 @@ async function loadSession(source: ModelSource, options: BackendLoadOptions): Pr
       options: options.deviceChoice,
       signal: options.signal,
     });
-    choice.session.metadata = { ...choice.session.metadata, deviceTimings: choice.timings, deviceChoice: choice.decidedBy };
+    const choiceMetadata: DeviceChoiceMetadata = { deviceTimings: choice.timings, deviceErrors: { ...skipped, ...choice.errors }, deviceChoice: choice.decidedBy };
+    choice.session.metadata = { ...choice.session.metadata, ...choiceMetadata };
     return choice.session;
   }
 

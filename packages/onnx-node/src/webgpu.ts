@@ -8,14 +8,20 @@
 import { cpus } from 'node:os';
 import { InprocError } from '@inproc/core';
 import type * as Ort from 'onnxruntime-node';
-import { type WebGpuAdapterInfo, probeAdapter, vulkanAdapter, vulkanProblem } from './adapter.js';
+import { type WebGpuAdapterInfo, driverList, probeAdapter, vulkanProblem } from './adapter.js';
 import { AUTO_ORDER, type OnnxNodeDevice, type SupportedProvider, deviceProblem } from './devices.js';
 import { gpuLockProblem, withGpuLock } from './gpu-lock.js';
 
-/** Creates a WebGPU session in turn with other threads; explains a missing adapter. */
+/**
+ * Creates a WebGPU session in turn with other threads; explains a missing adapter. Where the
+ * quiet probe (adapter.ts) already knows there is none, onnxruntime's own Dawn is not asked:
+ * it would print the Vulkan loader's and Dawn's warnings on stderr, which Inproc cannot catch.
+ */
 export async function createWebGpuSession(create: () => Promise<Ort.InferenceSession>): Promise<Ort.InferenceSession> {
   const refused = gpuLockProblem();
   if (refused !== undefined) throw new InprocError('DEVICE_UNAVAILABLE', refused);
+  const probe = await probeAdapter();
+  if (probe.adapter === undefined && probe.undetermined !== true) throw new InprocError('DEVICE_UNAVAILABLE', `WebGPU has no adapter: ${probe.problem}`, { details: { adapterProblem: probe.problem, ...(probe.log === undefined ? {} : { adapterLog: probe.log }) } });
   try {
     return await withGpuLock(create);
   } catch (error) {
@@ -29,14 +35,16 @@ function noAdapterReason(): string {
   if (process.platform !== 'linux') return 'Dawn found no GPU adapter';
   const problem = vulkanProblem();
   if (problem !== undefined) return problem;
-  const found = vulkanAdapter();
-  return `Dawn accepted none of the Vulkan drivers present${found.adapter === undefined ? '' : ` (${found.adapter.description})`}; on a GPU server install the Vulkan loader and libglvnd (apt-get install libvulkan1 libglvnd0 libglx0 libegl1 libgl1) and point VK_DRIVER_FILES at the driver's ICD JSON`;
+  return `Dawn accepted none of the Vulkan drivers present (${driverList()}); on a GPU server install the Vulkan loader and libglvnd (apt-get install libvulkan1 libglvnd0 libglx0 libegl1 libgl1) and point VK_DRIVER_FILES at the driver's ICD JSON`;
 }
 
-/** `metadata.adapter` of a WebGPU session (or `adapterProblem` when it cannot be told). */
+/**
+ * `metadata.adapter` of a WebGPU session (or `adapterProblem` when it cannot be told), and
+ * `adapterLog`: what Dawn printed while probed, kept off stderr (see adapter.ts).
+ */
 export async function webgpuMetadata(): Promise<Readonly<Record<string, unknown>>> {
   const probe = await probeAdapter();
-  return probe.adapter === undefined ? { adapterProblem: probe.problem } : { adapter: probe.adapter };
+  return { ...(probe.adapter === undefined ? { adapterProblem: probe.problem } : { adapter: probe.adapter }), ...(probe.log === undefined ? {} : { adapterLog: probe.log }) };
 }
 
 /** Why the WebGPU adapter does not count as a GPU, or `undefined` when it does. */
@@ -67,17 +75,23 @@ export async function gpuDevices(supported: readonly SupportedProvider[]): Promi
  * WebGPU is timed on a software adapter too: it loses there, and measuring says so.
  * TensorRT is left out: building its engines takes minutes.
  */
-export async function fastestDevices(ort: typeof Ort, supported: readonly SupportedProvider[]): Promise<{ devices: OnnxNodeDevice[]; environment: string }> {
+export async function fastestDevices(ort: typeof Ort, supported: readonly SupportedProvider[]): Promise<{ devices: OnnxNodeDevice[]; environment: string; skipped: Record<string, string> }> {
   const devices: OnnxNodeDevice[] = ['cpu', ...AUTO_ORDER.filter((d) => deviceProblem(d, supported) === undefined)];
+  const skipped: Record<string, string> = {};
   let adapter = '';
-  if (deviceProblem('webgpu', supported) === undefined && gpuLockProblem() === undefined) {
+  const webgpuProblem = deviceProblem('webgpu', supported) ?? gpuLockProblem();
+  if (webgpuProblem === undefined) {
     const probe = await probeAdapter();
     if (probe.adapter !== undefined) {
       devices.push('webgpu');
       adapter = `${probe.adapter.vendor}/${probe.adapter.architecture}/${probe.adapter.description}`;
+    } else {
+      skipped['webgpu'] = `not timed: ${probe.problem}`;
     }
+  } else {
+    skipped['webgpu'] = `not timed: ${webgpuProblem}`;
   }
   const cpu = cpus();
   const environment = `onnxruntime-node ${ort.env.versions.node ?? '?'}; ${process.platform}/${process.arch}; cpu ${cpu[0]?.model ?? '?'} x${cpu.length}; adapter ${adapter}`;
-  return { devices, environment };
+  return { devices, environment, skipped };
 }

@@ -1,6 +1,7 @@
 /**
- * Child process of devices.test.ts: WebGPU with a Vulkan driver file that does not exist
- * must fail with DEVICE_UNAVAILABLE naming the missing piece, and leave the CPU usable.
+ * Child process of devices.test.ts: WebGPU without a usable Vulkan driver (VK_DRIVER_FILES
+ * set by the test) must fail with DEVICE_UNAVAILABLE naming the missing piece, leave the CPU
+ * usable, and print nothing on stderr (the test reads it) unless INPROC_DEBUG asks.
  */
 import { InprocError, loadModel } from 'inproc';
 import { mlpModel } from '@inproc/testkit/onnx/models';
@@ -14,6 +15,6 @@ try {
   found.webgpu = InprocError.is(error) ? { code: error.code, message: error.message } : String(error);
 }
 const fastest = await loadModel(bytes, { device: 'fastest', deviceChoice: { cache: false } });
-found.fastest = { device: fastest.device, timings: fastest.metadata['deviceTimings'] };
+found.fastest = { device: fastest.device, timings: fastest.metadata['deviceTimings'], errors: fastest.metadata['deviceErrors'] };
 await fastest.dispose();
 console.log(JSON.stringify(found));

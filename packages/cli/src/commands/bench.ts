@@ -7,7 +7,7 @@
  */
 import { InprocError, type Tensor } from 'inproc';
 import { formatMs, table } from '../format.js';
-import { buildFeeds } from '../inputs.js';
+import { commandFeeds } from '../inputs.js';
 import type { Io, Style } from '../io.js';
 import { loadModelFile, readModelFile, type ModelFile } from '../model-file.js';
 import { progressBar } from '../progress.js';
@@ -49,9 +49,12 @@ function targets(list: string, fallbackDevice: string | undefined): { backend: s
     });
 }
 
+/** Every available backend that loads the format and has `device` (when one is given: `--device fastest` leaves out backends without it). */
 async function defaultTargets(file: ModelFile, device: string | undefined): Promise<{ backend: string; device: string | undefined }[]> {
-  const list = (await candidates(file)).filter((c) => c.available);
-  if (list.length === 0) throw new InprocError('BACKEND_UNAVAILABLE', `no available backend loads ${file.format} models here (run "inproc info" to see why)`);
+  const available = (await candidates(file)).filter((c) => c.available);
+  if (available.length === 0) throw new InprocError('BACKEND_UNAVAILABLE', `no available backend loads ${file.format} models here (run "inproc info" to see why)`);
+  const list = device === undefined || device === 'auto' ? available : available.filter((c) => c.devices.includes(device));
+  if (list.length === 0) throw new InprocError('DEVICE_UNAVAILABLE', `no available backend that loads ${file.format} models has device "${device}" (${available.map((c) => `${c.name}: ${c.devices.join(', ')}`).join('; ')})`);
   return list.map((c) => ({ backend: c.name, device }));
 }
 
@@ -72,9 +75,10 @@ export async function benchCommand(args: readonly string[], io: Io, s: Style): P
   for (const target of plan) {
     const label = `${target.backend}${target.device === undefined ? '' : `:${target.device}`}`;
     if (io.stderr.isTTY !== true) io.stderr.write(`${s.dim(`bench: ${label} ...`)}\n`);
-    const { model, loadMs } = await loadModelFile(file, target);
+    const inputs = commandFeeds(values, io.cwd, 'bench', rows.length === 0 ? notes : [], target.device);
+    const { model, loadMs } = await loadModelFile(file, { ...target, inputs: inputs.load });
     try {
-      const feeds = await buildFeeds(model.signature, values, io.cwd, 'bench', rows.length === 0 ? notes : []);
+      const feeds = await inputs.feeds(model.signature);
       if (rows.length === 0) for (const note of notes) io.stderr.write(`${s.dim(`note: ${note}`)}\n`);
       const run = async (): Promise<void> => {
         const fresh: Record<string, Tensor> = {};

@@ -6,7 +6,7 @@
  */
 import type { Tensor } from 'inproc';
 import { elements, formatDims, formatMs, formatNumber, statistics, table } from '../format.js';
-import { buildFeeds } from '../inputs.js';
+import { commandFeeds } from '../inputs.js';
 import type { Io, Style } from '../io.js';
 import { loadModelFile, readModelFile } from '../model-file.js';
 import { parseCommand, UsageError } from '../usage.js';
@@ -48,10 +48,11 @@ export async function runCommand(args: readonly string[], io: Io, s: Style): Pro
   const { values, positionals } = parseCommand('run', args);
   if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'run needs a model file' : `run takes one model, got ${positionals.length} arguments (give inputs with --input name=file)`, 'run');
   const file = await readModelFile(positionals[0]!, io.cwd);
-  const { model, loadMs } = await loadModelFile(file, { backend: values.backend, device: values.device });
+  const notes: string[] = [];
+  const inputs = commandFeeds(values, io.cwd, 'run', notes, values.device);
+  const { model, loadMs } = await loadModelFile(file, { backend: values.backend, device: values.device, inputs: inputs.load });
   try {
-    const notes: string[] = [];
-    const feeds = await buildFeeds(model.signature, values, io.cwd, 'run', notes);
+    const feeds = await inputs.feeds(model.signature);
     const outputs = values.outputs?.split(',').map((o) => o.trim()).filter((o) => o !== '');
     for (const note of notes) io.stderr.write(`${s.dim(`note: ${note}`)}\n`);
     const tensors: Record<string, Tensor> = {};

@@ -71,6 +71,8 @@ export class VersionLoader {
       const loadOptions: LoadOptions<unknown, unknown> = {
         ...pick(manifest),
         name: `${name}@${version}`,
+        // device 'fastest' times devices on the manifest's warm-up samples (the first set), not on synthesized inputs.
+        ...(samples === undefined ? {} : { warmup: { runs: 0, feeds: samples } }),
         ...this.#settings.load,
         ...perModel,
         ...(preprocess.length > 0 ? { preprocess } : {}),
