@@ -6,9 +6,18 @@
  * embedded one measured in the same run. The server runs in its own process, as it
  * would on another machine, so its inference does not share this event loop.
  *
+ * The loopback floor: a bare `http.request` with a keep-alive agent to a bare node:http
+ * server (another subprocess, no model, no protocol) sending and answering the same byte
+ * sizes as the MLP call, sequentially; and the same with the global `fetch`. The summary
+ * divides the kserve binary MLP p50 by it (target <= 1.5), and gives PP-OCR det binary
+ * throughput against embedded at 1 caller (target >= 0.9) and JSON against binary (<= 4).
+ * The load average is printed before and after: on a busy machine the figures are noise.
+ *
  *   npx tsx remote/remote.ts [--quick] [--json]
  */
 import { spawn } from 'node:child_process';
+import { Agent, request } from 'node:http';
+import { loadavg } from 'node:os';
 import { mkdir, mkdtemp, writeFile, copyFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -16,6 +25,7 @@ import { dirname, join } from 'node:path';
 
 import { parseArgs } from 'node:util';
 import { Tensor, loadModel, type LoadOptions } from 'inproc';
+import { HEADER_LENGTH, encodeInferRequest, encodeInferResponse } from '@inproc/kserve/protocol';
 import { mlpModel } from '@inproc/testkit/onnx/models';
 import { machine } from '../lib/environment.js';
 import { quantile } from '../stats.js';
@@ -81,36 +91,159 @@ async function measure(source: string, options: LoadOptions, input: () => Record
   return points;
 }
 
-/** The floor of any remote call: one HTTP round trip to the same server that runs no model. */
-async function roundTrip(): Promise<number> {
-  const samples: number[] = [];
-  for (let i = 0; i < (values.quick ? 50 : 500); i++) {
-    const t = performance.now();
-    await (await fetch(`${url}/v2/health/live`)).arrayBuffer();
-    samples.push(performance.now() - t);
-  }
-  return quantile(samples.sort((a, b) => a - b).slice(5), 0.5);
+/**
+ * A bare node:http server in a subprocess: reads the request body, answers `x-answer-bytes`
+ * bytes. No model, no protocol; except that it answers the MLP's metadata and a canned
+ * infer answer (from the environment), so the kserve client alone can be timed against it.
+ */
+const BARE = `
+const http = require('node:http');
+const answers = new Map();
+const metadata = Buffer.from(process.env.BARE_METADATA, 'base64');
+const canned = Buffer.from(process.env.BARE_ANSWER, 'base64');
+const server = http.createServer((req, res) => {
+  req.on('data', () => {});
+  req.on('end', () => {
+    if (req.url === '/v2/models/mlp') return res.writeHead(200, { 'content-type': 'application/json', 'content-length': metadata.length }).end(metadata);
+    if (req.url === '/v2/models/mlp/infer') return res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': canned.length, 'inference-header-content-length': process.env.BARE_HEADER }).end(canned);
+    const n = Number(req.headers['x-answer-bytes'] ?? 0);
+    let body = answers.get(n);
+    if (body === undefined) answers.set(n, (body = Buffer.alloc(n, 7)));
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': n });
+    res.end(body);
+  });
+});
+server.keepAliveTimeout = 60000;
+server.listen(0, '127.0.0.1', () => console.log('http://127.0.0.1:' + server.address().port));
+`;
+
+async function startBare(): Promise<{ url: string; stop: () => void }> {
+  const env = { ...process.env, BARE_METADATA: Buffer.from(mlpMetadata).toString('base64'), BARE_ANSWER: Buffer.from(mlpCanned.body).toString('base64'), BARE_HEADER: mlpCanned.headers[HEADER_LENGTH]! };
+  const child = spawn(process.execPath, ['-e', BARE], { stdio: ['ignore', 'pipe', 'inherit'], env });
+  const bareUrl = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => resolve(d.toString().trim()));
+    child.on('exit', (code) => reject(new Error(`bare server exited with ${code}`)));
+  });
+  return { url: bareUrl, stop: () => child.kill('SIGTERM') };
 }
 
+/** One keep-alive `http.request` round trip sending `sent` bytes and receiving `answered`, on its own agent. */
+function bareRoundTrip(target: string, sent: Uint8Array, answered: number): { one: () => Promise<void>; close: () => void } {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const one = (): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const req = request(`${target}/`, { method: 'POST', agent, headers: { 'content-type': 'application/octet-stream', 'content-length': sent.byteLength, 'x-answer-bytes': answered } }, (res) => {
+        res.on('data', () => undefined);
+        res.on('end', resolve);
+      });
+      req.on('error', reject);
+      req.end(sent);
+    });
+  return { one, close: () => agent.destroy() };
+}
+
+/**
+ * The MLP call through the kserve backend at `source` and the bare round trip, one after
+ * the other, `runs` times (paired, so that a machine whose load drifts treats both alike):
+ * p50 of each.
+ */
+async function paired(source: string, runs: number): Promise<{ floor: number; kserve: number }> {
+  await using model = await loadModel(source, { backend: 'kserve' });
+  const bare = bareRoundTrip(bareUrl, mlpRequest, mlpAnswer);
+  const feeds = models[0]!.input();
+  const floor: number[] = [];
+  const kserve: number[] = [];
+  try {
+    for (let i = 0; i < runs + 100; i++) {
+      let t = performance.now();
+      await bare.one();
+      const f = performance.now() - t;
+      t = performance.now();
+      await model.run(feeds);
+      const k = performance.now() - t;
+      if (i >= 100) {
+        floor.push(f);
+        kserve.push(k);
+      }
+    }
+  } finally {
+    bare.close();
+  }
+  return { floor: quantile(floor.sort((a, b) => a - b), 0.5), kserve: quantile(kserve.sort((a, b) => a - b), 0.5) };
+}
+
+/** The same with the global fetch. */
+async function floorFetch(target: string, sent: Uint8Array, answered: number, runs: number): Promise<number> {
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t = performance.now();
+    await (await fetch(`${target}/`, { method: 'POST', body: sent as Uint8Array<ArrayBuffer>, headers: { 'content-type': 'application/octet-stream', 'x-answer-bytes': String(answered) } })).arrayBuffer();
+    samples.push(performance.now() - t);
+  }
+  return quantile(samples.slice(Math.floor(runs / 10)).sort((a, b) => a - b), 0.5);
+}
+
+// The MLP call's bytes, as the kserve backend sends them and inproc serve answers them.
+const mlpRequest = encodeInferRequest({ inputs: models[0]!.input(), outputs: [{ name: 'y', binary: true }], binary: true }).body;
+const mlpCanned = encodeInferResponse({ modelName: 'mlp', modelVersion: '1', outputs: [{ name: 'y', tensor: new Tensor('float32', new Float32Array(256), [1, 256]), binary: true }] });
+const mlpAnswer = mlpCanned.body.byteLength;
+const mlpMetadata = JSON.stringify({ name: 'mlp', versions: ['1'], platform: 'onnxruntime_onnx', inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 256] }], outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, 256] }] });
+
+const loadBefore = loadavg();
 const rows: { model: string; mode: string; points: Point[] }[] = [];
-let healthP50 = Number.NaN;
+const bare = await startBare();
+const bareUrl = bare.url;
+const pairs = values.quick ? 300 : 3000;
+let remotePair = { floor: Number.NaN, kserve: Number.NaN };
+let clientPair = { floor: Number.NaN, kserve: Number.NaN };
+let fetchP50 = Number.NaN;
 try {
-  healthP50 = await roundTrip();
   for (const m of models) {
     const file = join(root, m.name, '1', 'model.onnx');
     rows.push({ model: m.label, mode: 'embedded (onnx-node)', points: await measure(file, { device: 'cpu', concurrency: 1 }, m.input) });
     rows.push({ model: m.label, mode: 'remote, binary', points: await measure(`${url}/v2/models/${m.name}`, { backend: 'kserve' }, m.input) });
     rows.push({ model: m.label, mode: 'remote, JSON', points: await measure(`${url}/v2/models/${m.name}`, { backend: 'kserve', backendOptions: { protocol: 'json' } }, m.input) });
+    if (m.name === 'mlp') {
+      remotePair = await paired(`${url}/v2/models/mlp`, pairs);
+      // The client alone: the kserve backend against the bare server's canned answer.
+      clientPair = await paired(`${bare.url}/v2/models/mlp`, pairs);
+      fetchP50 = await floorFetch(bare.url, mlpRequest, mlpAnswer, pairs);
+    }
   }
 } finally {
   server.kill('SIGTERM');
+  bare.stop();
 }
+const loadAfter = loadavg();
+const floorP50 = remotePair.floor;
+const find = (label: string, mode: string): Point => rows.find((r) => r.model === label && r.mode.startsWith(mode))!.points[0]!;
+const summary = {
+  floorP50,
+  fetchP50,
+  remotePair,
+  clientPair,
+  mlpBinaryOverFloor: remotePair.kserve / remotePair.floor,
+  clientAloneOverFloor: clientPair.kserve / clientPair.floor,
+  detBinaryOverEmbedded: find(models[1]!.label, 'remote, binary').rps / find(models[1]!.label, 'embedded').rps,
+  detJsonOverBinary: find(models[1]!.label, 'remote, JSON').p50 / find(models[1]!.label, 'remote, binary').p50,
+  loadBefore,
+  loadAfter,
+};
 
 const fmt = (n: number): string => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
 const lines = [
   '### Embedded vs remote (inproc serve over loopback)',
   '',
-  `Closed loops, ${seconds} s per case; the server is \`inproc serve\` in a subprocess (models in its main thread), the client the kserve backend. Ratio: throughput against embedded at the same concurrency, in this run. One HTTP round trip to that server without a model (GET /v2/health/live, p50): ${fmt(healthP50)} ms.`,
+  `Closed loops, ${seconds} s per case; the server is \`inproc serve\` in a subprocess (models in its main thread), the client the kserve backend. Ratio: throughput against embedded at the same concurrency, in this run. Load average (1/5/15 min) before ${loadBefore.map((l) => l.toFixed(2)).join(' / ')}, after ${loadAfter.map((l) => l.toFixed(2)).join(' / ')}.`,
+  '',
+  `Loopback floor: a bare keep-alive \`http.request\` to a bare node:http server in another process, sending ${mlpRequest.byteLength} B and receiving ${mlpAnswer} B (the MLP call's sizes), 1 caller, each round trip paired with one kserve MLP call (${pairs} pairs), p50: **${fmt(floorP50)} ms**; the kserve call to \`inproc serve\`: ${fmt(remotePair.kserve)} ms. Against the same bare server answering a canned MLP response (the client alone): floor ${fmt(clientPair.floor)} ms, kserve ${fmt(clientPair.kserve)} ms. Global \`fetch\`, same sizes: ${fmt(fetchP50)} ms.`,
+  '',
+  '| target | measured |',
+  '|---|---:|',
+  `| kserve binary MLP p50 / loopback floor (<= 1.5) | ${summary.mlpBinaryOverFloor.toFixed(2)}x |`,
+  `| the client alone (kserve against the bare server's canned answer) p50 / floor | ${summary.clientAloneOverFloor.toFixed(2)}x |`,
+  `| PP-OCR det binary throughput / embedded, 1 caller (>= 0.9) | ${summary.detBinaryOverEmbedded.toFixed(2)}x |`,
+  `| PP-OCR det JSON p50 / binary p50, 1 caller (<= 4) | ${summary.detJsonOverBinary.toFixed(2)}x |`,
   '',
   `| model | mode | ${concurrency.map((c) => `${c} caller${c === 1 ? '' : 's'}: p50 / p99 ms, req/s (ratio)`).join(' | ')} |`,
   `|---|---|${concurrency.map(() => '---:').join('|')}|`,
@@ -121,5 +254,5 @@ for (const row of rows) {
   lines.push(`| ${row.model} | ${row.mode} | ${cells.join(' | ')} |`);
 }
 const markdown = `${lines.join('\n')}\n`;
-if (values.json) console.log(JSON.stringify({ suite: 'remote', seconds, concurrency, healthP50, rows, machine: machine(), markdown }));
+if (values.json) console.log(JSON.stringify({ suite: 'remote', seconds, concurrency, summary, rows, machine: machine(), markdown }));
 else console.log(markdown);

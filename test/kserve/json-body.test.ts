@@ -117,6 +117,8 @@ describe('bad data: INPUT_INVALID naming the input and element', () => {
     ['FP32', [1], '[NaN]', /"data" is not a JSON array/],
     ['FP16', [1], '[1]', /FP16 data cannot be sent as JSON/],
     ['FP32', [1], '5', /"data" must be an array, got number 5/],
+    // Refused before 8 GB of storage is allocated for it.
+    ['INT64', [1_000_000_000], '[1]', /shape \[1000000000\] holds 1000000000 elements, but "data" is 3 bytes of JSON/],
   ];
   it.each(cases)('%s %j %s', (datatype, shape, data, message) => {
     const e = failure(() => decodeX(datatype, shape, data));
@@ -195,7 +197,7 @@ describe('decoding in slices', () => {
     } finally {
       clearInterval(timer);
     }
-    const e = await decodeInferRequestAsync(request('FP32', [1], `${'['.repeat(100_000)}1${']'.repeat(100_000)}`), null).catch((error: unknown) => error as InprocError);
-    expect(e.code).toBe('INPUT_INVALID');
+    const deep = decodeInferRequestAsync(request('FP32', [1], `${'['.repeat(100_000)}1${']'.repeat(100_000)}`), null);
+    await expect(deep).rejects.toMatchObject({ code: 'INPUT_INVALID', message: expect.stringMatching(/more than 64 deep/) });
   });
 });

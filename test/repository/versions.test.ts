@@ -112,16 +112,14 @@ describe('version policies over three versions', () => {
 });
 
 describe('metadata and listing', () => {
-  it('metadata() has the KServe v2 shape, -1 for dynamic dimensions', async () => {
+  it('metadata() gives neutral facts: served versions, format, signature (the wire format is @inproc/kserve\'s)', async () => {
     await using repo = await openRepository(root, { versionPolicy: { latest: 2 } });
-    expect(await repo.metadata('three')).toEqual({
-      name: 'three',
-      versions: ['2', '3'],
-      platform: 'onnxruntime_onnx',
-      inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 4] }],
-      outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, 4] }],
-    });
-    expect((await repo.metadata('three', 2)).versions).toEqual(['2', '3']);
+    const facts = await repo.metadata('three');
+    expect(facts).toMatchObject({ name: 'three', version: 3, versions: [2, 3], format: 'onnx' });
+    expect(facts.signature.inputs.map((i) => [i.name, i.dtype, i.shape.length])).toEqual([['x', 'float32', 2]]);
+    expect(facts.signature.outputs.map((o) => [o.name, o.dtype, o.shape.length])).toEqual([['y', 'float32', 2]]);
+    expect(facts).not.toHaveProperty('description');
+    expect(await repo.metadata('three', 2)).toMatchObject({ version: 2, versions: [2, 3] });
     expect(await code(repo.metadata('three', 1))).toBe('VERSION_NOT_FOUND');
   });
 

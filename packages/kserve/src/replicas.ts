@@ -28,6 +28,8 @@ export interface ReplicaState {
 
 interface Replica {
   readonly base: URL;
+  /** URLs of the paths requested, parsed once. */
+  readonly urls: Map<string, URL>;
   healthy: boolean;
   inFlight: number;
   requests: number;
@@ -58,7 +60,7 @@ export class Replicas {
   #stopped = false;
 
   constructor(bases: readonly URL[], readyPath: string, settings: Settings, transport: Transport) {
-    this.#replicas = bases.map((base) => ({ base, healthy: true, inFlight: 0, requests: 0, lastError: undefined }));
+    this.#replicas = bases.map((base) => ({ base, urls: new Map(), healthy: true, inFlight: 0, requests: 0, lastError: undefined }));
     this.#readyPath = readyPath;
     this.#settings = settings;
     this.#transport = transport;
@@ -147,7 +149,8 @@ export class Replicas {
       if (signal?.aborted === true) throw abortReason(signal);
       const replica = this.#pick(last);
       last = replica;
-      const url = new URL(path, replica.base);
+      let url = replica.urls.get(path);
+      if (url === undefined) replica.urls.set(path, (url = new URL(path, replica.base)));
       replica.inFlight++;
       replica.requests++;
       let failure: { error: InprocError; delayMs?: number | undefined } | undefined;

@@ -12,7 +12,7 @@ import type { ModelFormat } from '../backend.js';
 import type { ModelStats } from '../metrics/metrics.js';
 import type { LoadOptions, Model, RunOptions, WarmupOptions } from '../model.js';
 import type { ProcessorSpec } from '../processing/processor-registry.js';
-import type { Feeds, Outputs } from '../signature.js';
+import type { Feeds, Outputs, Signature } from '../signature.js';
 
 /**
  * Which versions of a model are served (as in Triton and OpenVINO Model Server):
@@ -191,30 +191,22 @@ export interface CacheEntryStats {
   readonly refs: number;
 }
 
-/** KServe v2 / Open Inference Protocol tensor datatypes. */
-export type KServeDatatype = 'BOOL' | 'UINT8' | 'UINT16' | 'UINT32' | 'UINT64' | 'INT8' | 'INT16' | 'INT32' | 'INT64' | 'FP16' | 'FP32' | 'FP64' | 'BYTES';
-
-/** One input or output in KServe v2 model metadata; `-1` marks a dynamic dimension. */
-export interface KServeTensorMetadata {
-  readonly name: string;
-  readonly datatype: KServeDatatype;
-  readonly shape: readonly number[];
-}
-
 /**
- * Model metadata in the shape of the KServe v2 / Open Inference Protocol
- * `GET v2/models/{name}[/versions/{version}]` response. `parameters` carries the
- * manifest's free-form `metadata` and description, when present.
+ * What a repository knows of one model version, in no wire format: `@inproc/kserve/protocol`'s
+ * `modelMetadata()` turns it into the Open Inference Protocol's model metadata, as `inproc serve` answers it.
  */
-export interface KServeModelMetadata {
+export interface ModelDescription {
   readonly name: string;
-  /** Served versions, as strings, ascending. */
-  readonly versions: readonly string[];
-  /** `onnxruntime_onnx`, `tensorflowjs_graph` or `tensorflowjs_layers`. */
-  readonly platform: string;
-  readonly inputs: readonly KServeTensorMetadata[];
-  readonly outputs: readonly KServeTensorMetadata[];
-  readonly parameters?: Readonly<Record<string, unknown>>;
+  /** The version described. */
+  readonly version: number;
+  /** Served versions, ascending. */
+  readonly versions: readonly number[];
+  readonly format: ModelFormat;
+  readonly signature: Signature;
+  /** The manifest's description. */
+  readonly description?: string;
+  /** The manifest's free-form metadata. */
+  readonly metadata?: Readonly<Record<string, unknown>>;
 }
 
 /** One served model version, as in the Triton / KServe repository index extension. */
@@ -285,8 +277,8 @@ export interface Repository extends AsyncDisposable {
   versions(name: string): ModelVersions;
   /** Every served version of every model, with its state. */
   list(): readonly RepositoryIndexEntry[];
-  /** KServe v2 model metadata of a version (default: the current one); loads it if its signature is not known yet. */
-  metadata(name: string, version?: number | string): Promise<KServeModelMetadata>;
+  /** What the repository knows of a version (default: the current one): versions, format, signature, manifest description and metadata; loads it if its signature is not known yet. */
+  metadata(name: string, version?: number | string): Promise<ModelDescription>;
   /**
    * Rescans the root. A new current version is loaded and warmed up before new calls
    * go to it; one that fails is not swapped in (an `error` event says why). Resolves

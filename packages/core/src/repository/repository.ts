@@ -13,7 +13,6 @@ import { InprocError, asInprocError } from '../errors.js';
 import type { Model } from '../model.js';
 import type { Feeds, Outputs, Signature } from '../signature.js';
 import { describe } from '../tensor.js';
-import { kserveModelMetadata } from './kserve-metadata.js';
 import type { Manifest } from './repository-types.js';
 import { checkOptions, type Settings } from './repository-options.js';
 import { RepositoryEvents } from './repository-events.js';
@@ -22,7 +21,7 @@ import { openStorage, type RepositoryStorage, type StorageWatcher } from './repo
 import type {
   CacheStats,
   GetOptions,
-  KServeModelMetadata,
+  ModelDescription,
   ModelLease,
   ModelVersions,
   Repository,
@@ -417,7 +416,7 @@ class RepositoryImpl implements Repository {
     return { name: state.name, version: String(version), state: cached === 'ready' ? 'READY' : cached === 'loading' ? 'LOADING' : 'UNAVAILABLE', reason, ...(failure === undefined ? {} : { failure }) };
   }
 
-  async metadata(name: string, version?: number | string): Promise<KServeModelMetadata> {
+  async metadata(name: string, version?: number | string): Promise<ModelDescription> {
     this.#checkOpen();
     const { state, version: v } = this.#resolve(name, version);
     let facts = this.#facts.get(`${name}@${v}`);
@@ -427,9 +426,10 @@ class RepositoryImpl implements Repository {
       lease.release();
       facts = this.#facts.get(`${name}@${v}`)!;
     }
-    const parameters = { ...(facts.manifest.description === undefined ? {} : { description: facts.manifest.description }), ...(facts.manifest.metadata ?? {}) };
-    return kserveModelMetadata({ name, versions: state.served, format: facts.format, signature: facts.signature, parameters: Object.keys(parameters).length > 0 ? parameters : undefined });
+    const { description, metadata } = facts.manifest;
+    return { name, version: v, versions: state.served, format: facts.format, signature: facts.signature, ...(description === undefined ? {} : { description }), ...(metadata === undefined ? {} : { metadata }) };
   }
+
 
   stats(): CacheStats {
     return this.#cache.stats();

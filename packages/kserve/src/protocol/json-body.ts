@@ -237,6 +237,8 @@ const INT_RANGES: Partial<Record<DType, readonly [number, number]>> = {
  */
 export function* tensorFromSpan(bytes: Uint8Array, span: Span, dtype: DType, shape: readonly number[], count: number, where: string, code: ErrorCode): Steps<Tensor> {
   if (dtype === 'float16') throw new InprocError(code, `${where}: FP16 data cannot be sent as JSON (JSON has no half floats); send it with the binary tensor extension (binary_data_size)`);
+  // Each element takes at least one byte: a shape the text cannot fill is refused before its storage is allocated.
+  if (count > span.end - span.start) throw new InprocError(code, `${where}: shape [${shape.join(', ')}] holds ${count} elements, but "data" is ${span.end - span.start} bytes of JSON`);
   const strings: string[] | undefined = dtype === 'string' ? [] : undefined;
   const out = strings === undefined ? new (storageOf(dtype as Exclude<DType, 'string'>) as unknown as new (length: number) => ArrayBufferView)(count) : undefined;
   const wide = dtype === 'int64' || dtype === 'uint64';

@@ -37,7 +37,7 @@ export interface ModelMetadata {
   readonly parameters?: Readonly<Record<string, unknown>>;
 }
 
-/** What a server knows of one model version, in no wire format (core's `Repository.metadata()` gives it). */
+/** What a server knows of one model version, in no wire format (core's `Repository.metadata()` gives it, a `ModelDescription`). */
 export interface ModelFacts {
   readonly name: string;
   /** Served versions, ascending. */
