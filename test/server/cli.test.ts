@@ -50,10 +50,23 @@ describe('inproc serve', () => {
     expect(server.stderr()).toContain('stopped');
   });
 
+  it('serves load and unload with --model-control explicit, behind --token', async () => {
+    const root = await tempRepository({ mlp: mlpModel(16) });
+    const server = await serveProcess(root, ['--model-control', 'explicit', '--token', 'correct-horse']);
+    const unload = (headers: Record<string, string>) => http(`${server.url}/v2/repository/models/mlp/unload`, { method: 'POST', headers });
+    expect((await unload({})).status).toBe(401);
+    expect((await unload({ authorization: 'Bearer correct-horse' })).status).toBe(200);
+    expect((await http(`${server.url}/v2/models/mlp/ready`)).status).toBe(400);
+    expect(await server.stop()).toBe(0);
+  });
+
   it('refuses bad arguments (exit 2) and a missing repository (exit 1, MODEL_NOT_FOUND)', async () => {
     expect((await inproc(['serve'])).code).toBe(2);
     expect((await inproc(['serve', '.', '--port', 'http'])).code).toBe(2);
     expect((await inproc(['serve', '.', '--workers', '0'])).code).toBe(2);
+    expect((await inproc(['serve', '.', '--model-control', 'poll'])).stderr).toContain('--model-control must be none or explicit');
+    expect((await inproc(['serve', '.', '--token', 'correct-horse'])).stderr).toContain('need --model-control explicit');
+    expect((await inproc(['serve', '.', '--model-control', 'explicit', '--token', 'short'])).code).toBe(2);
     const missing = await inproc(['serve', '/nonexistent-inproc-repo', '--port', '0']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('[MODEL_NOT_FOUND]');

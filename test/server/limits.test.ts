@@ -102,18 +102,29 @@ describe('memory held for clients', () => {
     expect((await inferMlp(server)).status).toBe(200);
   });
 
-  it('bounds answers clients do not read: 503 past maxUnreadResponseBytes, the connection closed after writeTimeoutMs', async () => {
-    const logs: string[] = [];
-    const server = await start({ maxBodyBytes: 64 << 20, maxUnreadResponseBytes: 1 << 20, writeTimeoutMs: 300, log: (l) => logs.push(l) });
+  /** Sends a 16 MiB answer's request from a client that reads one chunk of it and then nothing. */
+  async function unreadBigAnswer(server: InprocServer): Promise<void> {
     const socket = await socketTo(server);
     const { head, body } = binaryFp32Request('x_float32', [4 << 20], 'y_float32');
-    socket.on('data', () => socket.pause()); // reads one chunk, then never again
+    socket.on('data', () => socket.pause());
     socket.write(requestHead('POST', '/v2/models/identity/infer', head, body.byteLength));
     socket.write(body);
     await until(() => server.stats().unreadResponseBytes > 0, 'the big answer is being written');
+  }
+
+  it('refuses inference with 503 while clients leave more than maxUnreadResponseBytes unread', async () => {
+    const server = await start({ maxBodyBytes: 64 << 20, maxUnreadResponseBytes: 1 << 20, writeTimeoutMs: 600_000 });
+    await unreadBigAnswer(server);
     const refused = await inferMlp(server);
     expect(refused.status).toBe(503);
     expect(refused.json).toMatchObject({ code: 'QUEUE_FULL', error: expect.stringContaining('maxUnreadResponseBytes') });
+    expect(server.stats().unreadResponseBytes).toBeGreaterThan(1 << 20);
+  });
+
+  it('closes the connection of a client that reads nothing for writeTimeoutMs, and frees its answer', async () => {
+    const logs: string[] = [];
+    const server = await start({ maxBodyBytes: 64 << 20, maxUnreadResponseBytes: 1 << 20, writeTimeoutMs: 300, log: (l) => logs.push(l) });
+    await unreadBigAnswer(server);
     await until(() => server.stats().writeTimeouts === 1, 'the write timeout closes the connection');
     expect(server.stats().unreadResponseBytes).toBe(0);
     expect(logs).toContainEqual(expect.stringContaining('writeTimeoutMs'));

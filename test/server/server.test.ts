@@ -166,7 +166,7 @@ describe('health, metadata, repository extension, metrics', () => {
   it('reports liveness, readiness and server metadata', async () => {
     await stillUp();
     expect((await http(`${server.url}/v2/health/ready`)).json).toEqual({ ready: true });
-    const metadata = { name: 'inproc', version: '0.1.0', extensions: ['binary_tensor_data', 'model_repository', 'schedule_policy', 'statistics'] };
+    const metadata = { name: 'inproc', version: '0.1.0', extensions: ['binary_tensor_data', 'model_configuration', 'model_repository', 'schedule_policy', 'statistics'] };
     expect((await http(`${server.url}/v2`)).json).toEqual(metadata);
     // The OpenAPI file's spelling.
     expect((await http(`${server.url}/v2/`)).json).toEqual(metadata);

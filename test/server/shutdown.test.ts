@@ -88,14 +88,16 @@ describe('shutdown', () => {
   });
 
   it('answers a load and a metadata request that triggers a load, both in progress at close()', async () => {
-    const slowLoad = { bytes: slowModel({ depth: 10, rows: 128 }), manifest: { warmup: { runs: 20 } } };
-    const root = await tempRepository({ a: slowLoad, b: slowLoad });
+    const slowLoad = (runs: number) => ({ bytes: slowModel({ depth: 10, rows: 128 }), manifest: { warmup: { runs } } });
+    const root = await tempRepository({ a: slowLoad(20), b: slowLoad(40) });
     const server = await serve(root, { port: 0, modelControl: 'explicit' });
+    const loading = (name: string) => server.repository.list().some((e) => e.name === name && e.state === 'LOADING');
+    const load = fetch(`${server.url}/v2/repository/models/b/load`, { method: 'POST' });
+    await until(() => loading('b'), 'the load is in progress');
     const socket = await socketTo(server);
     const received = readAll(socket);
     socket.write(requestHead('GET', '/v2/models/a'));
-    const load = fetch(`${server.url}/v2/repository/models/b/load`, { method: 'POST' });
-    await until(() => server.repository.list().filter((e) => e.state === 'LOADING').length === 2, 'both loads are in progress');
+    await until(() => loading('a'), 'the metadata request is loading its model');
     const closing = server.close();
     expect((await load).status).toBe(200);
     const m = parseResponse(await received);

@@ -69,16 +69,14 @@ function checkServed(ctx: RouteContext, name: string): void {
   if (ctx.unloaded.has(name)) throw new HttpError(503, 'MODEL_NOT_FOUND', `model "${name}" is unloaded; load it with POST /v2/repository/models/${encodeURIComponent(name)}/load`);
 }
 
-/** Model metadata (the protocol's `modelMetadata`), with each tensor's declared dimensions (symbolic names included) as the `inproc_dims` parameter. */
+/**
+ * Model metadata: the protocol's `modelMetadata` of the repository's facts of the version
+ * (each tensor's declared dimensions, symbolic names included, as the `inproc_dims`
+ * parameter). A version whose facts are known is not loaded for it.
+ */
 export async function modelMetadata(ctx: RouteContext, name: string, version: string | undefined): Promise<Answer> {
   checkServed(ctx, name);
-  const lease = await ctx.repository.get(name, version === undefined ? {} : { version });
-  try {
-    const { manifest } = lease;
-    return { status: 200, json: metadataBody({ name, versions: ctx.repository.versions(name).served, format: lease.format, signature: lease.signature, description: manifest.description, metadata: manifest.metadata }) };
-  } finally {
-    lease.release();
-  }
+  return { status: 200, json: metadataBody(await ctx.repository.metadata(name, version)) };
 }
 
 /**

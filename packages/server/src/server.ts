@@ -145,6 +145,7 @@ async function start(repo: Repository, owned: boolean, settings: Settings, log: 
       if (response.writableFinished) return;
       writeTimeouts++;
       log?.(`closed a connection whose client read none of its ${size}-byte answer for ${settings.writeTimeoutMs} ms (writeTimeoutMs)`);
+      settle();
       response.destroy();
     });
     response.writeHead(answer.status, headers);
