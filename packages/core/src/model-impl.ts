@@ -29,6 +29,8 @@ export interface ModelInit {
   readonly preprocess: readonly Processor[];
   readonly postprocess: readonly Processor[];
   readonly concurrency: number;
+  /** The pool size when the session is a pool of isolation workers, which counts each worker's session in the ledger itself. */
+  readonly workers: number | undefined;
   readonly maxQueue: number;
   readonly batching: BatchingOptions | undefined;
   readonly cacheBytes: number | undefined;
@@ -60,6 +62,8 @@ export class ModelImpl<I = Feeds, O = Outputs> implements Model<I, O> {
   readonly #unregisterMetrics: () => void;
   readonly #leases: ResourceLease[];
   readonly #leakToken = {};
+  /** Sessions behind the model that take calls at once: the pool size with isolation workers, else 1. Warm-up warms each. */
+  readonly sessions: number;
   /** No processors, no batching, no cache: the plain path that Model.run optimises. */
   readonly #plain: boolean;
   #disposing: Promise<void> | undefined;
@@ -96,7 +100,9 @@ export class ModelImpl<I = Feeds, O = Outputs> implements Model<I, O> {
     this.#unregisterMetrics = registerMetrics(this.#metrics);
     this.#plain = init.preprocess.length === 0 && init.postprocess.length === 0 && init.batching === undefined && this.#cache === undefined;
     const label = `${init.backend}/${init.session.device} ${init.source}`;
-    this.#leases = [trackResource('model', 0, `model ${label}`), trackResource('session', init.session.bytes, `session ${label}`)];
+    this.#leases = [trackResource('model', 0, `model ${label}`)];
+    if (init.workers === undefined) this.#leases.push(trackResource('session', init.session.bytes, `session ${label}`));
+    this.sessions = init.workers ?? 1;
     watchForLeak(this, label, init.loadedAt, this.#leakToken);
   }
 
