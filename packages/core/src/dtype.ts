@@ -96,9 +96,12 @@ export const STORAGE_TAG: Readonly<Record<Exclude<DType, 'string'>, string>> = O
 /** Every dtype, in a stable order. */
 export const DTYPES: readonly DType[] = [...(Object.keys(STORAGE) as DType[]), 'string'];
 
+/** Own keys of a prototype-less object: a lookup, not a scan of the list (on every tensor made). */
+const DTYPE_KEYS: Readonly<Record<string, true>> = Object.assign(Object.create(null) as Record<string, true>, Object.fromEntries(DTYPES.map((d) => [d, true])));
+
 /** True when `value` names a dtype. */
 export function isDType(value: unknown): value is DType {
-  return typeof value === 'string' && (DTYPES as readonly string[]).includes(value);
+  return typeof value === 'string' && DTYPE_KEYS[value] === true;
 }
 
 /** Bytes per element (strings: 0, their size is counted from their contents). */

@@ -5,7 +5,7 @@
  * @module
  * @internal
  */
-import type { BackendSession, ModelFormat } from './backend.js';
+import type { BackendRunOptions, BackendSession, ModelFormat } from './backend.js';
 import { callSignal, raceSignal } from './call-signal.js';
 import { InprocError, messageOf } from './errors.js';
 import { forgetLeakWatch, watchForLeak } from './leak-reporter.js';
@@ -66,6 +66,8 @@ export class ModelImpl<I = Feeds, O = Outputs> implements Model<I, O> {
   readonly sessions: number;
   /** No processors, no batching, no cache: the plain path that Model.run optimises. */
   readonly #plain: boolean;
+  /** The backend run options of a call that asks for every output, made once. */
+  readonly #allOutputs: BackendRunOptions;
   #disposing: Promise<void> | undefined;
 
   constructor(init: ModelInit) {
@@ -90,6 +92,7 @@ export class ModelImpl<I = Feeds, O = Outputs> implements Model<I, O> {
       signature: this.signature,
       batching: init.batching,
       execute: (feeds, outputs, signal) => session.run(feeds, signal === undefined ? { outputs } : { outputs, signal }),
+      split: session.split,
       onError: runErrorWrapper(init.backend, init.source),
       metrics: this.#metrics,
     });
@@ -98,6 +101,7 @@ export class ModelImpl<I = Feeds, O = Outputs> implements Model<I, O> {
     const cache = this.#cache;
     if (cache !== undefined) this.#metrics.cache = () => cache.stats();
     this.#unregisterMetrics = registerMetrics(this.#metrics);
+    this.#allOutputs = Object.freeze({ outputs: selectOutputs(this.signature, undefined) });
     this.#plain = init.preprocess.length === 0 && init.postprocess.length === 0 && init.batching === undefined && this.#cache === undefined;
     const label = `${init.backend}/${init.session.device} ${init.source}`;
     this.#leases = [trackResource('model', 0, `model ${label}`)];
@@ -135,7 +139,7 @@ export class ModelImpl<I = Feeds, O = Outputs> implements Model<I, O> {
         this.#failed(error);
         return Promise.reject(error);
       }
-      return this.#scheduler.runNow(named, selectOutputs(this.signature, undefined)) as Promise<O>;
+      return this.#scheduler.runNow(named, this.#allOutputs) as Promise<O>;
     }
     return this.#run(input, options === undefined ? {} : options, true);
   }
