@@ -255,7 +255,7 @@ function toCoreTensor(value: Ort.Tensor, name: string, label: string): Tensor {
   if (!isDType(dtype)) throw new InprocError('RUN_FAILED', `${label}: output "${name}" has element type ${value.type}, which Inproc tensors do not support`);
   // The output's typed array is handed over as is (zero copy); ORT keeps no reference to CPU outputs.
   // onnxruntime made storage of the element type and size its dims say: nothing to check again.
-  return trustedTensor(dtype, ortStorage(dtype, value.data) as DataTypeMap[DType], value.dims);
+  return trustedTensor(dtype, ortStorage<DataTypeMap[DType]>(dtype, value.data), value.dims);
 }
 
 /** Node 24 and newer have a native Float16Array. */
