@@ -5,7 +5,7 @@
  */
 import { getEventListeners } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Tensor, loadModel, resources } from 'inproc';
+import { type Feeds, type Outputs, Tensor, loadModel, resources } from 'inproc';
 import { mlpModel, slowModel } from '@inproc/testkit/onnx/models';
 import { code } from '../helpers/errors.js';
 
@@ -59,9 +59,9 @@ describe('one AbortSignal shared by many calls', () => {
   });
 
   it('calls on two models with processors share the one listener too', async () => {
-    const upper = { name: 'same', process: (input: unknown) => input };
-    await using a = await loadModel(slowModel({ depth: 20 }), { backend: 'onnx-node', preprocess: upper });
-    await using b = await loadModel(slowModel({ depth: 20 }), { backend: 'onnx-node', postprocess: upper });
+    const same = <T>(input: T): T => input;
+    await using a = await loadModel(slowModel({ depth: 20 }), { backend: 'onnx-node', preprocess: { name: 'same', process: same<Feeds> } });
+    await using b = await loadModel(slowModel({ depth: 20 }), { backend: 'onnx-node', postprocess: { name: 'same', process: same<Outputs> } });
     const controller = new AbortController();
     const x = new Tensor('float32', new Float32Array(512), [1, 512]);
     const calls = Array.from({ length: 30 }, (_, i) => (i % 2 === 0 ? a : b).run({ x }, { signal: controller.signal }));

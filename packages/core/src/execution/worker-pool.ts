@@ -249,9 +249,11 @@ class WorkerPool implements BackendSession {
       detach?.();
     }
     const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failure !== undefined) {
+    // Aborted after the last worker loaded, before the listener was detached: nothing was failed, but the load is over.
+    const abortedLate = (signal as AbortSignal | undefined)?.aborted === true;
+    if (failure !== undefined || abortedLate) {
       await this.dispose();
-      throw failure.reason;
+      throw failure === undefined ? aborted(signal!) : failure.reason;
     }
   }
 
