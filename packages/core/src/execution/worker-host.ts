@@ -54,7 +54,14 @@ export async function serveIsolatedModel(): Promise<void> {
           (loaded) => {
             served = loaded;
             const { session } = loaded;
-            port.postMessage({ type: 'loaded', signature: session.signature, backend: loaded.backend, device: session.device, bytes: session.bytes, metadata: session.metadata });
+            try {
+              port.postMessage({ type: 'loaded', signature: session.signature, backend: loaded.backend, device: session.device, bytes: session.bytes, metadata: session.metadata });
+            } catch (error) {
+              // Metadata a backend filled with something that cannot be cloned: the load fails, coded, and the session is freed.
+              served = undefined;
+              void session.dispose().catch(() => undefined);
+              port.postMessage({ type: 'load-failed', error: errorToWire(new InprocError('RUN_FAILED', `the isolation worker could not send the loaded model's facts: ${messageOf(error)}`)) });
+            }
           },
           (error: unknown) => port.postMessage({ type: 'load-failed', error: errorToWire(error) }),
         );
