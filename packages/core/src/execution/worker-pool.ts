@@ -144,6 +144,11 @@ interface Slot {
   failLoad: ((error: unknown) => void) | undefined;
 }
 
+/** Read through a call: a signal checked before an await may have fired since (TypeScript keeps the earlier narrowing). */
+function hasFired(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
+}
+
 function aborted(signal: AbortSignal): InprocError {
   return new InprocError('ABORTED', 'the load was aborted', { cause: signal.reason });
 }
@@ -250,7 +255,7 @@ class WorkerPool implements BackendSession {
     }
     const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     // Aborted after the last worker loaded, before the listener was detached: nothing was failed, but the load is over.
-    const abortedLate = (signal as AbortSignal | undefined)?.aborted === true;
+    const abortedLate = hasFired(signal);
     if (failure !== undefined || abortedLate) {
       await this.dispose();
       throw failure === undefined ? aborted(signal!) : failure.reason;
