@@ -44,7 +44,7 @@ describeInChromium("isolation: 'worker' in Chromium", { timeout: 120_000 }, () =
     expect(result.device).toBe('wasm');
     expect(result.metadata).toMatchObject({ isolation: 'worker', workers: 2 });
     expect(result.before).toEqual(ZERO);
-    expect(result.during).toMatchObject({ models: 1, sessions: 3 }); // the pool and one session per worker
+    expect(result.during).toMatchObject({ models: 1, sessions: 2 }); // one session per worker
     expect(result.after).toEqual(ZERO);
     const want = mlpReference(Float32Array.from(input), 2, 256);
     for (const out of result.outputs) want.forEach((v, k) => expect(out[k]).toBeCloseTo(v, 3));

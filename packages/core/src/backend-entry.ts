@@ -2,7 +2,8 @@
 // the backend contract, the helpers every backend shares (optional peers, process-wide
 // singletons, resource accounting, error text), the device loops, ONNX facts and the
 // worker entry. Users of models do not need anything here.
-export { type Backend, type BackendSession, type BackendLoadOptions, type BackendRunOptions, type ModelSource } from './backend.js';
+export { type Backend, type BackendSession, type BackendLoadOptions, type BackendRunOptions, type ModelSource, type SplitRun } from './backend.js';
+export { trustedTensor } from './tensor.js';
 export { messageOf, firstLine } from './errors.js';
 export { globalSingleton } from './global-singleton.js';
 export { lazyPeer, type LazyPeerOptions } from './lazy-peer.js';

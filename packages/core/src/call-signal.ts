@@ -1,6 +1,8 @@
 /**
  * One signal per call that fires on the caller's `AbortSignal` or on `timeoutMs`, with
- * an `InprocError` (`ABORTED` / `TIMEOUT`) as its reason.
+ * an `InprocError` (`ABORTED` / `TIMEOUT`) as its reason. However many calls share one
+ * caller's signal, it carries one listener of ours (see {@link onAbort}): Node warns
+ * (`MaxListenersExceededWarning`) past 10 listeners on one signal.
  * @module
  * @internal
  */
@@ -21,6 +23,42 @@ export interface CallSignal {
 /** The longest delay a JavaScript timer takes, 2^31 - 1 ms. */
 export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
+interface Fanout {
+  readonly listeners: Set<() => void>;
+  readonly fire: () => void;
+}
+
+/** The calls listening to each caller's signal, behind the one listener registered on it. */
+const fanouts = new WeakMap<AbortSignal, Fanout>();
+
+/**
+ * Calls `listener` once when `signal` aborts; returns the function that stops listening.
+ * Every listener of one signal shares a single `abort` listener on it, registered while
+ * any is attached. @internal
+ */
+export function onAbort(signal: AbortSignal, listener: () => void): () => void {
+  let fanout = fanouts.get(signal);
+  if (fanout === undefined) {
+    const listeners = new Set<() => void>();
+    const fire = (): void => {
+      fanouts.delete(signal);
+      // A snapshot: listeners remove themselves (call.done()) while they run.
+      for (const l of [...listeners]) l();
+      listeners.clear();
+    };
+    fanout = { listeners, fire };
+    fanouts.set(signal, fanout);
+    signal.addEventListener('abort', fire, { once: true });
+  }
+  const { listeners, fire } = fanout;
+  listeners.add(listener);
+  return () => {
+    if (!listeners.delete(listener) || listeners.size > 0 || fanouts.get(signal)?.fire !== fire) return;
+    fanouts.delete(signal);
+    signal.removeEventListener('abort', fire);
+  };
+}
+
 const NO_SIGNAL: CallSignal = Object.freeze({ signal: undefined, check: () => undefined, done: () => undefined });
 
 export function callSignal(what: string, signal: AbortSignal | undefined, timeoutMs: number | undefined): CallSignal {
@@ -36,8 +74,9 @@ export function callSignal(what: string, signal: AbortSignal | undefined, timeou
   const timedOut = (): InprocError => new InprocError('TIMEOUT', `${what} timed out after ${timeoutMs} ms`);
   const controller = new AbortController();
   const abort = (): void => controller.abort(new InprocError('ABORTED', `${what} was aborted`, { cause: signal?.reason }));
+  let detach: (() => void) | undefined;
   if (signal?.aborted === true) abort();
-  else signal?.addEventListener('abort', abort, { once: true });
+  else if (signal !== undefined) detach = onAbort(signal, abort);
   const timer =
     timeoutMs === undefined || controller.signal.aborted
       ? undefined
@@ -50,7 +89,7 @@ export function callSignal(what: string, signal: AbortSignal | undefined, timeou
     },
     done() {
       if (timer !== undefined) clearTimeout(timer);
-      signal?.removeEventListener('abort', abort);
+      detach?.();
     },
   };
 }
@@ -63,18 +102,17 @@ export function raceSignal<T>(promise: Promise<T>, signal: AbortSignal | undefin
     return Promise.reject(signal.reason as Error);
   }
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => {
+    const detach = onAbort(signal, () => {
       promise.catch(() => undefined);
       reject(signal.reason as Error);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
+    });
     promise.then(
       (value) => {
-        signal.removeEventListener('abort', onAbort);
+        detach();
         resolve(value);
       },
       (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
+        detach();
         reject(error);
       },
     );

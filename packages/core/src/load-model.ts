@@ -6,6 +6,7 @@
 import type { BackendSession } from './backend.js';
 import { listBackends, loadWithBackends } from './backend-registry.js';
 import { checkResourceLimits, createWorkerPool, poolBackendName } from './execution/worker-pool.js';
+import { type WireFeeds, feedsToWire } from './execution/worker-protocol.js';
 import { checkBatching } from './execution/batching.js';
 import { throwIfAborted } from './call-signal.js';
 import { checkDeviceChoiceOptions } from './device-choice.js';
@@ -41,15 +42,28 @@ export async function loadModel<I = Feeds, O = Outputs>(source: ModelInput, opti
   if (byUrl && options.isolation === 'worker') throw new InprocError('INPUT_INVALID', `options.isolation 'worker' runs a local session; backend ${names.join(', ')} runs the model on a server`);
   const resolved = byUrl ? urlSource(source, options.format) : await resolveSource(source, { format: options.format, signal, onProgress: options.onProgress });
   throwIfAborted(signal, 'the load');
+  const timingFeeds = typeof options.warmup === 'object' && options.warmup.feeds !== undefined ? firstFeeds(options.warmup.feeds) : undefined;
   let loaded: { backend: { name: string }; session: BackendSession };
   try {
     if (options.isolation === 'worker') {
-      // The backend is chosen inside the workers, by their own registry.
+      // The backend is chosen inside the workers, by their own registry, with every load
+      // option; warm-up, processors and the rest run here, around the pool.
       const session = await createWorkerPool({
         workers: options.workers ?? 1,
         resourceLimits: checkResourceLimits(options.workerResourceLimits),
         signal,
-        load: { bytes: resolved.bytes, ...(resolved.path === undefined ? {} : { path: resolved.path }), name: resolved.name, format: resolved.format, backend: options.backend, device: options.device ?? 'auto', backendOptions: options.backendOptions ?? {} },
+        load: {
+          bytes: resolved.bytes,
+          ...(resolved.path === undefined ? {} : { path: resolved.path }),
+          name: resolved.name,
+          format: resolved.format,
+          backend: options.backend,
+          device: options.device ?? 'auto',
+          backendOptions: options.backendOptions ?? {},
+          ...workerTimingFeeds(timingFeeds, options.device),
+          ...(options.dims === undefined ? {} : { dims: options.dims }),
+          ...(options.deviceChoice === undefined ? {} : { deviceChoice: options.deviceChoice }),
+        },
       });
       loaded = { backend: { name: poolBackendName(session) ?? 'worker' }, session };
     } else {
@@ -60,7 +74,7 @@ export async function loadModel<I = Feeds, O = Outputs>(source: ModelInput, opti
           backendOptions: options.backendOptions ?? {},
           ...(signal === undefined ? {} : { signal }),
           ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
-          ...(typeof options.warmup === 'object' && options.warmup.feeds !== undefined ? { feeds: firstFeeds(options.warmup.feeds) } : {}),
+          ...(timingFeeds === undefined ? {} : { feeds: timingFeeds }),
           ...(options.dims === undefined ? {} : { dims: options.dims }),
           ...(options.deviceChoice === undefined ? {} : { deviceChoice: options.deviceChoice }),
         },
@@ -87,6 +101,7 @@ export async function loadModel<I = Feeds, O = Outputs>(source: ModelInput, opti
     preprocess: asList(options.preprocess),
     postprocess: asList(options.postprocess),
     concurrency: options.concurrency ?? Math.max(1, loaded.session.concurrency),
+    workers: options.isolation === 'worker' ? (options.workers ?? 1) : undefined,
     maxQueue: options.maxQueue ?? Number.POSITIVE_INFINITY,
     loadedAt,
   });
@@ -165,6 +180,21 @@ function checkWarmup(warmup: LoadOptions['warmup']): void {
     (warmup.data === undefined || warmup.data === 'zeros' || warmup.data === 'random') &&
     (warmup.feeds === undefined || typeof warmup.feeds === 'object' || typeof warmup.feeds === 'function');
   if (!valid) throw new InprocError('INPUT_INVALID', `options.warmup must be a boolean, a non-negative integer or { runs, feeds, data, seed, dynamicSize }, got ${describe(warmup)}`);
+}
+
+/**
+ * `warmup.feeds` for the workers' `'fastest'` timing. Tensors are sent (cloned); a function
+ * of the signature cannot cross to a thread, and the signature is only known once a worker
+ * has loaded, so `'fastest'` refuses one (warm-up itself calls it here, on the caller's side).
+ */
+function workerTimingFeeds(feeds: Feeds | ((signature: Signature) => Feeds | Promise<Feeds>) | undefined, device: string | undefined): { feeds?: WireFeeds } {
+  if (feeds === undefined) return {};
+  if (typeof feeds !== 'function') return { feeds: feedsToWire(feeds, 'options.warmup.feeds') };
+  if (device !== 'fastest') return {};
+  throw new InprocError(
+    'INPUT_INVALID',
+    "options.warmup.feeds: a function cannot be sent to an isolation worker, where device 'fastest' times the devices; pass the feeds as tensors ({ name: Tensor } or a list of them), or use dims for synthesized ones",
+  );
 }
 
 /** The warm-up feeds 'fastest' times a device on: the first set of a list. */

@@ -5,7 +5,7 @@
  * @module
  * @internal
  */
-import type { BackendSession, ModelFormat } from './backend.js';
+import type { BackendRunOptions, BackendSession, ModelFormat } from './backend.js';
 import { callSignal, raceSignal } from './call-signal.js';
 import { InprocError, messageOf } from './errors.js';
 import { forgetLeakWatch, watchForLeak } from './leak-reporter.js';
@@ -29,6 +29,8 @@ export interface ModelInit {
   readonly preprocess: readonly Processor[];
   readonly postprocess: readonly Processor[];
   readonly concurrency: number;
+  /** The pool size when the session is a pool of isolation workers, which counts each worker's session in the ledger itself. */
+  readonly workers: number | undefined;
   readonly maxQueue: number;
   readonly batching: BatchingOptions | undefined;
   readonly cacheBytes: number | undefined;
@@ -60,8 +62,12 @@ export class ModelImpl<I = Feeds, O = Outputs> implements Model<I, O> {
   readonly #unregisterMetrics: () => void;
   readonly #leases: ResourceLease[];
   readonly #leakToken = {};
+  /** Sessions behind the model that take calls at once: the pool size with isolation workers, else 1. Warm-up warms each. */
+  readonly sessions: number;
   /** No processors, no batching, no cache: the plain path that Model.run optimises. */
   readonly #plain: boolean;
+  /** The backend run options of a call that asks for every output, made once. */
+  readonly #allOutputs: BackendRunOptions;
   #disposing: Promise<void> | undefined;
 
   constructor(init: ModelInit) {
@@ -86,6 +92,7 @@ export class ModelImpl<I = Feeds, O = Outputs> implements Model<I, O> {
       signature: this.signature,
       batching: init.batching,
       execute: (feeds, outputs, signal) => session.run(feeds, signal === undefined ? { outputs } : { outputs, signal }),
+      split: session.split,
       onError: runErrorWrapper(init.backend, init.source),
       metrics: this.#metrics,
     });
@@ -94,9 +101,12 @@ export class ModelImpl<I = Feeds, O = Outputs> implements Model<I, O> {
     const cache = this.#cache;
     if (cache !== undefined) this.#metrics.cache = () => cache.stats();
     this.#unregisterMetrics = registerMetrics(this.#metrics);
+    this.#allOutputs = Object.freeze({ outputs: selectOutputs(this.signature, undefined) });
     this.#plain = init.preprocess.length === 0 && init.postprocess.length === 0 && init.batching === undefined && this.#cache === undefined;
     const label = `${init.backend}/${init.session.device} ${init.source}`;
-    this.#leases = [trackResource('model', 0, `model ${label}`), trackResource('session', init.session.bytes, `session ${label}`)];
+    this.#leases = [trackResource('model', 0, `model ${label}`)];
+    if (init.workers === undefined) this.#leases.push(trackResource('session', init.session.bytes, `session ${label}`));
+    this.sessions = init.workers ?? 1;
     watchForLeak(this, label, init.loadedAt, this.#leakToken);
   }
 
@@ -129,7 +139,7 @@ export class ModelImpl<I = Feeds, O = Outputs> implements Model<I, O> {
         this.#failed(error);
         return Promise.reject(error);
       }
-      return this.#scheduler.runNow(named, selectOutputs(this.signature, undefined)) as Promise<O>;
+      return this.#scheduler.runNow(named, this.#allOutputs) as Promise<O>;
     }
     return this.#run(input, options === undefined ? {} : options, true);
   }

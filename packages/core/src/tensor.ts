@@ -41,6 +41,9 @@ const deviceStorages = new WeakSet<object>();
 // Set by Tensor's static block, where the private-field brand check can be written.
 let isOwnTensor: (value: unknown) => value is Tensor;
 
+// Set by trustedTensor() for the one constructor call it makes: that call checks nothing.
+let trusting = false;
+
 /** Brand on `Tensor.prototype` so that tensors made by another copy of core are recognised. @internal */
 export const TENSOR_BRAND = Symbol.for('inproc.tensor');
 
@@ -83,6 +86,16 @@ export class Tensor<D extends DType = DType> implements Disposable {
    * @throws InprocError `INPUT_INVALID` when dtype, data and shape disagree
    */
   constructor(dtype: D, data: DataTypeMap[D] | NestedArray<ElementTypeMap[D]>, shape: readonly number[]) {
+    if (trusting) {
+      // A backend's output (see trustedTensor): dtype, storage and shape are known to agree.
+      trusting = false;
+      this.#dtype = dtype;
+      this.#shape = frozenShape(shape);
+      this.#data = data as DataTypeMap[D];
+      this.#size = (data as TensorData).length;
+      this.#device = undefined;
+      return;
+    }
     if (!isDType(dtype)) {
       throw new InprocError('INPUT_INVALID', `tensor: unknown dtype ${JSON.stringify(dtype)}; expected one of float32, float16, float64, int8, uint8, int16, uint16, int32, uint32, int64, uint64, bool, string`);
     }
@@ -261,6 +274,19 @@ function frozenShape(shape: readonly number[]): readonly number[] {
   recentShapes[nextShapeSlot] = frozen;
   nextShapeSlot = (nextShapeSlot + 1) % RECENT_SHAPES;
   return frozen;
+}
+
+/**
+ * A tensor over a backend's output, made without the constructor's checks: for backend
+ * authors, on the hot path of every run, where the runtime has already produced storage of
+ * the dtype's type (`Float32Array` for float32, `Uint16Array` bits for float16, `string[]`
+ * for strings, ...) holding exactly the product of `shape` elements. Nothing is checked;
+ * anything else gives a tensor whose fields disagree. Caller input always goes through
+ * `new Tensor()`.
+ */
+export function trustedTensor<D extends DType>(dtype: D, data: DataTypeMap[D], shape: readonly number[]): Tensor<D> {
+  trusting = true;
+  return new Tensor<D>(dtype, data, shape);
 }
 
 /** Ties native memory to a tensor; `tensor.dispose()` releases it. @internal */

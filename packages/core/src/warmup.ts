@@ -23,7 +23,8 @@ export function warmupOptions(warmup: LoadOptions['warmup']): WarmupOptions {
 
 /**
  * Runs the model itself (past its processors and response cache, through its queue, so
- * counted in its stats) `runs` times: on the given feeds (cycling through a list), or
+ * counted in its stats) `runs` times (with isolation workers, each run once per worker, at
+ * once, so that every worker's session is warm): on the given feeds (cycling through a list), or
  * on synthesized `data`; every output is freed at once. `where` names the model in errors.
  * @returns the runs made
  * @throws InprocError given feeds that do not fit keep their `INPUT_*` code, with
@@ -46,9 +47,13 @@ export async function warmUp(model: ModelImpl<unknown, unknown>, options: Warmup
     throwIfAborted(signal, 'the load');
     const set = sets === undefined ? undefined : i % sets.length;
     try {
-      const outputs = await model.runFeeds(set === undefined ? (fixed ?? (await synthesized())) : sets![set]!);
+      // One call per session at once (each isolation worker holds its own), so that every one is warm.
+      const feeds = set === undefined ? (fixed ?? (await synthesized())) : sets![set]!;
+      const results = await Promise.allSettled(Array.from({ length: model.sessions }, () => model.runFeeds(feeds)));
       // Warm-up results are nobody's: free them now (device outputs would otherwise live until dispose).
-      for (const tensor of Object.values(outputs)) tensor.dispose();
+      for (const result of results) if (result.status === 'fulfilled') for (const tensor of Object.values(result.value)) tensor.dispose();
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed !== undefined) throw failed.reason;
     } catch (error) {
       if (signal?.aborted === true) throw error;
       if (given !== undefined && InprocError.is(error) && error.code.startsWith('INPUT_')) {

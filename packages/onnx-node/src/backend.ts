@@ -3,8 +3,8 @@
  * the first time the backend is a candidate, and a missing package is reported by name.
  * @module
  */
-import { type DType, type DeviceChoiceMetadata, type Signature, InprocError, Tensor, isDType } from '@inproc/core';
-import { type Backend, type BackendLoadOptions, type BackendRunOptions, type BackendSession, type ModelSource, chooseDevice, firstLine, lazyPeer, openOnDevices, ortSessionInfo, ortStorage, resolveExternalData } from '@inproc/core/backend';
+import { type DType, type DataTypeMap, type DeviceChoiceMetadata, type Signature, InprocError, type Tensor, isDType } from '@inproc/core';
+import { type Backend, type BackendLoadOptions, type BackendRunOptions, type BackendSession, type ModelSource, type SplitRun, chooseDevice, firstLine, lazyPeer, openOnDevices, ortSessionInfo, ortStorage, resolveExternalData, trustedTensor } from '@inproc/core/backend';
 import type * as Ort from 'onnxruntime-node';
 import { AUTO_ORDER, EXECUTION_PROVIDERS, type OnnxNodeDevice, type SupportedProvider, deviceProblem } from './devices.js';
 import { gpuLockProblem, withGpuLock } from './gpu-lock.js';
@@ -150,43 +150,73 @@ class OnnxNodeSession implements BackendSession {
     this.#allOutputs = Object.fromEntries(this.signature.outputs.map((o) => [o.name, null]));
   }
 
+  /** Model.run's fast path makes the outputs in its own continuation (see core's SplitRun). */
+  get split(): SplitRun {
+    return this;
+  }
+
   run(feeds: Readonly<Record<string, Tensor>>, options: BackendRunOptions): Promise<Record<string, Tensor>> {
-    // The hot path of every Model.run: wrap, run, unwrap, with one continuation.
-    const ortFeeds: Record<string, Ort.Tensor> = {};
+    return this.start(feeds, options).then(
+      (results) => this.outputs(results, options),
+      (error: unknown) => {
+        throw this.error(error);
+      },
+    );
+  }
+
+  /** The hot path of every Model.run: wrap the inputs, start the run. */
+  start(feeds: Readonly<Record<string, Tensor>>, options: BackendRunOptions): Promise<Record<string, Ort.Tensor>> {
+    const handler = this.#handler;
+    const ortFeeds: Record<string, Ort.Tensor | OrtInput> = {};
     for (const name in feeds) {
       const tensor = feeds[name]!;
       const data = tensor.data;
       // Wraps the caller's typed array (no copy). It lives in JS memory, so it is not a native tensor of the ledger.
       // onnxruntime-node refuses shared memory ("Invalid argument"): such inputs are copied.
       const own = Array.isArray(data) || !(data.buffer instanceof SharedArrayBufferClass) ? data : data.slice();
-      ortFeeds[name] = tensor.dtype === 'float16' && HAS_FLOAT16_ARRAY ? float16Input(this.#ort, own as Uint16Array, tensor.shape) : new this.#ort.Tensor(tensor.dtype, own, tensor.shape);
+      // The session handler's binding reads location, type, dims and data (float16 as its raw bits), so
+      // validated feeds go over as plain records: an ort.Tensor would check them again on every call.
+      ortFeeds[name] =
+        handler !== undefined
+          ? { location: 'cpu', type: tensor.dtype, dims: tensor.shape, data: own }
+          : tensor.dtype === 'float16' && HAS_FLOAT16_ARRAY
+            ? float16Input(this.#ort, own as Uint16Array, tensor.shape)
+            : new this.#ort.Tensor(tensor.dtype, own, tensor.shape);
     }
     const { outputs } = options;
     // Ask only for a subset when one was requested: ORT computes just what those need.
     const fetches = outputs.length === this.signature.outputs.length ? this.#allOutputs : Object.fromEntries(outputs.map((name) => [name, null]));
-    const start = (): Promise<Record<string, Ort.Tensor>> => (this.#handler === undefined ? this.#session.run(ortFeeds, fetches) : this.#handler.run(ortFeeds, fetches, {}));
-    const pending = this.#gpu ? withGpuLock(start, options.signal) : start();
-    return pending.then(
-      (results) => {
-        const converted: Record<string, Tensor> = {};
-        for (const name of outputs) {
-          const value = results[name];
-          if (value === undefined) throw new InprocError('RUN_FAILED', `${this.#label}: onnxruntime returned no output "${name}"`);
-          try {
-            converted[name] = toCoreTensor(value, name, this.#label);
-          } finally {
-            // A CPU output's data is ordinary GC-managed memory now owned by the core tensor;
-            // only device-located outputs hold something dispose() must free.
-            if (value.location !== 'cpu') value.dispose();
-          }
+    if (this.#gpu) return withGpuLock(() => this.#begin(ortFeeds, fetches), options.signal);
+    return this.#begin(ortFeeds, fetches);
+  }
+
+  #begin(ortFeeds: Record<string, Ort.Tensor | OrtInput>, fetches: Readonly<Record<string, null>>): Promise<Record<string, Ort.Tensor>> {
+    return this.#handler === undefined ? this.#session.run(ortFeeds as Record<string, Ort.Tensor>, fetches) : this.#handler.run(ortFeeds, fetches, EMPTY_RUN_OPTIONS);
+  }
+
+  /** onnxruntime's results as core tensors, handed over without a copy. */
+  outputs(result: unknown, options: BackendRunOptions): Record<string, Tensor> {
+    const results = result as Record<string, Ort.Tensor>;
+    const converted: Record<string, Tensor> = {};
+    for (const name of options.outputs) {
+      const value = results[name];
+      if (value === undefined) throw new InprocError('RUN_FAILED', `${this.#label}: onnxruntime returned no output "${name}"`);
+      // A CPU output's data is ordinary GC-managed memory now owned by the core tensor;
+      // only device-located outputs hold something dispose() must free.
+      if (value.location !== 'cpu') {
+        try {
+          converted[name] = toCoreTensor(value, name, this.#label);
+        } finally {
+          value.dispose();
         }
-        return converted;
-      },
-      (error: unknown) => {
-        if (InprocError.is(error)) throw error; // ABORTED while waiting for the WebGPU device
-        throw new InprocError('RUN_FAILED', `${this.#label}: ${firstLine(error)}`, { cause: error });
-      },
-    );
+      } else converted[name] = toCoreTensor(value, name, this.#label);
+    }
+    return converted;
+  }
+
+  error(error: unknown): unknown {
+    if (InprocError.is(error)) return error; // ABORTED while waiting for the WebGPU device
+    return new InprocError('RUN_FAILED', `${this.#label}: ${firstLine(error)}`, { cause: error });
   }
 
   async dispose(): Promise<void> {
@@ -194,10 +224,20 @@ class OnnxNodeSession implements BackendSession {
   }
 }
 
+/** An input as the session handler's binding reads it (what an ort.Tensor on the CPU holds). */
+interface OrtInput {
+  readonly location: 'cpu';
+  readonly type: string;
+  readonly dims: readonly number[];
+  readonly data: unknown;
+}
+
 /** The part of onnxruntime-common's session handler that `InferenceSession.run` calls. */
 interface SessionHandler {
-  run(feeds: Record<string, Ort.Tensor>, fetches: Readonly<Record<string, null>>, options: Ort.InferenceSession.RunOptions): Promise<Record<string, Ort.Tensor>>;
+  run(feeds: Record<string, Ort.Tensor | OrtInput>, fetches: Readonly<Record<string, null>>, options: Ort.InferenceSession.RunOptions): Promise<Record<string, Ort.Tensor>>;
 }
+
+const EMPTY_RUN_OPTIONS: Ort.InferenceSession.RunOptions = Object.freeze({});
 
 /**
  * The session's handler, when this onnxruntime has one: `InferenceSession.run` re-checks the
@@ -215,7 +255,8 @@ function toCoreTensor(value: Ort.Tensor, name: string, label: string): Tensor {
   const dtype = value.type as DType;
   if (!isDType(dtype)) throw new InprocError('RUN_FAILED', `${label}: output "${name}" has element type ${value.type}, which Inproc tensors do not support`);
   // The output's typed array is handed over as is (zero copy); ORT keeps no reference to CPU outputs.
-  return new Tensor(dtype, ortStorage(dtype, value.data), value.dims);
+  // onnxruntime made storage of the element type and size its dims say: nothing to check again.
+  return trustedTensor(dtype, ortStorage<DataTypeMap[DType]>(dtype, value.data), value.dims);
 }
 
 /** Node 24 and newer have a native Float16Array. */

@@ -16,10 +16,17 @@
  * others, so it is refused WebGPU with a coded error instead of risking the process.
  * Within a thread the callers queue in order; across threads they wait with
  * `Atomics.waitAsync`, which never blocks the thread's event loop.
+ *
+ * The word records its holder (thread id + 1). A thread that ends while it holds the lock
+ * (`worker.terminate()` during a run, `process.exit()` in the worker, an out-of-memory
+ * kill) never runs its release, so every thread that starts a worker after importing
+ * onnx-node watches its workers (`process.on('worker')`, which sees Inproc's isolation
+ * workers and the application's own alike) and frees the lock of one that exits holding it.
  * @module
  * @internal
  */
-import { getEnvironmentData, isMainThread, setEnvironmentData, threadId } from 'node:worker_threads';
+import process from 'node:process';
+import { type Worker, getEnvironmentData, isMainThread, setEnvironmentData, threadId } from 'node:worker_threads';
 import { InprocError } from '@inproc/core';
 import { throwIfAborted } from '@inproc/core/backend';
 
@@ -46,6 +53,21 @@ function sharedWord(): Int32Array | undefined {
 const word = sharedWord();
 const tag = threadId + 1;
 let tail: Promise<void> = Promise.resolve();
+
+if (word !== undefined) {
+  const shared = word;
+  // Registered once per thread (a module is evaluated once per thread); the tag is read at
+  // creation, because a worker's threadId reads -1 once it has exited.
+  process.on('worker', (worker: Worker) => {
+    const child = worker.threadId + 1;
+    worker.once('exit', () => freeHeldBy(shared, child));
+  });
+}
+
+/** Frees the lock if the (exited) thread tagged `holder` still holds it, and wakes the waiters. */
+function freeHeldBy(shared: Int32Array, holder: number): void {
+  if (Atomics.compareExchange(shared, HOLDER, holder, 0) === holder) Atomics.notify(shared, HOLDER);
+}
 
 /**
  * Why WebGPU cannot be used from this thread, or `undefined` when it can: a worker that

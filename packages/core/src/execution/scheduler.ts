@@ -7,6 +7,7 @@
  * @module
  * @internal
  */
+import type { BackendRunOptions, SplitRun } from '../backend.js';
 import type { BatchingOptions } from '../model.js';
 import { batchRows, concatFeeds, feedsProblem, mergeable, splitBatch } from './batching.js';
 import { InprocError } from '../errors.js';
@@ -22,6 +23,8 @@ export interface SchedulerOptions {
   readonly signature: Signature;
   readonly batching: BatchingOptions | undefined;
   readonly execute: Execute;
+  /** The session's two-halves run, when it has one: {@link Scheduler.runNow} makes the outputs in its one continuation. */
+  readonly split: SplitRun | undefined;
   /** Maps a backend rejection to the error callers see (e.g. wraps it as RUN_FAILED). */
   readonly onError: (error: unknown) => never;
   readonly metrics: ModelMetrics;
@@ -92,36 +95,46 @@ export class Scheduler {
 
   /**
    * Starts a run now, in a free slot (callers check {@link idle}): the fast path of
-   * Model.run. One continuation does all the bookkeeping (slot, metrics, error mapping):
-   * on a small model every promise hop here is a measurable share of the call.
+   * Model.run. One continuation after the runtime's own promise does everything (the
+   * outputs, through the session's {@link SplitRun}; the slot; metrics; error mapping): on
+   * a small model every promise hop here is a measurable share of the call.
    */
-  runNow(feeds: Record<string, Tensor>, outputs: readonly string[]): Promise<Outputs> {
-    const metrics = this.#options.metrics;
+  runNow(feeds: Record<string, Tensor>, options: BackendRunOptions): Promise<Outputs> {
     this.#running++;
     const start = performance.now();
-    let pending: Promise<Outputs>;
+    const split = this.#options.split;
+    let pending: Promise<unknown>;
     try {
-      pending = this.#options.execute(feeds, outputs, undefined);
+      pending = split === undefined ? this.#options.execute(feeds, options.outputs, undefined) : split.start(feeds, options);
     } catch (error) {
       pending = Promise.reject(error);
     }
     return pending.then(
-      (value) => {
-        metrics.plainRun((performance.now() - start) / 1e3, true);
-        this.#release();
-        return value;
-      },
-      (error: unknown) => {
-        metrics.plainRun((performance.now() - start) / 1e3, false);
-        this.#release();
+      (result) => {
+        let outputs: Outputs;
         try {
-          return this.#options.onError(error);
-        } catch (mapped) {
-          metrics.fail(InprocError.is(mapped) ? mapped.code : 'RUN_FAILED');
-          throw mapped;
+          outputs = split === undefined ? (result as Outputs) : split.outputs(result, options);
+        } catch (error) {
+          return this.#plainFailed(start, error);
         }
+        this.#options.metrics.plainRun((performance.now() - start) / 1e3, true);
+        this.#release();
+        return outputs;
       },
+      (error: unknown) => this.#plainFailed(start, split === undefined ? error : split.error(error)),
     );
+  }
+
+  #plainFailed(start: number, error: unknown): never {
+    const { metrics } = this.#options;
+    metrics.plainRun((performance.now() - start) / 1e3, false);
+    this.#release();
+    try {
+      return this.#options.onError(error);
+    } catch (mapped) {
+      metrics.fail(InprocError.is(mapped) ? mapped.code : 'RUN_FAILED');
+      throw mapped;
+    }
   }
 
   /** Queues a request (made at `at`, from `performance.now()`); resolves with its outputs. */

@@ -11,6 +11,7 @@
  * @internal
  */
 import type { BackendRunOptions, BackendSession } from '../backend.js';
+import { onAbort } from '../call-signal.js';
 import { InprocError, messageOf } from '../errors.js';
 import type { WorkerResourceLimits } from '../model.js';
 import { isNode, nodeImport } from '../platform.js';
@@ -139,6 +140,17 @@ interface Slot {
   state: 'loading' | 'ready' | 'busy' | 'dead';
   lease: ResourceLease | undefined;
   call: { id: number; resolve(outputs: Outputs): void; reject(error: unknown): void } | undefined;
+  /** Set while the worker loads: fails its load. */
+  failLoad: ((error: unknown) => void) | undefined;
+}
+
+/** Read through a call: a signal checked before an await may have fired since (TypeScript keeps the earlier narrowing). */
+function hasFired(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
+}
+
+function aborted(signal: AbortSignal): InprocError {
+  return new InprocError('ABORTED', 'the load was aborted', { cause: signal.reason });
 }
 
 /** The isolation settings, process-wide (`configureIsolation` may run in another copy of core). */
@@ -226,39 +238,72 @@ class WorkerPool implements BackendSession {
     this.concurrency = options.workers;
   }
 
+  /**
+   * Starts every worker and loads the model in each. The load's signal ends it: workers
+   * still loading are terminated (a native load cannot be interrupted otherwise), so an
+   * aborted load frees its threads and memory at once.
+   */
   async start(): Promise<void> {
-    const results = await Promise.allSettled(Array.from({ length: this.#options.workers }, () => this.#spawn()));
+    const { signal } = this.#options;
+    if (signal?.aborted === true) throw aborted(signal);
+    const detach = signal === undefined ? undefined : onAbort(signal, () => this.#abortLoads(aborted(signal)));
+    let results: PromiseSettledResult<Slot>[];
+    try {
+      results = await Promise.allSettled(Array.from({ length: this.#options.workers }, () => this.#spawn()));
+    } finally {
+      detach?.();
+    }
     const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failure !== undefined) {
+    // Aborted after the last worker loaded, before the listener was detached: nothing was failed, but the load is over.
+    const abortedLate = hasFired(signal);
+    if (failure !== undefined || abortedLate) {
       await this.dispose();
-      throw failure.reason;
+      throw failure === undefined ? aborted(signal!) : failure.reason;
+    }
+  }
+
+  /** Ends the workers that are loading, failing their loads with `error`; nothing replaces them. */
+  #abortLoads(error: InprocError): void {
+    this.#disposed = true;
+    for (const slot of this.#slots) {
+      if (slot.state !== 'loading') continue;
+      slot.state = 'dead';
+      slot.failLoad?.(error);
+      void slot.worker.terminate();
     }
   }
 
   /** Starts a worker and loads the model in it; resolves when it is ready. */
   #spawn(): Promise<Slot> {
     const worker = this.#spawnWorker();
-    const slot: Slot = { worker, state: 'loading', lease: undefined, call: undefined };
+    const slot: Slot = { worker, state: 'loading', lease: undefined, call: undefined, failLoad: undefined };
     const threadId = worker.id;
     this.#slots.push(slot);
     return new Promise<Slot>((resolve, reject) => {
+      slot.failLoad = (error) => {
+        slot.failLoad = undefined;
+        reject(error);
+      };
       worker.onMessage((message) => {
         switch (message.type) {
           case 'loaded':
+            if (slot.state !== 'loading') return;
+            slot.failLoad = undefined;
             this.signature = message.signature;
             this.device = message.device;
             this.backendName = message.backend;
             this.metadata = { ...message.metadata, isolation: 'worker', workers: this.#options.workers };
-            // Counted as a session (so a crashed worker shows); its bytes are in the pool's, which the Model tracks.
-            slot.lease = trackResource('session', 0, `worker ${threadId} ${message.backend}/${message.device} ${this.#options.load.name}`);
+            // Each worker's session is one session of the ledger, with its bytes (the Model counts none for the pool).
+            slot.lease = trackResource('session', message.bytes, `worker ${threadId} ${message.backend}/${message.device} ${this.#options.load.name}`);
             this.bytes = message.bytes * this.#options.workers;
             this.#ready(slot);
             resolve(slot);
             return;
           case 'load-failed':
+            if (slot.state !== 'loading') return;
             slot.state = 'dead';
             void worker.terminate();
-            reject(errorFromWire(message.error));
+            slot.failLoad?.(errorFromWire(message.error));
             return;
           case 'result':
           case 'failed': {
@@ -279,25 +324,34 @@ class WorkerPool implements BackendSession {
       });
       worker.onExit((reason) => {
         const wasLoading = slot.state === 'loading';
+        // Already given up (its load failed or was aborted): its exit is expected, nothing replaces it.
+        const expected = slot.state === 'dead';
         slot.state = 'dead';
         slot.lease?.release();
         const index = this.#slots.indexOf(slot);
         if (index >= 0) this.#slots.splice(index, 1);
-        if (this.#disposed) return;
+        if (this.#disposed || expected) return;
         this.#crashes++;
         const crash = new InprocError('WORKER_CRASHED', `isolation worker ${threadId} exited (${reason}) while serving ${this.#options.load.name}; it is being replaced`);
-        if (wasLoading) reject(crash);
+        if (wasLoading) slot.failLoad?.(crash);
         slot.call?.reject(crash);
         slot.call = undefined;
         if (!wasLoading) {
           // Replace it; if the replacement cannot start, callers waiting for a worker fail.
           this.#spawn().catch((error: unknown) => {
-            if (this.#slots.length === 0) for (const wake of this.#waiters.splice(0)) wake(undefined);
+            if (!this.#anyAlive()) for (const wake of this.#waiters.splice(0)) wake(undefined);
             void error;
           });
         }
       });
-      worker.post({ type: 'load', ...this.#options.load });
+      try {
+        worker.post({ type: 'load', ...this.#options.load });
+      } catch (error) {
+        // Something in the load options cannot be cloned to a thread (a function, a class instance).
+        slot.state = 'dead';
+        void worker.terminate();
+        slot.failLoad?.(new InprocError('INPUT_INVALID', `isolation: 'worker': the load options cannot be sent to a worker thread (backendOptions, dims and deviceChoice must be plain data): ${messageOf(error)}`, { cause: error }));
+      }
     });
   }
 
@@ -314,6 +368,10 @@ class WorkerPool implements BackendSession {
     }
   }
 
+  #anyAlive(): boolean {
+    return this.#slots.some((s) => s.state !== 'dead');
+  }
+
   #acquire(): Promise<Slot | undefined> {
     const slot = this.#slots.find((s) => s.state === 'ready');
     if (slot !== undefined) {
@@ -321,7 +379,7 @@ class WorkerPool implements BackendSession {
       slot.worker.hold(true);
       return Promise.resolve(slot);
     }
-    if (this.#slots.length === 0) return Promise.resolve(undefined);
+    if (!this.#anyAlive()) return Promise.resolve(undefined);
     return new Promise((resolve) => this.#waiters.push(resolve));
   }
 

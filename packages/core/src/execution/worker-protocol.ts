@@ -6,9 +6,9 @@
  */
 import type { DType, TensorData } from '../dtype.js';
 import { InprocError, type ErrorCode, ErrorCodes } from '../errors.js';
-import type { ModelFormat } from '../backend.js';
-import type { Signature } from '../signature.js';
-import { Tensor } from '../tensor.js';
+import type { DeviceChoiceOptions, ModelFormat } from '../backend.js';
+import type { Feeds, Signature } from '../signature.js';
+import { TENSOR_BRAND, Tensor, describe, ownTensor } from '../tensor.js';
 
 export interface WireTensor {
   readonly dtype: DType;
@@ -21,6 +21,9 @@ export interface WireError {
   readonly message: string;
 }
 
+/** Feeds across the boundary: one bare tensor (for a single-input model) or named tensors. */
+export type WireFeeds = { readonly bare: WireTensor } | { readonly named: Readonly<Record<string, WireTensor>> };
+
 export interface LoadRequest {
   readonly type: 'load';
   readonly bytes: Uint8Array;
@@ -31,6 +34,10 @@ export interface LoadRequest {
   readonly backend: string | readonly string[] | undefined;
   readonly device: string;
   readonly backendOptions: Readonly<Record<string, unknown>>;
+  /** `warmup.feeds` (the first set of a list), for `device: 'fastest'` timing: tensors only, functions cannot cross. */
+  readonly feeds?: WireFeeds;
+  readonly dims?: Readonly<Record<string, number>>;
+  readonly deviceChoice?: DeviceChoiceOptions;
 }
 
 export interface RunRequest {
@@ -55,6 +62,37 @@ export function toWire(tensor: Tensor): WireTensor {
 
 export function fromWire(wire: WireTensor): Tensor {
   return new Tensor(wire.dtype, wire.data, wire.shape);
+}
+
+/**
+ * Feeds for a worker: each value read once and made a Tensor of this core (a foreign copy's
+ * tensor rebuilt), so a getter or proxy cannot hand the worker something else.
+ * @throws InprocError `INPUT_INVALID` naming `what` and the feed that is not a tensor
+ */
+export function feedsToWire(feeds: Feeds, what: string): WireFeeds {
+  const tensor = (value: unknown, name: string | undefined): WireTensor => {
+    const own = ownTensor(value);
+    if (own === undefined) throw new InprocError('INPUT_INVALID', `${what}${name === undefined ? '' : ` input "${name}"`}: expected a Tensor, got ${describe(value)}`);
+    return toWire(own);
+  };
+  if (typeof feeds !== 'object' || feeds === null || Array.isArray(feeds)) throw new InprocError('INPUT_INVALID', `${what} must be a Tensor or a record of named Tensors, got ${describe(feeds)}`);
+  if ((feeds as { [TENSOR_BRAND]?: unknown })[TENSOR_BRAND] === true) return { bare: tensor(feeds, undefined) };
+  const named: Record<string, WireTensor> = {};
+  for (const [name, value] of Object.entries(feeds as Record<string, unknown>)) setOwn(named, name, tensor(value, name));
+  return { named };
+}
+
+export function feedsFromWire(wire: WireFeeds): Feeds {
+  if ('bare' in wire) return fromWire(wire.bare);
+  const named: Record<string, Tensor> = {};
+  for (const [name, t] of Object.entries(wire.named)) setOwn(named, name, fromWire(t));
+  return named;
+}
+
+/** `record[key] = value`, where an own "__proto__" key stays a key instead of setting the prototype. */
+function setOwn<T>(record: Record<string, T>, key: string, value: T): void {
+  if (key === '__proto__') Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+  else record[key] = value;
 }
 
 export function errorToWire(error: unknown): WireError {
