@@ -48,8 +48,8 @@ export async function warmUp(model: ModelImpl<unknown, unknown>, options: Warmup
     const set = sets === undefined ? undefined : i % sets.length;
     try {
       // One call per session at once (each isolation worker holds its own), so that every one is warm.
-      const feeds = set === undefined ? (fixed ?? (await synthesized())) : sets![set]!;
-      const results = await Promise.allSettled(Array.from({ length: model.sessions }, () => model.runFeeds(feeds)));
+      // A warmup.feeds function is called once per session (each worker gets feeds of its own).
+      const results = await Promise.allSettled(Array.from({ length: model.sessions }, async () => model.runFeeds(set === undefined ? (fixed ?? (await synthesized())) : sets![set]!)));
       // Warm-up results are nobody's: free them now (device outputs would otherwise live until dispose).
       for (const result of results) if (result.status === 'fulfilled') for (const tensor of Object.values(result.value)) tensor.dispose();
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
