@@ -8,9 +8,10 @@
  * ```
  *
  * Loading reads the model's metadata (its signature); each `run()` is one inference
- * request. This is the backend's code, imported by its descriptor (`kserveBackend` in
+ * request. Runs on `fetch`: Node (whose fetch keeps connections alive) and browsers.
+ * This is the backend's code, imported by its descriptor (`kserveBackend` in
  * `descriptor.ts`) on the first load, so that the JSON codec and the protocol stay out of
- * processes and bundles that never use a model server. Runs on `fetch`: Node (whose fetch keeps connections alive) and browsers.
+ * processes and bundles that never use a model server.
  * @module
  */
 import { InprocError } from '@inproc/core';
