@@ -40,7 +40,7 @@ import { VersionLoader } from './version-loader.js';
 import { describePolicy, servedVersions } from './version-policy.js';
 import { type ModelState, scanModel } from './version-scan.js';
 
-/** What {@link openRepository} (in `open-repository.ts`) does, imported on its first call. @internal */
+/** What `openRepository` (in `open-repository.ts`) does, imported on its first call. @internal */
 export async function openRepositoryNow(root: string | URL, options: RepositoryOptions = {}): Promise<Repository> {
   const settings = checkOptions(options);
   const storage = await openStorage(root, { indexFile: settings.indexFile });
