@@ -23,7 +23,7 @@ export interface CliResult {
 
 /** Runs `inproc <args>` in `cwd` with a pipe for stdout/stderr (not a TTY) and `env` added. */
 export function inproc(args: readonly string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
-  if (!existsSync(join(REPO_ROOT, 'packages/cli/dist/main.js'))) throw new Error('the CLI is not built: run "npx tsc -b" (npm test does) first');
+  if (!existsSync(join(REPO_ROOT, 'packages/cli/dist/main.js'))) throw new Error('the CLI is not built: run "npm run build" (vitest\'s global set-up does) first');
   return new Promise((resolve, reject) => {
     // NO_COLOR / FORCE_COLOR from the developer's shell must not change what the tests see.
     const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined, ...options.env };

@@ -79,6 +79,8 @@ interface PackageJson {
   homepage?: string;
   bugs?: { url?: string };
   exports?: Record<string, unknown>;
+  imports?: Record<string, unknown>;
+  bin?: string | Record<string, string>;
 }
 
 const readJson = async <T>(path: string): Promise<T> => JSON.parse(await readFile(path, 'utf8')) as T;
@@ -141,10 +143,35 @@ for (const tarball of tarballs) {
       check(all.includes(target) || typeof json.sourcesContent?.[i] === 'string', `${label}: ${relative(dir, map)} points to ${source}, which is not in the tarball`);
     });
   }
-  // Build output without its source is stale (a renamed or deleted module): it would ship dead code.
+  // dist/ JavaScript is bundled (packages/testkit/src/build-dist.ts): entry points (what the exports and
+  // imports maps and the bin scripts name) and the chunks they import. A file that no entry reaches is
+  // stale output (a renamed or deleted module, an old chunk): it would ship dead code. Each has its map.
+  const reached = new Set<string>();
+  const targets: string[] = [];
+  const collect = (value: unknown): void => {
+    if (typeof value === 'string') {
+      if (/^\.\/dist\/.*\.js$/.test(value)) targets.push(join(dir, value));
+    } else if (typeof value === 'object' && value !== null) Object.values(value).forEach(collect);
+  };
+  collect(pkg.exports);
+  collect(pkg.imports);
+  for (const bin of typeof pkg.bin === 'string' ? [pkg.bin] : Object.values(pkg.bin ?? {})) {
+    for (const m of (await readFile(join(dir, bin), 'utf8')).matchAll(/['"](\.\.\/dist\/[\w./-]+\.js)['"]/g)) targets.push(resolve(dirname(join(dir, bin)), m[1]!));
+  }
+  while (targets.length > 0) {
+    const file = targets.pop()!;
+    if (reached.has(file) || !all.includes(file)) continue;
+    reached.add(file);
+    for (const m of (await readFile(file, 'utf8')).matchAll(/(?:from|import)\s*\(?\s*["'](\.{1,2}\/[^"']+\.js)["']/g)) targets.push(resolve(dirname(file), m[1]!));
+  }
   for (const js of all.filter((f) => /[\\/]dist[\\/].*\.js$/.test(f))) {
-    const source = js.replace(/([\\/])dist([\\/])/, '$1src$2').replace(/\.js$/, '.ts');
-    check(all.includes(source), `${label}: ${relative(dir, js)} has no ${relative(dir, source)} (stale build output? npm run clean && npm run pack)`);
+    check(reached.has(js), `${label}: ${relative(dir, js)} is imported by no entry point (stale build output? npm run clean && npm run pack)`);
+    check(all.includes(`${js}.map`), `${label}: ${relative(dir, js)} has no source map`);
+  }
+  // Declarations (tsc, one per module) without their module are stale (a renamed or deleted module).
+  for (const dts of all.filter((f) => /[\\/]dist[\\/].*\.d\.ts$/.test(f))) {
+    const source = dts.replace(/([\\/])dist([\\/])/, '$1src$2').replace(/\.d\.ts$/, '.ts');
+    check(all.includes(source), `${label}: ${relative(dir, dts)} has no ${relative(dir, source)} (stale build output? npm run clean && npm run pack)`);
   }
 
   const lint = await run(join(BIN, 'publint'), [tarball, '--strict'], ROOT);

@@ -6,10 +6,9 @@
  * here and is also `@inproc/kserve/protocol` on its own.
  * @module
  */
-export { kserveBackend } from './backend.js';
+export { kserveBackend, REMOTE_DEVICE } from './descriptor.js';
 export { type KServeOptions } from './options.js';
 export { ServerError } from './http-errors.js';
 export { type ReplicaState } from './replicas.js';
-export { REMOTE_DEVICE } from './session.js';
 export { parseModelUrl, modelPath, type ModelLocation } from './model-url.js';
 export * from './protocol/index.js';

@@ -13,9 +13,7 @@ import { RESPONSE_CAP, type Settings } from './options.js';
 import { HEADER_LENGTH, decodeInferResponse, encodeInferRequest } from './protocol/bodies.js';
 import type { ModelMetadata } from './protocol/metadata.js';
 import type { Replicas } from './replicas.js';
-
-/** The device a remote model reports. */
-export const REMOTE_DEVICE = 'remote';
+import { REMOTE_DEVICE } from './descriptor.js';
 
 export class KServeSession implements BackendSession {
   readonly signature: Signature;
