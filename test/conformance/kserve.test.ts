@@ -20,7 +20,8 @@ let server: ServeProcess;
 
 beforeAll(async () => {
   root = await tempRepository();
-  server = await serveProcess(root);
+  // The suite publishes models as it goes and has the server load them (the repository extension's load, on with explicit model control).
+  server = await serveProcess(root, ['--model-control', 'explicit']);
 });
 
 afterAll(async () => {
