@@ -16,6 +16,7 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, isAbsolute, join, resolve, dirname } from 'node:path';
+import { isSoftwareAdapter } from '@inproc/core/backend';
 
 /** The adapter a WebGPU session runs on, as `model.metadata.adapter` reports it. */
 export interface WebGpuAdapterInfo {
@@ -35,8 +36,6 @@ export interface WebGpuAdapterInfo {
 
 /** Outcome of the probe: the adapter, or why there is none (with the fix). */
 export type AdapterProbe = { readonly adapter: WebGpuAdapterInfo; readonly problem?: undefined } | { readonly adapter?: undefined; readonly problem: string };
-
-const SOFTWARE = /swiftshader|llvmpipe|lavapipe|lvp|warp|microsoft basic render/i;
 
 /** The Dawn backend onnxruntime's WebGPU provider asks for on this platform. */
 export function dawnBackend(platform: NodeJS.Platform = process.platform): WebGpuAdapterInfo['backend'] {
@@ -83,7 +82,7 @@ async function probeWithDawn(): Promise<AdapterProbe | undefined> {
     if (adapter === null) return { problem: `Dawn found no ${backend} adapter${backend === 'vulkan' ? `: ${vulkanProblem() ?? 'the Vulkan drivers present offer no adapter Dawn accepts (Dawn refuses lavapipe)'}` : ''}` };
     const { vendor, architecture, device, description, isFallbackAdapter } = adapter.info;
     const name = description || device;
-    const software = isFallbackAdapter === true || SOFTWARE.test(`${vendor} ${architecture} ${name}`);
+    const software = isSoftwareAdapter({ vendor, architecture, description: name, isFallbackAdapter });
     return { adapter: { vendor, architecture, description: name, backend, software, source: 'dawn' } };
   } catch (error) {
     return { problem: `Dawn could not be asked for an adapter: ${error instanceof Error ? error.message : String(error)}` };
@@ -189,7 +188,7 @@ function classifyDriver(manifest: IcdManifest): WebGpuAdapterInfo {
     architecture: known?.[2] ?? '',
     description: `Vulkan driver ${name} (${manifest.file})`,
     backend: 'vulkan',
-    software: SOFTWARE.test(name),
+    software: isSoftwareAdapter({ description: name }),
     source: 'vulkan-icd',
   };
 }
