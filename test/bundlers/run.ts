@@ -61,9 +61,10 @@ for (const b of chosen) if (!BUNDLERS.includes(b)) throw new Error(`--only: no b
 
 const failures: string[] = [];
 const passed: string[] = [];
-function check(ok: boolean, what: string): boolean {
+/** Records a check: `what` when it passed, `failed` (default `what`) when it did not. */
+function check(ok: boolean, what: string, failed = what): boolean {
   if (ok) passed.push(what);
-  else failures.push(what);
+  else failures.push(failed);
   return ok;
 }
 
@@ -83,6 +84,15 @@ function run(command: string, argv: readonly string[], cwd: string, env: NodeJS.
 }
 
 const tail = (text: string, lines = 30): string => text.trimEnd().split('\n').slice(-lines).join('\n');
+// eslint-disable-next-line no-control-regex -- ANSI colour codes in the bundlers' output
+const plain = (text: string): string => text.replace(/\u001b\[[0-9;]*m/g, '');
+
+/** A build's output cut to what says why it failed: the error lines (first 20), then its last lines. */
+function why(output: string): string {
+  const lines = plain(output).split('\n');
+  const errors = [...new Set(lines.filter((l) => /error|not found|can't resolve|cannot|failed|killed after/i.test(l)).map((l) => l.trim()))].slice(0, 20);
+  return [...errors.map((l) => `  ${l}`), '  ...', tail(lines.join('\n'), 12)].join('\n');
+}
 const step = (what: string): void => console.log(`\n--- ${what} (${new Date().toISOString().slice(11, 19)})`);
 
 // ---------------------------------------------------------------------------------------
@@ -113,7 +123,7 @@ const install = await run(
   { ONNXRUNTIME_NODE_INSTALL: 'skip', NEXT_TELEMETRY_DISABLED: '1' },
   600_000,
 );
-if (!check(install.code === 0, `npm install: exit ${install.code}\n${tail(install.output)}`)) finish();
+if (!check(install.code === 0, 'npm install', `npm install: exit ${install.code}\n${tail(install.output)}`)) finish();
 
 // The model and the audio every page reads, and the answers Node gives.
 const vadPath = join(ROOT, 'node_modules/@ricky0123/vad-web/dist/silero_vad_v5.onnx');
@@ -161,7 +171,10 @@ async function build(bundler: Bundler): Promise<boolean> {
   const started = performance.now();
   const r = await run(process.execPath, BUILD[bundler].argv, cwd, { NEXT_TELEMETRY_DISABLED: '1' });
   console.log(`${bundler}: build exit ${r.code} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  if (!check(r.code === 0, `${bundler}: the build fails (exit ${r.code}):\n${tail(r.output)}`)) return false;
+  const peers = bundler === 'next' && /Can't resolve '(onnxruntime-node|@tensorflow\/[^']+)'/.test(plain(r.output))
+    ? "\n  -> the server bundle (server components, and the server render of client components) resolves inproc's node entry, whose optional peers must not be imports a bundler has to resolve (issue 23, point 1)"
+    : '';
+  if (!check(r.code === 0, `${bundler}: builds`, `${bundler}: the build fails (exit ${r.code}):\n${why(r.output)}${peers}`)) return false;
   if (bundler !== 'next' && bundler !== 'vite') {
     const out = join(cwd, 'dist');
     await writeFile(join(out, 'index.html'), html('inproc', 'main.js'));
