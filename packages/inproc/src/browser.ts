@@ -8,13 +8,14 @@
  */
 import { hasBackend, registerBackend } from '@inproc/core';
 import { onnxWebBackend } from '@inproc/onnx-web';
-import { kserveBackend } from '@inproc/kserve';
+import { kserveBackend } from '@inproc/kserve/descriptor';
 
 if (!hasBackend(onnxWebBackend.name)) registerBackend(onnxWebBackend);
 if (!hasBackend(kserveBackend.name)) registerBackend(kserveBackend);
 
 export * from '@inproc/core';
-export { kserveBackend, type KServeOptions } from '@inproc/kserve';
+export { kserveBackend } from '@inproc/kserve/descriptor';
+export type { KServeOptions } from '@inproc/kserve';
 export { onnxWebBackend, configureOnnxWeb, onnxWebRuntimeOptions, autoDevices as onnxWebAutoDevices, type OnnxWebRuntimeOptions, type OnnxWebDevice, type WasmPaths } from '@inproc/onnx-web';
 // TensorFlow.js is neither registered nor re-exported here: @inproc/tfjs imports the
 // TF.js packages by name, which would make every app's bundle need them. In a page,

@@ -13,7 +13,7 @@ import { configureIsolation, hasBackend, registerBackend } from '@inproc/core';
 import { onnxNodeBackend } from '@inproc/onnx-node';
 import { onnxWebBackend } from '@inproc/onnx-web';
 import { tfjsBackend } from '@inproc/tfjs';
-import { kserveBackend } from '@inproc/kserve';
+import { kserveBackend } from '@inproc/kserve/descriptor';
 
 const browserLike = typeof (globalThis as { window?: unknown }).window === 'object';
 if (!browserLike && !hasBackend(onnxNodeBackend.name)) registerBackend(onnxNodeBackend);
@@ -27,5 +27,6 @@ configureIsolation({ workerEntry: new URL('./worker.js', import.meta.url) });
 export * from '@inproc/core';
 export { onnxNodeBackend } from '@inproc/onnx-node';
 export { onnxWebBackend, configureOnnxWeb, onnxWebRuntimeOptions, autoDevices as onnxWebAutoDevices, type OnnxWebRuntimeOptions, type OnnxWebDevice, type WasmPaths } from '@inproc/onnx-web';
-export { kserveBackend, type KServeOptions } from '@inproc/kserve';
+export { kserveBackend } from '@inproc/kserve/descriptor';
+export type { KServeOptions } from '@inproc/kserve';
 export { tfjsBackend, fromArtifacts, tfjsEngineState, type TfjsDevice, type TfjsBackendOptions, type TfjsWeights, type TfjsModelArtifacts } from '@inproc/tfjs';

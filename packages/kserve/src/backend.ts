@@ -8,32 +8,23 @@
  * ```
  *
  * Loading reads the model's metadata (its signature); each `run()` is one inference
- * request. Runs on `fetch`: Node (whose fetch keeps connections alive) and browsers.
+ * request. This is the backend's code, imported by its descriptor (`kserveBackend` in
+ * `descriptor.ts`) on the first load, so that the JSON codec and the protocol stay out of
+ * processes and bundles that never use a model server. Runs on `fetch`: Node (whose fetch keeps connections alive) and browsers.
  * @module
  */
-import { InprocError, MODEL_FORMATS } from '@inproc/core';
-import { type Backend, type BackendLoadOptions, type BackendSession, type ModelSource } from '@inproc/core/backend';
+import { InprocError } from '@inproc/core';
+import { type BackendLoadOptions, type BackendSession, type ModelSource } from '@inproc/core/backend';
 import { errorFromResponse } from './http-errors.js';
 import { parseJson } from './json.js';
 import { formatOf, signatureOf } from './metadata.js';
 import { parseModelUrl, replicaBase } from './model-url.js';
 import { checkOptions } from './options.js';
 import { Replicas } from './replicas.js';
-import { KServeSession, REMOTE_DEVICE } from './session.js';
+import { KServeSession } from './session.js';
 
-/** The backend object. `inproc` registers it; name it in `LoadOptions.backend` to use it. */
-export const kserveBackend: Backend = {
-  name: 'kserve',
-  // Never chosen under 'auto': it takes URLs, so it is used only when named.
-  priority: -100,
-  formats: MODEL_FORMATS,
-  devices: [REMOTE_DEVICE],
-  takes: 'url',
-  isAvailable: () => typeof globalThis.fetch === 'function',
-  load,
-};
-
-async function load(source: ModelSource, options: BackendLoadOptions): Promise<BackendSession> {
+/** Loads a model (`Backend.load` of `kserveBackend`, in `descriptor.ts`). */
+export async function load(source: ModelSource, options: BackendLoadOptions): Promise<BackendSession> {
   if (source.url === undefined || source.bytes.byteLength > 0) {
     throw new InprocError('BACKEND_UNAVAILABLE', `the kserve backend runs models on a v2 inference server and takes the model's URL: loadModel('http://host:8000/v2/models/<name>', { backend: 'kserve' }); got ${source.name}`);
   }

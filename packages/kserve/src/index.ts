@@ -5,11 +5,10 @@
  * bodies, for servers (`@inproc/server` uses them).
  * @module
  */
-export { kserveBackend } from './backend.js';
+export { kserveBackend, REMOTE_DEVICE } from './descriptor.js';
 export { type KServeOptions } from './options.js';
 export { ServerError, type Phase } from './http-errors.js';
 export { type ReplicaState } from './replicas.js';
-export { REMOTE_DEVICE } from './session.js';
 export { DATATYPES, dtypeOf, datatypeOf } from './datatype.js';
 export { DIMS_PARAMETER, formatOf, signatureOf } from './metadata.js';
 export { parseModelUrl, modelPath, type ModelLocation } from './model-url.js';

@@ -12,9 +12,7 @@ import type { ModelLocation } from './model-url.js';
 import type { Settings } from './options.js';
 import { HEADER_LENGTH, type ModelMetadata, decodeInferResponse, encodeInferRequest } from './protocol.js';
 import type { Replicas } from './replicas.js';
-
-/** The device a remote model reports. */
-export const REMOTE_DEVICE = 'remote';
+import { REMOTE_DEVICE } from './descriptor.js';
 
 export class KServeSession implements BackendSession {
   readonly signature: Signature;

@@ -1,12 +1,13 @@
 /**
- * The onnxruntime-node backend. onnxruntime-node is an optional peer: it is imported
- * the first time the backend is a candidate, and a missing package is reported by name.
+ * The onnxruntime-node backend's code, imported by its descriptor (`onnxNodeBackend`
+ * in `descriptor.ts`) the first time the backend is a candidate. onnxruntime-node is an
+ * optional peer, imported then too; a missing package is reported by name.
  * @module
  */
 import { type DType, type Signature, InprocError, Tensor, isDType } from '@inproc/core';
-import { type Backend, type BackendLoadOptions, type BackendRunOptions, type BackendSession, type ModelSource, chooseDevice, firstLine, lazyPeer, openOnDevices, ortSessionInfo, ortStorage, resolveExternalData } from '@inproc/core/backend';
+import { type BackendLoadOptions, type BackendRunOptions, type BackendSession, type ModelSource, chooseDevice, firstLine, lazyPeer, openOnDevices, ortSessionInfo, ortStorage, resolveExternalData } from '@inproc/core/backend';
 import type * as Ort from 'onnxruntime-node';
-import { AUTO_ORDER, EXECUTION_PROVIDERS, type OnnxNodeDevice, type SupportedProvider, deviceProblem } from './devices.js';
+import { AUTO_ORDER, DEVICES, EXECUTION_PROVIDERS, type OnnxNodeDevice, type SupportedProvider, deviceProblem } from './devices.js';
 import { gpuLockProblem, withGpuLock } from './gpu-lock.js';
 import { createWebGpuSession, fastestDevices, gpuDevices, webgpuMetadata } from './webgpu.js';
 
@@ -19,33 +20,21 @@ const SharedArrayBufferClass: abstract new (...args: never[]) => object = typeof
 /** Imports onnxruntime-node once. @internal */
 export const importOrt = lazyPeer<OrtModule>('onnxruntime-node', () => import('onnxruntime-node'), { neededBy: 'onnx-node' });
 
-const DEVICES = Object.keys(EXECUTION_PROVIDERS) as OnnxNodeDevice[];
+/** Whether onnxruntime-node can be imported here (`Backend.isAvailable` of `onnxNodeBackend`). */
+export async function isAvailable(): Promise<boolean> {
+  const ort = await importOrt();
+  return typeof ort.InferenceSession?.create === 'function';
+}
 
-/** The onnx-node backend object, registered by `inproc` in Node. */
-export const onnxNodeBackend: Backend = {
-  name: 'onnx-node',
-  priority: 100,
-  formats: ['onnx'],
-  // 'gpu' and 'fastest' choose among the devices above (see webgpu.ts and core's chooseDevice).
-  devices: [...DEVICES, 'gpu', 'fastest'],
-  // SessionOptions that name no file (optimizedModelFilePath, profileFilePrefix), take no provider
-  // objects (TensorRT cache paths) and no free-form config entries (extra).
-  manifestOptions: ['intraOpNumThreads', 'interOpNumThreads', 'graphOptimizationLevel', 'executionMode', 'enableCpuMemArena', 'enableMemPattern', 'logSeverityLevel', 'logVerbosityLevel', 'freeDimensionOverrides', 'executionProviders'],
-  async isAvailable() {
-    const ort = await importOrt();
-    return typeof ort.InferenceSession?.create === 'function';
-  },
-  load: loadSession,
-};
-
-/** The devices `device: 'auto'` would try here, in order (always ending with `cpu`). */
+/** The devices `device: 'auto'` would try here, in order (always ending with `cpu`); see `autoDevices` of the descriptor. */
 export async function autoDevices(): Promise<readonly OnnxNodeDevice[]> {
   const ort = await importOrt();
   const supported = ort.listSupportedBackends() as readonly SupportedProvider[];
   return [...AUTO_ORDER.filter((d) => deviceProblem(d, supported) === undefined), 'cpu'];
 }
 
-async function loadSession(source: ModelSource, options: BackendLoadOptions): Promise<BackendSession> {
+/** Creates a session (`Backend.load` of `onnxNodeBackend`). */
+export async function loadSession(source: ModelSource, options: BackendLoadOptions): Promise<BackendSession> {
   const ort = await importOrt();
   const { executionProviders: userProviders, ...userOptions } = options.backendOptions as Ort.InferenceSession.SessionOptions;
   // ORT would also print every error it returns to stderr; Inproc reports them as InprocErrors.

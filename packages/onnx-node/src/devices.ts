@@ -20,6 +20,9 @@ export const EXECUTION_PROVIDERS = {
 /** A device of this backend. */
 export type OnnxNodeDevice = keyof typeof EXECUTION_PROVIDERS;
 
+/** The devices of {@link EXECUTION_PROVIDERS}, as a list. */
+export const DEVICES = Object.keys(EXECUTION_PROVIDERS) as OnnxNodeDevice[];
+
 /**
  * Accelerators tried by `device: 'auto'`, fastest first. TensorRT is left out (its first
  * load builds engines for minutes) and so is WebGPU (on a GPU it ranges from 8x faster to

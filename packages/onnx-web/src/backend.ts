@@ -1,11 +1,12 @@
 /**
  * The onnxruntime-web backend: WASM everywhere, WebGPU and WebNN in browsers and
- * Electron renderers. onnxruntime-web is an optional peer, imported the first time the
- * backend is a candidate.
+ * Electron renderers. This is the backend's code, imported by its descriptor
+ * (`onnxWebBackend` in `descriptor.ts`) the first time the backend is a candidate;
+ * onnxruntime-web is an optional peer, imported then too.
  * @module
  */
 import { type DType, type Signature, InprocError, Tensor, bytesPerElement, isDType } from '@inproc/core';
-import { type Backend, type BackendLoadOptions, type BackendRunOptions, type BackendSession, type ModelSource, type ResourceLease, firstLine, onnxExternalDataFiles, openOnDevices, readExternalData, ortSessionInfo, ortStorage, trackResource } from '@inproc/core/backend';
+import { type BackendLoadOptions, type BackendRunOptions, type BackendSession, type ModelSource, type ResourceLease, firstLine, onnxExternalDataFiles, openOnDevices, readExternalData, ortSessionInfo, ortStorage, trackResource } from '@inproc/core/backend';
 import type * as Ort from 'onnxruntime-web';
 import { DEVICE_LOCATION, ONNX_WEB_DEVICES, type OnnxWebDevice, isOnnxWebDevice } from './devices.js';
 import { hasWebNn, isBrowserLike } from './environment.js';
@@ -13,23 +14,11 @@ import { type OnnxWebRuntimeOptions, RUNTIME_KEYS, checkRuntimeOptions } from '.
 import { isRuntimeFailure, runtimeUnavailable } from './runtime-files.js';
 import { type OrtModule, exclusive, importOrt, onnxWebRuntimeOptions, probeWebGpu, startRuntime } from './runtime.js';
 
-/** Priority under `backend: 'auto'`: below onnx-node (100), which is faster in Node. */
-export const ONNX_WEB_PRIORITY = 50;
-
-/** The onnx-web backend object, registered by `inproc` (in browsers, and in Node below onnx-node). */
-export const onnxWebBackend: Backend = {
-  name: 'onnx-web',
-  priority: ONNX_WEB_PRIORITY,
-  formats: ['onnx'],
-  devices: ONNX_WEB_DEVICES,
-  // Not wasmPaths (where onnxruntime-web imports code from), nor provider objects or file options.
-  manifestOptions: ['numThreads', 'simd', 'proxy', 'graphOptimizationLevel', 'executionMode', 'enableCpuMemArena', 'enableMemPattern', 'logSeverityLevel', 'logVerbosityLevel', 'freeDimensionOverrides', 'executionProviders'],
-  async isAvailable() {
-    const ort = await importOrt();
-    return typeof ort.InferenceSession?.create === 'function';
-  },
-  load: loadSession,
-};
+/** Whether onnxruntime-web can be imported here (`Backend.isAvailable` of `onnxWebBackend`, in `descriptor.ts`). */
+export async function isAvailable(): Promise<boolean> {
+  const ort = await importOrt();
+  return typeof ort.InferenceSession?.create === 'function';
+}
 
 /**
  * The devices `device: 'auto'` would try here, in order: `webgpu` in a browser where
@@ -55,7 +44,8 @@ type PreferredLocation = Ort.InferenceSession.SessionOptions['preferredOutputLoc
 
 const LOCATIONS: readonly string[] = ['cpu', 'cpu-pinned', 'gpu-buffer', 'ml-tensor'];
 
-async function loadSession(source: ModelSource, options: BackendLoadOptions): Promise<BackendSession> {
+/** Creates a session (`Backend.load` of `onnxWebBackend`). */
+export async function loadSession(source: ModelSource, options: BackendLoadOptions): Promise<BackendSession> {
   const { runtime, session: userOptions } = splitOptions(options.backendOptions);
   const ort = await startRuntime(runtime);
   const { executionProviders: userProviders, preferredOutputLocation, ...rest } = userOptions;

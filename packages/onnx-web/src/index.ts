@@ -3,7 +3,7 @@
  * Register it with `registerBackend(onnxWebBackend)`, or import `inproc`, which does.
  * @module
  */
-export { onnxWebBackend, autoDevices, ONNX_WEB_PRIORITY } from './backend.js';
+export { onnxWebBackend, autoDevices, ONNX_WEB_PRIORITY } from './descriptor.js';
 export { ONNX_WEB_DEVICES, type OnnxWebDevice } from './devices.js';
 export { type OnnxWebRuntimeOptions, type WasmPaths } from './options.js';
 export { configureOnnxWeb, onnxWebRuntimeOptions } from './runtime.js';

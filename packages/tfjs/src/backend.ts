@@ -1,45 +1,37 @@
 /**
  * The tfjs backend: loads TensorFlow.js graph and layers models on the engine the device
- * asks for (see engines.ts). TF.js packages are optional peers, imported the first time
- * the backend is a candidate; a missing one is reported by name.
+ * asks for (see engines.ts). This is the backend's code, imported by its descriptor
+ * (`tfjsBackend` in `descriptor.ts`) the first time the backend is a candidate. TF.js
+ * packages are optional peers, imported then too; a missing one is reported by name.
  * @module
  */
 import { InprocError } from '@inproc/core';
-import { throwIfAborted, type Backend, type BackendLoadOptions, type BackendSession, type ModelSource, messageOf } from '@inproc/core/backend';
+import { throwIfAborted, type BackendLoadOptions, type BackendSession, type ModelSource, messageOf } from '@inproc/core/backend';
 import type * as Tf from '@tensorflow/tfjs';
 import { acquireEngine } from './engines.js';
 import { parseModelJson, readWeights, type GraphNode, type ModelJson } from './model-json.js';
 import { graphSignature, layersSignature } from './signature.js';
 import { TfjsSession, needsAsync, type LoadedModel } from './session.js';
 import { importNodeBinding, importTfjs, isNode } from './tf-modules.js';
-import { TFJS_DEVICES, type TfjsBackendOptions } from './types.js';
+import type { TfjsBackendOptions } from './types.js';
 
 const OPTION_KEYS: ReadonlySet<string> = new Set(['weights', 'wasmPaths', 'strict']);
 
-/** The tfjs backend object; `inproc` registers it, or call `registerBackend(tfjsBackend)`. */
-export const tfjsBackend: Backend = {
-  name: 'tfjs',
-  priority: 50,
-  formats: ['tfjs-graph', 'tfjs-layers'],
-  devices: TFJS_DEVICES,
-  // Not wasmPaths (code) nor weights (bytes a manifest cannot hold anyway).
-  manifestOptions: ['strict'],
-  async isAvailable() {
-    try {
-      await importTfjs();
-      return true;
-    } catch (error) {
-      // Without @tensorflow/tfjs, a native binding alone still brings the whole API.
-      if (isNode()) {
-        for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const) {
-          if (await importNodeBinding(pkg, 'auto').then(() => true, () => false)) return true;
-        }
+/** Whether TensorFlow.js can be imported here (`Backend.isAvailable` of `tfjsBackend`, in `descriptor.ts`). */
+export async function isAvailable(): Promise<boolean> {
+  try {
+    await importTfjs();
+    return true;
+  } catch (error) {
+    // Without @tensorflow/tfjs, a native binding alone still brings the whole API.
+    if (isNode()) {
+      for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const) {
+        if (await importNodeBinding(pkg, 'auto').then(() => true, () => false)) return true;
       }
-      throw error;
     }
-  },
-  load: loadTfjsModel,
-};
+    throw error;
+  }
+}
 
 function checkOptions(raw: Readonly<Record<string, unknown>>): TfjsBackendOptions {
   // Checked key by key below; the cast is the narrowing.
@@ -54,7 +46,8 @@ function checkOptions(raw: Readonly<Record<string, unknown>>): TfjsBackendOption
   return raw;
 }
 
-async function loadTfjsModel(source: ModelSource, options: BackendLoadOptions): Promise<BackendSession> {
+/** Loads a model (`Backend.load` of `tfjsBackend`). */
+export async function loadTfjsModel(source: ModelSource, options: BackendLoadOptions): Promise<BackendSession> {
   if (source.format !== 'tfjs-graph' && source.format !== 'tfjs-layers') {
     throw new InprocError('MODEL_INVALID', `${source.name}: the tfjs backend loads tfjs-graph and tfjs-layers models, not ${source.format}`);
   }

@@ -1,4 +1,4 @@
-export { tfjsBackend } from './backend.js';
+export { tfjsBackend } from './descriptor.js';
 export { fromArtifacts, type TfjsModelInput } from './artifacts.js';
 export { tfjsEngineState } from './engines.js';
 export {

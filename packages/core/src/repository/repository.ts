@@ -40,18 +40,8 @@ import { VersionLoader } from './version-loader.js';
 import { describePolicy, servedVersions } from './version-policy.js';
 import { type ModelState, scanModel } from './version-scan.js';
 
-/**
- * Opens a model repository: a directory (path or `file:` URL, Node) or an `http(s):`
- * URL with an index file (browsers, or Node). Scans it once; models load on first `get`.
- *
- * ```ts
- * await using repo = await openRepository('models', { maxBytes: 512 << 20, watch: true });
- * const y = await repo.run('tenant-a', { x });          // current version, leased per call
- * await using model = await repo.get('tenant-b', { version: 3 });
- * ```
- * @throws InprocError `MODEL_NOT_FOUND` (no such root or index), `INPUT_INVALID` (bad options), `MODEL_INVALID` (bad index)
- */
-export async function openRepository(root: string | URL, options: RepositoryOptions = {}): Promise<Repository> {
+/** What {@link openRepository} (in `open-repository.ts`) does, imported on its first call. @internal */
+export async function openRepositoryNow(root: string | URL, options: RepositoryOptions = {}): Promise<Repository> {
   const settings = checkOptions(options);
   const storage = await openStorage(root, { indexFile: settings.indexFile });
   const repository = new RepositoryImpl(storage, settings);
