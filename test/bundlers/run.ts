@@ -169,7 +169,7 @@ async function build(bundler: Bundler): Promise<boolean> {
   const cwd = join(work, bundler);
   if (bundler === 'next') await addAssets(join(cwd, 'public'));
   const started = performance.now();
-  const r = await run(process.execPath, BUILD[bundler].argv, cwd, { NEXT_TELEMETRY_DISABLED: '1' });
+  const r = await run(process.execPath, BUILD[bundler].argv, cwd, { NEXT_TELEMETRY_DISABLED: '1' }, 600_000);
   console.log(`${bundler}: build exit ${r.code} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   const peers = bundler === 'next' && /Can't resolve '(onnxruntime-node|@tensorflow\/[^']+)'/.test(plain(r.output))
     ? "\n  -> the server bundle (server components, and the server render of client components) resolves inproc's node entry, whose optional peers must not be imports a bundler has to resolve (issue 23, point 1)"

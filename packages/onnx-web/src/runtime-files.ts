@@ -74,7 +74,10 @@ async function problemWith(url: string): Promise<string | undefined> {
  */
 export async function runtimeUnavailable(error: unknown, wasmPaths: unknown): Promise<InprocError> {
   let found = '';
-  if (isBrowserLike()) {
+  if (/cannot determine the script source URL/i.test(String(error instanceof Error ? error.message : error))) {
+    // onnxruntime-web finds its files beside its own script (import.meta.url), which a classic script has not.
+    found = ': the bundle is not an ES module (esbuild builds iife by default), so onnxruntime-web cannot tell where its files are; build with format "esm", or set wasmPaths';
+  } else if (isBrowserLike()) {
     const urls = candidateUrls(error, wasmPaths);
     const problems = (await Promise.all(urls.map(problemWith))).filter((p) => p !== undefined);
     found =
