@@ -59,6 +59,7 @@ const { values: args } = parseArgs({ options: { only: { type: 'string' }, fresh:
 const chosen = (args.only?.split(',') ?? BUNDLERS) as Bundler[];
 for (const b of chosen) if (!BUNDLERS.includes(b)) throw new Error(`--only: no bundler "${b}" (there are ${BUNDLERS.join(', ')})`);
 
+const startedAt = performance.now();
 const failures: string[] = [];
 const passed: string[] = [];
 /** Records a check: `what` when it passed, `failed` (default `what`) when it did not. */
@@ -395,6 +396,7 @@ ${table.join('\n')}
 }
 
 function finish(): never {
+  console.log(`\n${((performance.now() - startedAt) / 1000).toFixed(0)} s in all, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   console.log(`\n${passed.length} check(s) passed:\n  ${passed.map((p) => p.split('\n')[0]).join('\n  ')}`);
   if (failures.length > 0) {
     console.error(`\n${failures.length} failure(s):\n\n${failures.join('\n\n')}`);

@@ -38,7 +38,8 @@ function candidateUrls(error: unknown, wasmPaths: unknown): string[] {
       // not a URL: nothing to ask for
     }
   };
-  for (const m of (error instanceof Error ? `${error.message} ${String(error.cause ?? '')}` : String(error)).matchAll(/(?:https?|blob|file):\/\/[^\s'"`)]+?\.(?:wasm|mjs)\b/g)) add(m[0]);
+  const text = error instanceof Error ? `${error.message} ${error.cause instanceof Error ? error.cause.message : ''}` : String(error);
+  for (const m of text.matchAll(/(?:https?|blob|file):\/\/[^\s'"`)]+?\.(?:wasm|mjs)\b/g)) add(m[0]);
   if (typeof wasmPaths === 'string') for (const file of RUNTIME_FILES) add(wasmPaths + file);
   else if (typeof wasmPaths === 'object' && wasmPaths !== null) {
     const paths = wasmPaths as { wasm?: unknown; mjs?: unknown };

@@ -10,7 +10,7 @@ export async function runVad(modelUrl, options = {}) {
   try {
     const samples = await loadAudio();
     let state = new Tensor('float32', new Float32Array(256), [2, 1, 128]);
-    const sr = new Tensor('int64', [BigInt(16000)], []);
+    const sr = new Tensor('int64', [16000n], []);
     const probabilities = [];
     for (let f = 0; f < samples.length / 512; f++) {
       const out = await model.run({ input: new Tensor('float32', samples.subarray(f * 512, (f + 1) * 512), [1, 512]), state, sr });

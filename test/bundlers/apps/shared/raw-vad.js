@@ -10,7 +10,7 @@ export async function runRawVad(modelUrl, wasmPaths) {
   try {
     const samples = await loadAudio();
     let state = new ort.Tensor('float32', new Float32Array(256), [2, 1, 128]);
-    const sr = new ort.Tensor('int64', BigInt64Array.from([BigInt(16000)]), []);
+    const sr = new ort.Tensor('int64', BigInt64Array.from([16000n]), []);
     const probabilities = [];
     for (let f = 0; f < samples.length / 512; f++) {
       const out = await session.run({ input: new ort.Tensor('float32', samples.slice(f * 512, (f + 1) * 512), [1, 512]), state, sr });
