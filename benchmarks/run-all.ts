@@ -17,7 +17,7 @@ import { environment, environmentLine } from './lib/environment.js';
 import { outputDirs, writeOutput } from './lib/output.js';
 import { lineChart } from './lib/svg.js';
 
-const SUITES = ['backends/backends.ts', 'overhead/overhead.ts', 'batching/batching.ts', 'event-loop/event-loop.ts', 'preprocess/preprocess.ts', 'warmup/warmup.ts', 'remote/remote.ts'];
+const SUITES = ['backends/backends.ts', 'overhead/overhead.ts', 'cold-start/cold-start.ts', 'batching/batching.ts', 'event-loop/event-loop.ts', 'preprocess/preprocess.ts', 'warmup/warmup.ts', 'remote/remote.ts'];
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, out: { type: 'string' } }, strict: false });
 const quick = values.quick === true;

@@ -137,10 +137,18 @@ for (const tarball of tarballs) {
       check(all.includes(target) || typeof json.sourcesContent?.[i] === 'string', `${label}: ${relative(dir, map)} points to ${source}, which is not in the tarball`);
     });
   }
-  // Build output without its source is stale (a renamed or deleted module): it would ship dead code.
+  // dist/ JavaScript is bundled (packages/testkit/src/build-dist.ts): entries and their chunks. Each
+  // file comes with a source map naming the src/ modules it was built from (checked above to be in
+  // the tarball); one without is not this build's output (stale, or written by hand).
   for (const js of all.filter((f) => /[\\/]dist[\\/].*\.js$/.test(f))) {
-    const source = js.replace(/([\\/])dist([\\/])/, '$1src$2').replace(/\.js$/, '.ts');
-    check(all.includes(source), `${label}: ${relative(dir, js)} has no ${relative(dir, source)} (stale build output? npm run clean && npm run pack)`);
+    const map = `${js}.map`;
+    const sources = all.includes(map) ? ((await readJson<{ sources?: string[] }>(map)).sources ?? []) : [];
+    check(sources.some((source) => /(^|\/)src\//.test(source)), `${label}: ${relative(dir, js)} has no source map naming its src/ modules (stale build output? npm run clean && npm run pack)`);
+  }
+  // Declarations (tsc, one per module) without their module are stale (a renamed or deleted module).
+  for (const dts of all.filter((f) => /[\\/]dist[\\/].*\.d\.ts$/.test(f))) {
+    const source = dts.replace(/([\\/])dist([\\/])/, '$1src$2').replace(/\.d\.ts$/, '.ts');
+    check(all.includes(source), `${label}: ${relative(dir, dts)} has no ${relative(dir, source)} (stale build output? npm run clean && npm run pack)`);
   }
 
   const lint = await run(join(BIN, 'publint'), [tarball, '--strict'], ROOT);

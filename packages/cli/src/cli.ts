@@ -5,23 +5,20 @@
  * @module
  */
 import { readFileSync } from 'node:fs';
-import { InprocError } from 'inproc';
-import { benchCommand } from './commands/bench.js';
-import { infoCommand } from './commands/info.js';
-import { runCommand } from './commands/run.js';
-import { typesCommand } from './commands/types.js';
-import { serveCommand } from './commands/serve.js';
-import { exportCommand } from './commands/export.js';
 import { style, type Io, type Style } from './io.js';
 import { COMMANDS, HELP, UsageError, type CommandName } from './usage.js';
 
-const HANDLERS: Record<CommandName, (args: readonly string[], io: Io, s: Style) => Promise<void>> = {
-  info: infoCommand,
-  run: runCommand,
-  bench: benchCommand,
-  types: typesCommand,
-  serve: serveCommand,
-  export: exportCommand,
+type Handler = (args: readonly string[], io: Io, s: Style) => Promise<void>;
+
+// Each command's module (and what it imports: inproc, the server, image and audio readers) is
+// imported when that command runs, so `inproc --help` and a mistyped command load none of it.
+const HANDLERS: Record<CommandName, () => Promise<Handler>> = {
+  info: async () => (await import('./commands/info.js')).infoCommand,
+  run: async () => (await import('./commands/run.js')).runCommand,
+  bench: async () => (await import('./commands/bench.js')).benchCommand,
+  types: async () => (await import('./commands/types.js')).typesCommand,
+  serve: async () => (await import('./commands/serve.js')).serveCommand,
+  export: async () => (await import('./commands/export.js')).exportCommand,
 };
 
 function version(): string {
@@ -56,13 +53,18 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       io.stdout.write(`${HELP[first]}\n`);
       return 0;
     }
-    await HANDLERS[first](rest, io, out);
+    // Every command may load models (serve and export through a repository): `inproc` registers
+    // the backends (light descriptors; a backend's code loads when it is first a candidate).
+    const [handler] = await Promise.all([HANDLERS[first](), import('inproc')]);
+    await handler(rest, io, out);
     return 0;
   } catch (error) {
     if (error instanceof UsageError) {
       io.stderr.write(`${err.red('inproc: error:')} ${error.message}\n${err.dim(`see: inproc ${error.command === undefined ? '--help' : `${error.command} --help`}`)}\n`);
       return 2;
     }
+    // Loaded already when a command threw it; imported here so that help and usage errors never load it.
+    const { InprocError } = await import('inproc');
     if (InprocError.is(error)) {
       io.stderr.write(`${err.red(`inproc: error [${error.code}]`)} ${error.message}\n`);
       if (io.env['INPROC_DEBUG'] !== undefined && error.cause !== undefined) io.stderr.write(`${err.dim(`cause: ${error.cause instanceof Error ? (error.cause.stack ?? error.cause.message) : JSON.stringify(error.cause)}`)}\n`);

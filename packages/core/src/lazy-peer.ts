@@ -19,10 +19,16 @@ export interface LazyPeerOptions<T> {
 
 /**
  * A function that imports the peer package `name` on first call and returns it on every
- * later call. `load` must be a literal `() => import('<name>')`, so that bundlers see it.
+ * later call. `load` is an `import()` of the literal name. A peer that only Node loads
+ * (onnxruntime-node, sharp, native bindings) is hidden from bundlers (the comments
+ * `webpackIgnore: true`, `turbopackIgnore: true` and `@vite-ignore` inside the `import()`), so that a server
+ * bundle (Next.js, a bundled Node app) builds without it installed and Node resolves it at
+ * run time; a peer that browsers need (onnxruntime-web, TF.js) is imported plainly, so
+ * that browser bundlers include it, and hidden only under the `node` condition (a `#peer`
+ * module chosen by the package's `imports` map, as in @inproc/onnx-web).
  *
  * ```ts
- * const importSharp = lazyPeer('sharp', () => import('sharp'), { neededBy: '@inproc/image in Node' });
+ * const importOrt = lazyPeer('onnxruntime-web', () => import('onnxruntime-web'), { neededBy: 'onnx-web' });
  * ```
  * @returns a loader that rejects with `code` and the message `<neededBy> needs the <name> package: npm install <name>`
  */

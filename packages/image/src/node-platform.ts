@@ -20,7 +20,8 @@ import type { ImageSource, Kernel, Rect } from './types.js';
 type SharpFactory = (input?: Uint8Array, options?: SharpOptions) => Sharp;
 
 /** Imports sharp once; a missing sharp is `BACKEND_UNAVAILABLE` naming the package. */
-export const importSharp = lazyPeer<SharpFactory>('sharp', () => import('sharp'), { neededBy: '@inproc/image in Node' });
+// Hidden from bundlers (a native addon that only Node loads): a server bundle builds without sharp installed.
+export const importSharp = lazyPeer<SharpFactory>('sharp', () => import(/* webpackIgnore: true */ /* turbopackIgnore: true */ /* @vite-ignore */ 'sharp'), { neededBy: '@inproc/image in Node' });
 
 async function readSource(source: string | URL): Promise<Uint8Array> {
   let path: string;

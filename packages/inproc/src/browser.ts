@@ -6,12 +6,7 @@
  * imports a Node module, so the bundle stays free of `fs`, `onnxruntime-node`, `sharp`.
  * @module
  */
-import { hasBackend, registerBackend } from '@inproc/core';
-import { onnxWebBackend } from '@inproc/onnx-web';
-import { kserveBackend } from '@inproc/kserve/descriptor';
-
-if (!hasBackend(onnxWebBackend.name)) registerBackend(onnxWebBackend);
-if (!hasBackend(kserveBackend.name)) registerBackend(kserveBackend);
+import './register-browser.js';
 
 export * from '@inproc/core';
 export { kserveBackend } from '@inproc/kserve/descriptor';

@@ -5,6 +5,6 @@
  * @module
  */
 import { serveIsolatedModel } from '@inproc/core/backend';
-import './browser.js';
+import './register-browser.js';
 
 await serveIsolatedModel();

@@ -4,6 +4,6 @@
  * @module
  */
 import { serveIsolatedModel } from '@inproc/core/backend';
-import './node.js';
+import './register-node.js';
 
 await serveIsolatedModel();

@@ -72,7 +72,7 @@ async function probeWithDawn(): Promise<AdapterProbe | undefined> {
   let dawn: DawnModule;
   try {
     const specifier = 'webgpu'; // optional peer: a computed specifier keeps bundlers and tsc from requiring it
-    dawn = (await import(specifier)) as DawnModule;
+    dawn = (await import(/* webpackIgnore: true */ /* turbopackIgnore: true */ /* @vite-ignore */ specifier)) as DawnModule;
   } catch {
     return undefined;
   }

@@ -17,8 +17,12 @@ type OrtModule = typeof Ort;
 const SharedArrayBufferClass: abstract new (...args: never[]) => object = typeof SharedArrayBuffer === 'function' ? SharedArrayBuffer : class Never {};
 
 
-/** Imports onnxruntime-node once. @internal */
-export const importOrt = lazyPeer<OrtModule>('onnxruntime-node', () => import('onnxruntime-node'), { neededBy: 'onnx-node' });
+/**
+ * Imports onnxruntime-node once. Hidden from bundlers (a native addon that only Node loads): a
+ * server bundle that reaches this package (Next.js, a bundled Node app) builds without it
+ * installed, and Node resolves it at run time. @internal
+ */
+export const importOrt = lazyPeer<OrtModule>('onnxruntime-node', () => import(/* webpackIgnore: true */ /* turbopackIgnore: true */ /* @vite-ignore */ 'onnxruntime-node'), { neededBy: 'onnx-node' });
 
 /** Whether onnxruntime-node can be imported here (`Backend.isAvailable` of `onnxNodeBackend`). */
 export async function isAvailable(): Promise<boolean> {

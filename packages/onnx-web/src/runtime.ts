@@ -6,6 +6,7 @@
  */
 import { InprocError } from '@inproc/core';
 import { isSoftwareAdapter, lazyPeer } from '@inproc/core/backend';
+import { importPeer } from '#peer';
 import type * as Ort from 'onnxruntime-web';
 import { isBrowserLike, webGpu } from './environment.js';
 import { type OnnxWebRuntimeOptions, checkRuntimeOptions, sameRuntime } from './options.js';
@@ -18,12 +19,13 @@ let applied: OnnxWebRuntimeOptions | undefined;
 
 /**
  * Imports onnxruntime-web once. A missing package gives `BACKEND_UNAVAILABLE` naming it.
- * A plain specifier: bundlers resolve it with the browser condition (the WebGPU/JSEP
- * build, whose .wasm it references with new URL(..., import.meta.url)); Node gets
- * onnxruntime-web's Node build (WASM only).
+ * Through `#peer` (this package's `imports` map): a plain specifier that bundlers resolve
+ * with the browser condition (the WebGPU/JSEP build, whose .wasm it references with
+ * new URL(..., import.meta.url)); under the `node` condition one hidden from bundlers, so a
+ * server bundle builds without it, and Node gets onnxruntime-web's Node build (WASM only).
  * @internal
  */
-export const importOrt = lazyPeer<OrtModule>('onnxruntime-web', () => import('onnxruntime-web'), {
+export const importOrt = lazyPeer<OrtModule>('onnxruntime-web', importPeer, {
   neededBy: 'onnx-web',
   pick: (m) => ((m as { default?: OrtModule }).default?.InferenceSession === undefined ? (m as OrtModule) : (m as { default: OrtModule }).default),
 });

@@ -1,7 +1,8 @@
 /**
  * Importing the TF.js packages, which are all optional peers. `@tensorflow/tfjs` and its
- * browser backends are imported with literal specifiers so that bundlers include them;
- * the native bindings (`@tensorflow/tfjs-node`, `-node-gpu`) only in Node, through a
+ * browser backends are imported through `#peer` (this package's `imports` map): literal
+ * specifiers that browser bundlers include, hidden from bundlers under the `node`
+ * condition (a server bundle builds without TF.js installed); the native bindings (`@tensorflow/tfjs-node`, `-node-gpu`) only in Node, through a
  * computed specifier that bundlers leave alone. Their types are declared here (the
  * parts Inproc uses) because they cannot be installed where libtensorflow cannot be
  * downloaded.
@@ -10,6 +11,7 @@
  */
 import { InprocError } from '@inproc/core';
 import { lazyPeer } from '@inproc/core/backend';
+import { importTfjsPeer, importWasmPeer, importWebgpuPeer } from '#peer';
 import type * as Tf from '@tensorflow/tfjs';
 import type * as TfWasm from '@tensorflow/tfjs-backend-wasm';
 
@@ -38,16 +40,16 @@ function missing(pkg: string, why: string, cause: unknown, code: 'BACKEND_UNAVAI
 }
 
 /** `@tensorflow/tfjs`, imported once. Rejects with `BACKEND_UNAVAILABLE` naming the package. @internal */
-export const importTfjs = lazyPeer<TfApi>('@tensorflow/tfjs', () => import('@tensorflow/tfjs'), { neededBy: 'the tfjs backend', pick: unwrap });
+export const importTfjs = lazyPeer<TfApi>('@tensorflow/tfjs', importTfjsPeer, { neededBy: 'the tfjs backend', pick: unwrap });
 
 /** `@tensorflow/tfjs-backend-wasm` (registers the `wasm` backend). `DEVICE_UNAVAILABLE` when missing. @internal */
-export const importWasm = lazyPeer<TfWasmModule>('@tensorflow/tfjs-backend-wasm', () => import('@tensorflow/tfjs-backend-wasm'), { neededBy: 'device "wasm"', code: 'DEVICE_UNAVAILABLE', pick: unwrap });
+export const importWasm = lazyPeer<TfWasmModule>('@tensorflow/tfjs-backend-wasm', importWasmPeer, { neededBy: 'device "wasm"', code: 'DEVICE_UNAVAILABLE', pick: unwrap });
 
 /** `@tensorflow/tfjs-backend-webgpu` (registers the `webgpu` backend). `DEVICE_UNAVAILABLE` when missing. @internal */
-export const importWebgpu = lazyPeer<unknown>('@tensorflow/tfjs-backend-webgpu', () => import('@tensorflow/tfjs-backend-webgpu'), { neededBy: 'device "webgpu"', code: 'DEVICE_UNAVAILABLE', pick: (m) => m });
+export const importWebgpu = lazyPeer<unknown>('@tensorflow/tfjs-backend-webgpu', importWebgpuPeer, { neededBy: 'device "webgpu"', code: 'DEVICE_UNAVAILABLE', pick: (m) => m });
 
 // A computed specifier: bundlers must not try to resolve the native bindings for browsers.
-const dynamicImport = (specifier: string): Promise<unknown> => import(/* @vite-ignore */ /* webpackIgnore: true */ specifier);
+const dynamicImport = (specifier: string): Promise<unknown> => import(/* @vite-ignore */ /* webpackIgnore: true */ /* turbopackIgnore: true */ specifier);
 
 const nodeBindings = new Map<string, Promise<TfjsNodeModule>>();
 
