@@ -237,8 +237,9 @@ async function openApp(browser: Browser, url: string): Promise<PageRun> {
       gzip += gzipSync(body, { level: 9 }).byteLength;
       files.push(path);
     } else if (path.endsWith('.wasm')) {
+      // Streamed to WebAssembly.instantiateStreaming, the body may not be kept: asked again when the length is not given.
       const length = Number(r.headers()['content-length'] ?? NaN);
-      wasm += Number.isFinite(length) ? length : ((await r.body().catch(() => undefined))?.byteLength ?? 0);
+      wasm += Number.isFinite(length) ? length : (await (await fetch(r.url())).arrayBuffer()).byteLength;
       files.push(path);
     }
   }
