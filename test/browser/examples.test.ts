@@ -15,7 +15,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadModel } from 'inproc';
 import { testSignal } from '../../examples/electron/src/renderer/demo.js';
 import { vadProbabilities } from '../../examples/electron/src/shared/vad.js';
-import { REPO_ROOT, RESULTS_DIR, bytesRoute, launchChromium, openBrowserTest } from '@inproc/testkit/browser/harness';
+import { PRETEND_HARDWARE_ADAPTER, REPO_ROOT, RESULTS_DIR, bytesRoute, launchChromium, openBrowserTest } from '@inproc/testkit/browser/harness';
 import { describeInChromium } from './chromium.js';
 
 const EXAMPLE = join(REPO_ROOT, 'examples/browser-webgpu');
@@ -55,8 +55,9 @@ describeInChromium('examples/browser-webgpu on the Vite dev server', { timeout: 
     return { context, page, errors, state: await text('state'), device: await text('device'), latency: await text('latency'), result: await text('result'), error: await text('error') };
   }
 
-  it('shows speech found by Silero VAD with device webgpu (screenshot in test-results/)', async () => {
-    const shown = await open('auto');
+  it('shows speech found by Silero VAD with device webgpu where auto finds a GPU (screenshot in test-results/)', async () => {
+    // SwiftShader, dressed up as a hardware adapter: auto passes a software adapter over.
+    const shown = await open('auto', PRETEND_HARDWARE_ADAPTER);
     try {
       expect(shown.error).toBe('');
       expect(shown.state).toBe('done');
@@ -100,7 +101,8 @@ describeInChromium('examples/electron renderer code in Chromium', { timeout: 180
       entry: fileURLToPath(new URL('./pages/electron-renderer.page.ts', import.meta.url)),
       routes: { '/models/silero_vad_v5.onnx': bytesRoute(new Uint8Array(await readFile(VAD_PATH))) },
       // What Electron puts in a renderer with nodeIntegration: Node's process object, type 'renderer'.
-      page: { initScript: `globalThis.process = { type: 'renderer', platform: 'linux', env: {}, versions: { node: '22.20.0', electron: '39.2.0', chrome: '142.0.0.0' } };` },
+      // (and SwiftShader dressed up as a GPU, which auto would pass over).
+      page: { initScript: `globalThis.process = { type: 'renderer', platform: 'linux', env: {}, versions: { node: '22.20.0', electron: '39.2.0', chrome: '142.0.0.0' } }; ${PRETEND_HARDWARE_ADAPTER}` },
     });
     try {
       // The test plays the main process: the same code as examples/electron/src/main, on onnx-node.

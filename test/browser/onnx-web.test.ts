@@ -14,8 +14,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Tensor, loadModel } from 'inproc';
 import { conformanceChecks } from '../conformance/suite.js';
 import { onnxFixtures } from '../conformance/fixtures.js';
+import { chirp as audio } from '@inproc/testkit/audio';
 import { slowModel } from '@inproc/testkit/onnx/models';
-import { type BrowserTestEnv, type HarnessPage, type RouteHandler, REPO_ROOT, bytesRoute, openBrowserTest } from '@inproc/testkit/browser/harness';
+import { type BrowserTestEnv, type HarnessPage, type RouteHandler, PRETEND_HARDWARE_ADAPTER, REPO_ROOT, bytesRoute, openBrowserTest } from '@inproc/testkit/browser/harness';
 import { describeInChromium } from './chromium.js';
 
 const VAD_PATH = join(REPO_ROOT, 'node_modules/@ricky0123/vad-web/dist/silero_vad_v5.onnx');
@@ -72,15 +73,6 @@ function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return max;
 }
 
-/** Deterministic "audio": a chirp with a little seeded noise, 16 kHz. */
-function audio(frames: number): number[] {
-  let seed = 12345;
-  return Array.from({ length: frames * 512 }, (_, i) => {
-    seed = (seed * 1103515245 + 12345) % 2147483648;
-    return 0.4 * Math.sin((2 * Math.PI * (200 + i / 40) * i) / 16000) + 0.05 * (seed / 2147483648 - 0.5);
-  });
-}
-
 async function vadOnNode(samples: number[], frames: number): Promise<{ probabilities: number[]; state: number[] }> {
   await using model = await loadModel(VAD_PATH, { backend: 'onnx-node', device: 'cpu' });
   let state: Tensor = new Tensor('float32', new Float32Array(256), [2, 1, 128]);
@@ -110,12 +102,13 @@ describeInChromium('onnx-web in headless Chromium', { timeout: 180_000 }, () => 
     await env?.close();
   });
 
-  it('registers onnx-web (and no Node backend) and finds the SwiftShader WebGPU adapter', async () => {
+  it('registers onnx-web (and no Node backend), finds the SwiftShader WebGPU adapter and leaves it out of auto', async () => {
     const info = await page.call<{ backends: string[]; autoDevices: string[]; hasGpu: boolean }>('environment');
     expect(info.backends).toContain('onnx-web:50');
     expect(info.backends.some((b) => b.startsWith('onnx-node'))).toBe(false);
     expect(info.hasGpu).toBe(true);
-    expect(info.autoDevices).toEqual(['webgpu', 'wasm']);
+    // SwiftShader runs on the CPU, slower than WASM: 'auto' prefers WASM, 'webgpu' by name still uses it.
+    expect(info.autoDevices).toEqual(['wasm']);
   });
 
   for (const device of ['wasm', 'webgpu', 'auto']) {
@@ -201,13 +194,29 @@ describeInChromium('onnx-web in headless Chromium', { timeout: 180_000 }, () => 
     });
   });
 
-  it('reports webnn as DEVICE_UNAVAILABLE where the browser has no WebNN, and picks webgpu under auto', async () => {
+  it('reports webnn as DEVICE_UNAVAILABLE where the browser has no WebNN; auto picks wasm over the software adapter, webgpu by name uses it', async () => {
     const out = await page.call<Record<string, unknown>>('deviceChoices');
+    expect(out['autoDevices']).toEqual(['wasm']);
     expect(out['webgpu']).toBe('loaded on webgpu');
     expect(out['webnn']).toMatch(/^DEVICE_UNAVAILABLE: [^]*WebNN is not available/);
-    expect(out['auto']).toBe('webgpu');
+    expect(out['auto']).toBe('wasm');
     expect(out['autoDiff']).toBeLessThan(1e-3);
-    expect(out['fallbackLocation']).toBe('gpu-buffer');
+    expect(out['fallbackLocation']).toBe('cpu');
+    expect(await page.call('resourcesNow')).toEqual(ZERO);
+  });
+
+  it('picks webgpu under auto when the adapter is a GPU (not a fallback, no software renderer name)', async () => {
+    const other = await env.openPage({ initScript: PRETEND_HARDWARE_ADAPTER });
+    try {
+      const out = await other.call<Record<string, unknown>>('deviceChoices');
+      expect(out['autoDevices']).toEqual(['webgpu', 'wasm']);
+      expect(out['auto']).toBe('webgpu');
+      expect(out['autoDiff']).toBeLessThan(1e-3);
+      expect(out['fallbackLocation']).toBe('gpu-buffer');
+      expect(await other.call('resourcesNow')).toEqual(ZERO);
+    } finally {
+      await other.close();
+    }
   });
 
   for (const [what, script, reason] of [

@@ -12,6 +12,7 @@ export { validateFeeds } from './signature.js';
 export { throwIfAborted } from './call-signal.js';
 export { findModelFile, MODEL_FILE_NAMES, type DirectoryProbe } from './model-file.js';
 export { serveIsolatedModel } from './execution/worker-host.js';
+export { isSoftwareAdapter, type AdapterFacts } from './software-adapter.js';
 export { chooseDevice, type DeviceChoiceRequest, type DeviceChoice } from './device-choice.js';
 export { readOnnxMetadata, onnxExternalDataFiles, resolveExternalData, readExternalData, type OnnxMetadata, type ExternalDataFile } from './onnx-metadata.js';
 export { ortTensorInfo, ortSessionInfo, ortStorage, openOnDevices, type OrtValueMetadata, type OrtSessionLike, type DeviceAttempts } from './ort-glue.js';

@@ -119,7 +119,8 @@ export async function loadWithBackends(source: ModelSource, request: ResolveRequ
   const byFormat = candidates.filter((b) => b.formats.includes(source.format));
   for (const b of candidates) if (!byFormat.includes(b)) failures.push({ backend: b.name, code: 'UNAVAILABLE', message: `does not load ${source.format} models (it loads ${b.formats.join(', ')})` });
   const byDevice = device === 'auto' ? byFormat : byFormat.filter((b) => b.devices.includes(device));
-  for (const b of byFormat) if (!byDevice.includes(b)) failures.push({ backend: b.name, code: 'DEVICE_UNAVAILABLE', message: `has no device "${device}" (it has ${b.devices.join(', ')})` });
+  const lacking = byFormat.filter((b) => !byDevice.includes(b)).map((b): BackendFailure => ({ backend: b.name, code: 'DEVICE_UNAVAILABLE', message: `has no device "${device}" (it has ${b.devices.join(', ')})` }));
+  failures.push(...lacking);
 
   for (const backend of byDevice) {
     throwIfAborted(request.load.signal, 'the load');
@@ -140,7 +141,9 @@ export async function loadWithBackends(source: ModelSource, request: ResolveRequ
     }
   }
 
-  const list = failures.length ? failures.map((f) => `  - ${f.backend}: ${f.message}`).join('\n') : '  (no backends are registered: import "inproc", or register one with registerBackend())';
+  // A backend without the device is no reason when one with it was tried and failed (say, its .wasm was missing).
+  const shown = failures.some((f) => byDevice.some((b) => b.name === f.backend)) ? failures.filter((f) => !lacking.includes(f)) : failures;
+  const list = shown.length ? shown.map((f) => `  - ${f.backend}: ${f.message}`).join('\n') : '  (no backends are registered: import "inproc", or register one with registerBackend())';
   const deviceOnly = device !== 'auto' && byFormat.length > 0 && failures.filter((f) => byFormat.some((b) => b.name === f.backend)).every((f) => f.code === 'DEVICE_UNAVAILABLE');
   const code: ErrorCode = deviceOnly ? 'DEVICE_UNAVAILABLE' : 'BACKEND_UNAVAILABLE';
   const what = deviceOnly ? `device "${device}" is not available for ${source.name}` : `no backend could load ${source.name} (format ${source.format}${device === 'auto' ? '' : `, device ${device}`})`;

@@ -22,6 +22,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, isAbsolute, join, resolve, dirname } from 'node:path';
+import { isSoftwareAdapter } from '@inproc/core/backend';
 
 /** The adapter a WebGPU session runs on, as `model.metadata.adapter` reports it. */
 export interface WebGpuAdapterInfo {
@@ -55,8 +56,6 @@ export function debugEnabled(topic: string, env: NodeJS.ProcessEnv = process.env
   if (value === undefined || value === '' || value === '0' || value === 'false') return false;
   return ['1', 'true', '*', 'all'].includes(value) || value.split(',').some((t) => t.trim() === topic);
 }
-
-const SOFTWARE = /swiftshader|llvmpipe|lavapipe|lvp|warp|microsoft basic render/i;
 
 /** The Dawn backend onnxruntime's WebGPU provider asks for on this platform. */
 export function dawnBackend(platform: NodeJS.Platform = process.platform): WebGpuAdapterInfo['backend'] {
@@ -138,7 +137,7 @@ async function probeWithDawn(): Promise<AdapterProbe | undefined> {
   if (answer.info === null) return withLog({ problem: `Dawn found no ${backend} adapter${backend === 'vulkan' ? `: ${vulkanProblem() ?? `none of the Vulkan drivers present is one Dawn accepts (${driverList()})`}` : ''}` });
   const { vendor, architecture, device, description, isFallbackAdapter } = answer.info;
   const name = description || device;
-  const software = isFallbackAdapter === true || SOFTWARE.test(`${vendor} ${architecture} ${name}`);
+  const software = isSoftwareAdapter({ vendor, architecture, description: name, isFallbackAdapter });
   return withLog({ adapter: { vendor, architecture, description: name, backend, software, source: 'dawn' } });
 }
 
@@ -247,7 +246,7 @@ function classifyDriver(manifest: IcdManifest): WebGpuAdapterInfo {
     architecture: known?.[2] ?? '',
     description: `Vulkan driver ${name} (${manifest.file})`,
     backend: 'vulkan',
-    software: SOFTWARE.test(name),
+    software: isSoftwareAdapter({ description: name }),
     source: 'vulkan-icd',
   };
 }

@@ -11,6 +11,7 @@ import type * as Ort from 'onnxruntime-web';
 import { DEVICE_LOCATION, ONNX_WEB_DEVICES, type OnnxWebDevice, isOnnxWebDevice } from './devices.js';
 import { hasWebNn, isBrowserLike } from './environment.js';
 import { type OnnxWebRuntimeOptions, RUNTIME_KEYS, checkRuntimeOptions } from './options.js';
+import { isRuntimeFailure, runtimeUnavailable } from './runtime-files.js';
 import { type OrtModule, exclusive, importOrt, onnxWebRuntimeOptions, probeWebGpu, startRuntime } from './runtime.js';
 
 /** Whether onnxruntime-web can be imported here (`Backend.isAvailable` of `onnxWebBackend`, in `descriptor.ts`). */
@@ -21,13 +22,16 @@ export async function isAvailable(): Promise<boolean> {
 
 /**
  * The devices `device: 'auto'` would try here, in order: `webgpu` in a browser where
- * an adapter and a device were really obtained, then `wasm`. WebNN is never chosen
- * automatically (ask for it by name).
+ * an adapter and a device were really obtained and the adapter is a GPU, then `wasm`.
+ * A software adapter (SwiftShader in a GPU-less Chromium, `isFallbackAdapter`) is passed
+ * over: it runs models on the CPU, slower than WASM (its first run about ten times
+ * slower); `device: 'webgpu'` still uses it. WebNN is never chosen automatically (ask
+ * for it by name).
  */
 export async function autoDevices(): Promise<readonly OnnxWebDevice[]> {
   if (proxied()) return ['wasm'];
   const gpu = await probeWebGpu();
-  return gpu.ok ? ['webgpu', 'wasm'] : ['wasm'];
+  return gpu.ok && !gpu.software ? ['webgpu', 'wasm'] : ['wasm'];
 }
 
 /** Whether onnxruntime-web runs in its proxy worker, which supports WASM only. */
@@ -83,6 +87,8 @@ export async function loadSession(source: ModelSource, options: BackendLoadOptio
   };
   // Computed up front, so that a device memory location the demanded device lacks is an error of its own.
   const openers = new Map(attempts.map((device) => [device, open(device, false)] as const));
+  // The runtime did not start: no other device helps. Told with the URLs of its files once out of the device loop.
+  const notStarted = new WeakSet<InprocError>();
   const opened = await openOnDevices<Ort.InferenceSession>({
     runtime: 'onnxruntime-web',
     source: source.name,
@@ -91,7 +97,14 @@ export async function loadSession(source: ModelSource, options: BackendLoadOptio
     signal: options.signal,
     create: (device, probe) => exclusive(probe ? open(device as OnnxWebDevice, true) : openers.get(device as OnnxWebDevice)!),
     release: (session) => exclusive(() => session.release()),
-    fatal: (error) => (isRuntimeFailure(error) ? runtimeUnavailable(error) : undefined),
+    fatal: (error) => {
+      if (!isRuntimeFailure(error)) return undefined;
+      const failure = new InprocError('BACKEND_UNAVAILABLE', firstLine(error), { cause: error });
+      notStarted.add(failure);
+      return failure;
+    },
+  }).catch(async (error: unknown) => {
+    throw InprocError.is(error) && notStarted.has(error) ? await runtimeUnavailable(error.cause, ort.env.wasm.wasmPaths) : error;
   });
   const device = opened.device as OnnxWebDevice;
   try {
@@ -148,21 +161,6 @@ function splitOptions(backendOptions: Readonly<Record<string, unknown>>): { runt
     else session[key] = value;
   }
   return { runtime: checkRuntimeOptions(runtime, 'backendOptions'), session: session };
-}
-
-/** ORT failed to start its WASM runtime (the .wasm file could not be fetched or compiled), not to parse the model. */
-function isRuntimeFailure(error: unknown): boolean {
-  return /no available backend found|failed to (asynchronously prepare|load) wasm|Failed to fetch dynamically imported module|wasm streaming compile failed|both async and sync fetching of the wasm failed/i.test(
-    error instanceof Error ? error.message : String(error),
-  );
-}
-
-function runtimeUnavailable(error: unknown): InprocError {
-  return new InprocError(
-    'BACKEND_UNAVAILABLE',
-    `onnx-web: the onnxruntime-web WASM runtime could not be started (${firstLine(error)}); check that its .wasm files are served (see wasmPaths in the @inproc/onnx-web README)`,
-    { cause: error },
-  );
 }
 
 /** Core tensors that this backend made from ORT tensors kept in device memory, for feeding them back without a copy. */

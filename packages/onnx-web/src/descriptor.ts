@@ -27,7 +27,8 @@ export const onnxWebBackend: Backend = {
 
 /**
  * The devices `device: 'auto'` would try here, in order (see `autoDevices` in `backend.ts`):
- * `webgpu` where an adapter and a device were really obtained, then `wasm`.
+ * `webgpu` where an adapter and a device were really obtained and the adapter is a GPU
+ * (not a software one such as SwiftShader), then `wasm`.
  */
 export async function autoDevices(): Promise<readonly OnnxWebDevice[]> {
   return (await implementation()).autoDevices();

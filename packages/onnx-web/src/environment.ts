@@ -13,7 +13,9 @@ export interface GpuLike {
 
 /** A `GPUAdapter`, as far as this package uses it. */
 export interface GpuAdapterLike {
-  readonly info?: { readonly vendor?: string; readonly architecture?: string; readonly description?: string };
+  readonly info?: { readonly vendor?: string; readonly architecture?: string; readonly description?: string; readonly isFallbackAdapter?: boolean };
+  /** Before Chromium 121 the fallback flag sat on the adapter. */
+  readonly isFallbackAdapter?: boolean;
   requestDevice(): Promise<{ destroy(): void; readonly lost?: Promise<unknown> }>;
 }
 

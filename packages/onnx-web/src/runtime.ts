@@ -5,7 +5,7 @@
  * @module
  */
 import { InprocError } from '@inproc/core';
-import { lazyPeer } from '@inproc/core/backend';
+import { isSoftwareAdapter, lazyPeer } from '@inproc/core/backend';
 import { importPeer } from '#peer';
 import type * as Ort from 'onnxruntime-web';
 import { isBrowserLike, webGpu } from './environment.js';
@@ -88,7 +88,7 @@ function assertSame(options: OnnxWebRuntimeOptions, where: string): void {
 }
 
 /** Outcome of the WebGPU probe. @internal */
-export type WebGpuProbe = { readonly ok: true; readonly adapter: string } | { readonly ok: false; readonly reason: string };
+export type WebGpuProbe = { readonly ok: true; readonly adapter: string; readonly software: boolean } | { readonly ok: false; readonly reason: string };
 
 let probe: Promise<WebGpuProbe> | undefined;
 
@@ -118,7 +118,9 @@ export function probeWebGpu(): Promise<WebGpuProbe> {
     }
     const info = adapter.info;
     const name = [info?.vendor, info?.architecture, info?.description].filter((s) => typeof s === 'string' && s !== '').join(' ');
-    return { ok: true, adapter: name === '' ? 'unknown adapter' : name };
+    // SwiftShader in a GPU-less Chromium: WebGPU works, on the CPU, slower than WASM.
+    const software = isSoftwareAdapter({ ...info, isFallbackAdapter: info?.isFallbackAdapter ?? adapter.isFallbackAdapter });
+    return { ok: true, adapter: name === '' ? 'unknown adapter' : name, software };
   })();
   return probe;
 }

@@ -132,6 +132,18 @@ describe('backend registry', () => {
     expect(e.message).toContain('cpu-only: has no device "cuda"');
   });
 
+  it('names the failure of the backend that has the device, not the backends that lack it', async () => {
+    // In a page: onnx-web's .wasm is missing, and kserve has no device "wasm" (issue 23).
+    use(backend('web', { priority: 9, devices: ['wasm', 'webgpu'], fail: new InprocError('BACKEND_UNAVAILABLE', 'the WASM runtime could not be started (GET http://localhost/x.wasm answered HTTP 404)') }));
+    use(backend('remote', { priority: 1, devices: ['remote'] }));
+    const e = await failure(loadModel(onnx, { device: 'wasm' }));
+    expect(e.code).toBe('BACKEND_UNAVAILABLE');
+    expect(e.message).toContain('web: the WASM runtime could not be started (GET http://localhost/x.wasm answered HTTP 404)');
+    expect(e.message).not.toContain('remote');
+    // The details still hold every backend's reason.
+    expect((e.details as { failures: { backend: string }[] }).failures.map((f) => f.backend)).toEqual(['remote', 'web']);
+  });
+
   it('stops at a model error instead of trying the next backend', async () => {
     const first = backend('strict', { priority: 9, fail: new InprocError('MODEL_INVALID', 'bad protobuf') });
     const second = backend('second', { priority: 1 });

@@ -106,17 +106,20 @@ function nodeWorker(Worker: NodeWorkerConstructor, entry: URL | string, limits: 
   };
 }
 
-function webWorker(worker: WebWorkerLike): IsolatedWorker {
+function webWorker(worker: WebWorkerLike, url: string | undefined): IsolatedWorker {
   const id = nextWebWorkerId++;
   const exitListeners: ((reason: string) => void)[] = [];
   let gone = false;
-  // A Web Worker has no exit event: an uncaught error at its top level is its crash.
+  // A Web Worker has no exit event: an uncaught error at its top level is its crash; an
+  // error event without a message is a script that did not load (404, wrong MIME type).
   worker.addEventListener('error', (event) => {
     event.preventDefault?.();
     if (gone) return;
     gone = true;
     worker.terminate();
-    for (const listener of exitListeners) listener(event.message ?? 'uncaught error in the worker');
+    void (event.message !== undefined && event.message !== '' ? Promise.resolve(event.message) : workerScriptProblem(url)).then((reason) => {
+      for (const listener of exitListeners) listener(reason);
+    });
   });
   return {
     id,
@@ -133,6 +136,46 @@ function webWorker(worker: WebWorkerLike): IsolatedWorker {
       return Promise.resolve();
     },
   };
+}
+
+/**
+ * Calls the app's `createWorker` and notes the script URL it passes to `new Worker()`
+ * (the bundler wrote it there), so that a script that does not load can be named.
+ */
+function createdWithUrl(create: () => WebWorkerLike): [WebWorkerLike, string | undefined] {
+  const g = globalThis as { Worker?: new (...args: unknown[]) => WebWorkerLike };
+  const Original = g.Worker;
+  let url: string | undefined;
+  if (typeof Original === 'function') {
+    g.Worker = new Proxy(Original, {
+      construct(target, args, newTarget) {
+        url = String(args[0]);
+        return Reflect.construct(target, args, newTarget) as object;
+      },
+    });
+  }
+  try {
+    return [create(), url];
+  } finally {
+    if (typeof Original === 'function') g.Worker = Original;
+  }
+}
+
+/** Why a worker script did not start: what its URL answers now. */
+async function workerScriptProblem(url: string | undefined): Promise<string> {
+  const generic = 'the worker script did not load, or threw before it started';
+  if (url === undefined) return `${generic} (see the browser console)`;
+  const href = new URL(url, (globalThis as { location?: { href?: string } }).location?.href).href;
+  try {
+    const response = await fetch(href, { cache: 'no-store' });
+    void response.body?.cancel().catch(() => undefined);
+    const type = response.headers.get('content-type') ?? 'no content-type';
+    if (!response.ok) return `the worker script ${href} could not be loaded: HTTP ${response.status}; check that the build emits it there (new Worker(new URL('./inproc-worker.js', import.meta.url), { type: 'module' }) in createWorker)`;
+    if (!/javascript|ecmascript/i.test(type)) return `the worker script ${href} is served as "${type}", which a browser does not run as a module`;
+    return `${generic}: ${href} (see the browser console)`;
+  } catch (error) {
+    return `the worker script ${href} could not be fetched: ${messageOf(error)}`;
+  }
 }
 
 interface Slot {
@@ -202,14 +245,14 @@ export async function createWorkerPool(options: PoolOptions): Promise<BackendSes
   let spawn: () => IsolatedWorker;
   if (config.createWorker !== undefined) {
     const create = config.createWorker;
-    spawn = () => webWorker(create());
+    spawn = () => webWorker(...createdWithUrl(create));
   } else if (isNode()) {
     const threads = await nodeImport<{ Worker: NodeWorkerConstructor }>('worker_threads');
     spawn = () => nodeWorker(threads.Worker, config.workerEntry!, options.resourceLimits);
   } else {
     const WorkerClass = (globalThis as { Worker?: new (url: URL | string, o: { type: 'module' }) => WebWorkerLike }).Worker;
     if (WorkerClass === undefined) throw new InprocError('INPUT_INVALID', "isolation: 'worker': this environment has no Worker");
-    spawn = () => webWorker(new WorkerClass(config.workerEntry!, { type: 'module' }));
+    spawn = () => webWorker(new WorkerClass(config.workerEntry!, { type: 'module' }), String(config.workerEntry));
   }
   const pool = new WorkerPool(spawn, options);
   await pool.start();

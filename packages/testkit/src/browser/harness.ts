@@ -41,6 +41,13 @@ export const CHROMIUM_ARGS: readonly string[] = [
   '--disable-quic',
 ];
 
+/**
+ * An init script that dresses Chromium's SwiftShader adapter up as a hardware GPU (the
+ * `GPUAdapterInfo` a machine with one reports), so that pages take the path they take
+ * on a real GPU (`device: 'auto'` choosing WebGPU) while still running on SwiftShader.
+ */
+export const PRETEND_HARDWARE_ADAPTER = `for (const [key, value] of Object.entries({ vendor: 'nvidia', architecture: 'ampere', description: 'NVIDIA GeForce RTX 3060', isFallbackAdapter: false })) Object.defineProperty(GPUAdapterInfo.prototype, key, { configurable: true, get: () => value });`;
+
 /** The repository root. */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
 

@@ -1,0 +1,5 @@
+import Raw from './raw-client.js';
+
+export default function Page() {
+  return <Raw />;
+}

@@ -1,0 +1,5 @@
+import Vad from './vad-client.js';
+
+export default function Page() {
+  return <Vad />;
+}

@@ -1,0 +1,2 @@
+// No configuration: a Next.js app uses inproc as it is.
+export default {};
