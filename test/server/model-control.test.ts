@@ -163,7 +163,7 @@ describe('versions and names in URLs', () => {
     for (const path of ['/v2/models/nope', '/v2/models/nope/ready', '/v2/models/nope/stats', '/v2/models/nope/config']) {
       const r = await http(`${server.url}${path}`);
       expect(r.status, path).toBe(404);
-      expect(r.json, path).toEqual({ code: 'MODEL_NOT_FOUND', error: 'no model "nope" on this server; it serves "mlp", "other" (GET or POST /v2/repository/index lists them)' });
+      expect(r.json, path).toEqual({ code: 'MODEL_NOT_FOUND', error: `Request for unknown model: 'nope' is not found; this server serves "mlp", "other" (GET or POST /v2/repository/index lists them)` });
     }
     const infer = await post(server, '/v2/models/nope/infer', mlpBody);
     expect(JSON.stringify(infer.json)).not.toMatch(new RegExp(`${server.repository.root}|refresh`));

@@ -17,7 +17,7 @@ export interface ErrorAnswer {
  * The answer for any thrown value; what is not an `InprocError` is a 500 `RUN_FAILED`.
  * Messages go to HTTP clients without the server's layout: `root` (the repository's
  * absolute path) becomes `<repository>`, and a lookup of a model the repository does not
- * have names the model and what is served, with a hint that fits an HTTP client.
+ * have is worded as Triton words it, naming the model and what is served, with a hint that fits an HTTP client.
  */
 export function errorAnswer(error: unknown, root?: string): ErrorAnswer {
   if (error instanceof HttpError) return { status: error.status, body: { error: withoutRoot(error.message, root), code: error.code } };
@@ -25,7 +25,8 @@ export function errorAnswer(error: unknown, root?: string): ErrorAnswer {
     const models = error.details?.['models'];
     const message =
       error.code === 'MODEL_NOT_FOUND' && Array.isArray(models)
-        ? `no model ${JSON.stringify(String(error.details?.['name']))} on this server; it serves ${models.length === 0 ? 'no models' : models.map((m) => JSON.stringify(m)).join(', ')} (GET or POST /v2/repository/index lists them)`
+        ? // Triton's wording first: its clients and examples match on "Request for unknown model".
+          `Request for unknown model: '${String(error.details?.['name'])}' is not found; this server serves ${models.length === 0 ? 'no models' : models.map((m) => JSON.stringify(m)).join(', ')} (GET or POST /v2/repository/index lists them)`
         : withoutRoot(error.message, root);
     return { status: statusOf(error.code), body: { error: message, code: error.code } };
   }
