@@ -100,7 +100,9 @@ export class Replicas {
           const url = new URL(this.#readyPath, replica.base);
           try {
             const response = await this.#transport.request({ method: 'GET', url, headers: this.#settings.headers, deadline: performance.now() + timeoutMs, timeoutMs, maxResponseBytes: PROBE_BYTES });
-            const ready = response.status === 200 && !/"ready"\s*:\s*false/.test(new TextDecoder().decode(response.body));
+            // The protocol says readiness with the status code; a server that answers 200 with
+            // `{ "ready": false }` (as older ones did) is read as not ready too.
+            const ready = response.status === 200 && readyField(response.body) !== false;
             if (ready) {
               replica.healthy = true;
             } else {
@@ -237,4 +239,14 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
     }, ms);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/** The `ready` field of a readiness answer, or undefined when the body is not JSON holding one. */
+function readyField(body: Uint8Array): boolean | undefined {
+  try {
+    const parsed: unknown = JSON.parse(new TextDecoder().decode(body));
+    return typeof parsed === 'object' && parsed !== null && typeof (parsed as { ready?: unknown }).ready === 'boolean' ? (parsed as { ready: boolean }).ready : undefined;
+  } catch {
+    return undefined;
+  }
 }
