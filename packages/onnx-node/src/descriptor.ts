@@ -7,6 +7,10 @@
  */
 import type { Backend } from '@inproc/core/backend';
 import { DEVICES, type OnnxNodeDevice } from './devices.js';
+// Not lazy: the process-wide WebGPU lock is created by the main thread when it imports this
+// module, so that isolation workers (which load backend.ts themselves) and the
+// application's own workers started afterwards share it (see gpu-lock.ts). Cheap: no runtime.
+import './gpu-lock.js';
 
 const implementation = () => import('./backend.js');
 

@@ -31,8 +31,7 @@ if (mode === 'pool') {
   heldBy = Atomics.compareExchange(word, 0, 0, holderTag) === 0 ? holderTag : -1;
   await pooled.dispose();
 } else {
-  const lockUrl = new URL('../../../packages/onnx-node/dist/gpu-lock.js', import.meta.url).href;
-  const worker = new Worker(new URL('./holding-worker.mjs', import.meta.url), { workerData: { lockUrl, mode } });
+  const worker = new Worker(new URL('./holding-worker.mjs', import.meta.url), { workerData: { mode } });
   holderTag = worker.threadId + 1;
   const exited = once(worker, 'exit');
   await once(worker, 'message');
