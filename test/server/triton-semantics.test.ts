@@ -19,7 +19,9 @@ beforeAll(async () => {
   before = resources();
   const root = await tempRepository({
     // One run at a time, in a worker (the server's event loop stays free to take requests), so that requests queue behind a running one.
-    slow: { bytes: slowModel({ depth: 20, rows: 256 }), manifest: { concurrency: 1 } },
+    // Each run is long enough (rows 1024) that five requests are queued, one by one, while the first runs, even on a slow CI machine
+    // (at rows 256 the first run once ended before the fifth request was queued on Node 24).
+    slow: { bytes: slowModel({ depth: 20, rows: 1024 }), manifest: { concurrency: 1 } },
     mlp: { bytes: mlpModel(16), manifest: { batching: { maxBatchSize: 8, maxDelayMs: 1 }, concurrency: 2, device: 'cpu' } },
     'mlp/2': mlpModel(16),
   });
@@ -56,12 +58,12 @@ describe('schedule policy: priority', () => {
     return order;
   }
 
-  it('serves priority 1 before 2, whichever was sent first', async () => {
+  it('serves priority 1 before 2, whichever was sent first', { timeout: 180_000 }, async () => {
     expect(await answeredOrder([2, 1])).toEqual(['1', '2']);
     expect(await answeredOrder([1, 2])).toEqual(['1', '2']);
   });
 
-  it('serves 0 and no priority at the default level, level 1: before 2 and 3, in arrival order with 1', async () => {
+  it('serves 0 and no priority at the default level, level 1: before 2 and 3, in arrival order with 1', { timeout: 180_000 }, async () => {
     expect(await answeredOrder([3, 2, 0, undefined, 1])).toEqual(['0', 'none', '1', '2', '3']);
   });
 
