@@ -31,6 +31,6 @@ export { BUILTIN_PROCESSORS } from './processing/processors/builtin.js';
 export { pipeline, parallel, each, batched, type Pipeline, type PipelineRunOptions, type Step, type StepContext, type StepInput, type StepOutput, type Runnable, type CompositeStep, type BranchInput, type BranchOutputs, type EachOptions, type BatchedOptions } from './processing/pipeline.js';
 export { monitorEventLoop, type EventLoopDelay, type EventLoopMonitor } from './metrics/event-loop.js';
 export { openRepository } from './repository/open-repository.js';
-export type { Repository, RepositoryOptions, RepositoryModelOptions, RepositoryLoadOptions, GetOptions, RepositoryRunOptions, ModelLease, VersionPolicy, WarmupSpec, BatchingSpec, Manifest, CacheStats, CacheEntryStats, ModelDescription, RepositoryIndexEntry, ModelVersions, UnloadReason, RepositoryEvent, RepositoryEventType, RepositoryListener } from './repository/repository-types.js';
+export type { Repository, RepositoryOptions, RepositoryModelOptions, RepositoryLoadOptions, GetOptions, RepositoryRunOptions, ModelLease, VersionPolicy, WarmupSpec, BatchingSpec, Manifest, CacheStats, CacheEntryStats, ModelDescription, RepositoryIndexEntry, RepositoryVersionStatus, ModelVersions, UnloadReason, RepositoryEvent, RepositoryEventType, RepositoryListener } from './repository/repository-types.js';
 export { MANIFEST_FILE, parseManifest, type ParsedManifest } from './repository/manifest.js';
 export { parseNpy, isNpy, encodeNpy } from './sample-file.js';
