@@ -57,6 +57,36 @@ describe('metrics', () => {
     expect(allStats().map((s) => s.model)).toEqual(['tenant-a/mlp']);
   });
 
+  it('counts fast-path calls in every stage: batch size 1, no queue, run time = total time', async () => {
+    // No processors, no options: each call takes Model.run's fast path, which records one
+    // histogram per call; stats() and the Prometheus text must still show all its stages.
+    await using model = await loadModel(mlpModel(16), { name: 'plain' });
+    const x = new Tensor('float32', new Float32Array(16), [1, 16]);
+    for (let i = 0; i < 4; i++) await model.run({ x });
+    await model.run({ x }, { priority: 1 }); // options: the queued path
+    const stats = model.stats();
+    expect(stats.requests).toBe(5);
+    expect(stats.successes).toBe(5);
+    expect(stats.batches).toBe(5);
+    expect(stats.batchSize).toMatchObject({ count: 5, min: 1, max: 1, sum: 5, p50: 1 });
+    expect(stats.durationsMs.queue.count).toBe(5);
+    expect(stats.durationsMs.queue.min).toBe(0);
+    expect(stats.durationsMs.run.count).toBe(5);
+    expect(stats.durationsMs.total.count).toBe(5);
+    expect(stats.durationsMs.pre.count).toBe(0);
+    expect(stats.durationsMs.run.min).toBeGreaterThan(0);
+    expect(stats.durationsMs.total.sum).toBeGreaterThanOrEqual(stats.durationsMs.run.sum);
+    const { samples } = parsePrometheus(metrics());
+    const count = (name: string, labels: Record<string, string>): number | undefined => samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
+    expect(count('inproc_batch_size_count', { model: 'plain' })).toBe(5);
+    expect(count('inproc_batch_size_bucket', { model: 'plain', le: '1' })).toBe(5);
+    for (const stage of ['queue', 'run', 'total']) expect(count('inproc_request_duration_seconds_count', { model: 'plain', stage })).toBe(5);
+    // The smallest bucket (~61 µs) holds the fast-path calls' zero queue times.
+    const firstQueueBucket = samples.find((s) => s.name === 'inproc_request_duration_seconds_bucket' && s.labels['model'] === 'plain' && s.labels['stage'] === 'queue');
+    expect(Number(firstQueueBucket?.labels['le'])).toBeLessThan(1e-4);
+    expect(firstQueueBucket?.value).toBeGreaterThanOrEqual(4);
+  });
+
   it('renders every live model in the Prometheus text format, and forgets disposed ones', async () => {
     const a = await loadModel(mlpModel(8), { name: 'a "quoted"\\name' });
     const b = await loadModel(mlpModel(8), { name: 'b', cache: { maxBytes: 1 << 20 } });

@@ -18,6 +18,7 @@
  * @module
  */
 import { type Feeds, InprocError, type Outputs, type Signature, Tensor } from '@inproc/core';
+import { SerialQueue } from './serial-queue.js';
 
 /** A model as the graph needs it: `run()` and its signature (a `Model` is one). */
 export interface GraphModel {
@@ -198,7 +199,7 @@ export class StreamGraph implements AsyncDisposable {
   readonly #maxBuffered: number;
   #samples = 0;
   #queued = 0;
-  #queue: Promise<unknown> = Promise.resolve();
+  readonly #queue = new SerialQueue();
   #disposed = false;
   #disposing: Promise<void> | undefined;
 
@@ -289,7 +290,7 @@ export class StreamGraph implements AsyncDisposable {
   dispose(): Promise<void> {
     if (this.#disposing !== undefined) return this.#disposing;
     this.#disposed = true;
-    this.#disposing = this.#queue.then(async () => {
+    this.#disposing = this.#queue.settled.then(async () => {
       if (!this.#ownModels) return;
       const settled = await Promise.allSettled(this.#models.map(async (m) => m.dispose?.()));
       const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
@@ -304,9 +305,7 @@ export class StreamGraph implements AsyncDisposable {
 
   #serialise<T>(task: () => Promise<T>): Promise<T> {
     if (this.#disposed) return Promise.reject(new InprocError('DISPOSED', 'StreamGraph was used after dispose()'));
-    const run = this.#queue.then(task);
-    this.#queue = run.catch(() => undefined);
-    return run;
+    return this.#queue.run(task);
   }
 
   #resetState(): void {

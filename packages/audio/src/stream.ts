@@ -11,6 +11,7 @@
  * @module
  */
 import { type DType, type Feeds, InprocError, type Outputs, Tensor } from '@inproc/core';
+import { SerialQueue } from './serial-queue.js';
 import { FrameBuffer } from './stream-graph.js';
 
 /** Anything with `run(feeds)`: a `Model`. */
@@ -63,7 +64,7 @@ export class AudioStream implements Disposable {
   readonly #audio: FrameBuffer;
   #index = 0;
   #consumed = 0;
-  #queue: Promise<unknown> = Promise.resolve();
+  readonly #queue = new SerialQueue();
   #disposed = false;
 
   /** @throws InprocError `INPUT_INVALID` for bad options (chunk size, context, state bindings, a constant that is not a tensor) */
@@ -143,7 +144,7 @@ export class AudioStream implements Disposable {
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
-    void this.#queue.finally(() => {
+    void this.#queue.settled.finally(() => {
       for (const t of this.#states.values()) t.dispose();
       this.#states.clear();
     });
@@ -155,9 +156,7 @@ export class AudioStream implements Disposable {
 
   #serialise<T>(task: () => Promise<T>): Promise<T> {
     if (this.#disposed) return Promise.reject(new InprocError('DISPOSED', 'AudioStream was used after dispose()'));
-    const run = this.#queue.then(task);
-    this.#queue = run.catch(() => undefined);
-    return run;
+    return this.#queue.run(task);
   }
 
   #resetStates(): void {

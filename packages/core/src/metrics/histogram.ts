@@ -30,6 +30,27 @@ export class Histogram {
     if (value > this.#max) this.#max = value;
   }
 
+  /** Records `value` `n` times (a count of identical observations, e.g. batch size 1 of every fast-path run). */
+  recordMany(value: number, n: number): void {
+    if (!(value >= 0) || !(n > 0)) return;
+    this.#counts[Histogram.#index(value)]! += n;
+    this.#count += n;
+    this.#sum += value * n;
+    if (value < this.#min) this.#min = value;
+    if (value > this.#max) this.#max = value;
+  }
+
+  /** A new histogram holding this one's observations and `other`'s. */
+  merged(other: Histogram): Histogram {
+    const out = new Histogram();
+    for (let i = 0; i < out.#counts.length; i++) out.#counts[i] = this.#counts[i]! + other.#counts[i]!;
+    out.#count = this.#count + other.#count;
+    out.#sum = this.#sum + other.#sum;
+    out.#min = Math.min(this.#min, other.#min);
+    out.#max = Math.max(this.#max, other.#max);
+    return out;
+  }
+
   static #index(value: number): number {
     if (value <= 2 ** MIN_EXP) return 0;
     const i = Math.ceil((Math.log2(value) - MIN_EXP) * PER_DOUBLING);

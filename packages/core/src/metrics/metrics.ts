@@ -23,6 +23,7 @@ export class ModelMetrics {
   successes = 0;
   readonly failures = new Map<ErrorCode, number>();
   batches = 0;
+  // What the queued path records; read through stages(), which adds the fast path's calls.
   readonly batchSize = new Histogram();
   // Seconds, as Prometheus wants; stats() converts to ms.
   readonly queue = new Histogram();
@@ -30,6 +31,12 @@ export class ModelMetrics {
   readonly run = new Histogram();
   readonly post = new Histogram();
   readonly total = new Histogram();
+  /**
+   * Successful fast-path calls (Model.run with a free slot, no processors): one backend run of
+   * one request, not queued, whose run time is its total time. One record per call here
+   * instead of four (batch size 1, queue 0, run, total); stages() folds them in.
+   */
+  readonly #plain = new Histogram();
   cache: (() => { hits: number; misses: number; entries: number; bytes: number }) | undefined;
   pending: () => { queued: number; running: number } = () => ({ queued: 0, running: 0 });
 
@@ -40,13 +47,24 @@ export class ModelMetrics {
   /** Records a call of the fast path (no queue, no processors): one backend run of one request. */
   plainRun(seconds: number, ok: boolean): void {
     this.batches++;
-    this.batchSize.record(1);
-    this.queue.record(0);
-    this.run.record(seconds);
     if (ok) {
       this.successes++;
-      this.total.record(seconds);
+      this.#plain.record(seconds);
+    } else {
+      this.batchSize.record(1);
+      this.queue.record(0);
+      this.run.record(seconds);
     }
+  }
+
+  /** Every stage's histogram as recorded by both paths: what stats() and the Prometheus text read. */
+  stages(): { readonly batchSize: Histogram; readonly queue: Histogram; readonly pre: Histogram; readonly run: Histogram; readonly post: Histogram; readonly total: Histogram } {
+    const plain = this.#plain;
+    const batchSize = this.batchSize.merged(new Histogram());
+    batchSize.recordMany(1, plain.count);
+    const queue = this.queue.merged(new Histogram());
+    queue.recordMany(0, plain.count);
+    return { batchSize, queue, pre: this.pre, run: this.run.merged(plain), post: this.post, total: this.total.merged(plain) };
   }
 
   fail(code: ErrorCode): void {
@@ -59,6 +77,7 @@ export class ModelMetrics {
       return { count: s.count, sum: s.sum * 1e3, mean: s.mean * 1e3, min: s.min * 1e3, max: s.max * 1e3, p50: s.p50 * 1e3, p90: s.p90 * 1e3, p99: s.p99 * 1e3 };
     };
     const pending = this.pending();
+    const stages = this.stages();
     return {
       ...this.labels,
       requests: this.requests,
@@ -67,8 +86,8 @@ export class ModelMetrics {
       inFlight: pending.running,
       queued: pending.queued,
       batches: this.batches,
-      batchSize: this.batchSize.summary(),
-      durationsMs: { queue: ms(this.queue), pre: ms(this.pre), run: ms(this.run), post: ms(this.post), total: ms(this.total) },
+      batchSize: stages.batchSize.summary(),
+      durationsMs: { queue: ms(stages.queue), pre: ms(stages.pre), run: ms(stages.run), post: ms(stages.post), total: ms(stages.total) },
       cache: this.cache?.(),
     };
   }
@@ -156,12 +175,13 @@ export function metricFamilies(): MetricFamily[] {
     for (const [code, n] of m.failures) out.push({ labels: { ...l, code }, value: n });
   });
   family('inproc_request_duration_seconds', 'histogram', 'Duration of each stage of a call: queue, pre, run, post, total.', (m, l, out) => {
-    for (const [stage, h] of [['queue', m.queue], ['pre', m.pre], ['run', m.run], ['post', m.post], ['total', m.total]] as const) {
+    const s = m.stages();
+    for (const [stage, h] of [['queue', s.queue], ['pre', s.pre], ['run', s.run], ['post', s.post], ['total', s.total]] as const) {
       histogram('inproc_request_duration_seconds', h, { ...l, stage }, DURATION_BOUNDS, out);
     }
   });
   family('inproc_batches_total', 'counter', 'Backend runs (each may serve several batched calls).', (m, l, out) => out.push({ labels: l, value: m.batches }));
-  family('inproc_batch_size', 'histogram', 'Calls served per backend run.', (m, l, out) => histogram('inproc_batch_size', m.batchSize, l, BATCH_BOUNDS, out));
+  family('inproc_batch_size', 'histogram', 'Calls served per backend run.', (m, l, out) => histogram('inproc_batch_size', m.stages().batchSize, l, BATCH_BOUNDS, out));
   family('inproc_in_flight', 'gauge', 'Calls running in the backend now.', (m, l, out) => out.push({ labels: l, value: m.pending().running }));
   family('inproc_queued', 'gauge', 'Calls waiting in the queue now.', (m, l, out) => out.push({ labels: l, value: m.pending().queued }));
   family('inproc_cache_hits_total', 'counter', 'Response cache hits.', (m, l, out) => {
