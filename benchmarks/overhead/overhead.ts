@@ -21,6 +21,13 @@
  * runs identical per-call code on both sides, so its distance from 1.00 is the noise of the
  * run. The goals (issue 21) are printed beside the ratios: MLP <= 1.05, Silero VAD <= 1.02.
  *
+ * A second measurement takes the sessions' differences out altogether: one session, both
+ * sides. A process loads the model with Inproc and keeps the very onnxruntime-node session
+ * Inproc created (it wraps `InferenceSession.create` to see it), then alternates blocks of
+ * `session.run()` with ort.Tensor feeds (raw) and `Model.run()` with Inproc tensors on that
+ * one session; its ratio is its median Inproc block over its median raw block. What differs
+ * between the sides is only the code around the run: Inproc's overhead, no more.
+ *
  *   npm run overhead -w benchmarks [-- --quick] [-- --batch 8 --size 256]
  */
 import { createRequire } from 'node:module';
@@ -51,6 +58,8 @@ const batch = Number(values.batch);
 const size = Number(values.size);
 /** Pairs of processes per case; blocks per process; runs per block. */
 const pairs = values.quick ? 3 : 12;
+/** Processes of the one-session comparison per case. */
+const sameProcesses = values.quick ? 2 : 6;
 const blocks = values.quick ? 60 : 300;
 const perBlock = 20;
 /** Runs before timing: the JIT and the CPU settle in the first thousands of calls. */
@@ -96,6 +105,7 @@ async function child(side: string, c: Case): Promise<void> {
   let run: () => Promise<number>;
   let close: () => Promise<void>;
   const first = (out: Outputs | ort.InferenceSession.OnnxValueMapType): number => Number((out[c.output]!.data as Float32Array)[0]);
+  if (side === 'same') return sameSession(c, first);
   if (side === 'raw') {
     const raw = await ort.InferenceSession.create(c.bytes, { ...SESSION_OPTIONS });
     run = async () => first(await raw.run(c.rawFeeds()));
@@ -125,6 +135,78 @@ async function child(side: string, c: Case): Promise<void> {
   process.stdout.write(JSON.stringify({ micros: summarize(times).p50, cpuMicros: summarize(cpu).p50, value }));
 }
 
+/** Both sides on Inproc's own onnxruntime session, in alternating blocks (see the header). */
+async function sameSession(c: Case, first: (out: Outputs | ort.InferenceSession.OnnxValueMapType) => number): Promise<void> {
+  const sessions: ort.InferenceSession[] = [];
+  const create = ort.InferenceSession.create.bind(ort.InferenceSession);
+  // onnx-node calls ort.InferenceSession.create of this same module: keep what it made.
+  ort.InferenceSession.create = (async (...args: Parameters<typeof create>) => {
+    const session = await create(...args);
+    sessions.push(session);
+    return session;
+  }) as typeof ort.InferenceSession.create;
+  const model = await loadModel(c.bytes, { backend: 'onnx-node', device: 'cpu', backendOptions: { ...SESSION_OPTIONS } });
+  ort.InferenceSession.create = create;
+  if (sessions.length !== 1) throw new Error(`expected Inproc to create one onnxruntime session, saw ${sessions.length}`);
+  const session = sessions[0]!;
+  const raw = async (): Promise<number> => first(await session.run(c.rawFeeds()));
+  const inproc = async (): Promise<number> => first(await model.run(c.feeds()));
+  const value = await raw();
+  if ((await inproc()) !== value) throw new Error(`${c.name}: Inproc and raw disagree on one session`);
+  for (let i = 0; i < warmupRuns; i++) {
+    await raw();
+    await inproc();
+  }
+  const times = { raw: [] as number[], inproc: [] as number[] };
+  const cpu = { raw: [] as number[], inproc: [] as number[] };
+  const block = async (name: 'raw' | 'inproc'): Promise<void> => {
+    const fn = name === 'raw' ? raw : inproc;
+    const start = performance.now();
+    const used = process.cpuUsage();
+    for (let i = 0; i < perBlock; i++) await fn();
+    const spent = process.cpuUsage(used);
+    times[name].push(((performance.now() - start) / perBlock) * 1000);
+    cpu[name].push((spent.user + spent.system) / perBlock);
+  };
+  for (let b = 0; b < blocks; b++) {
+    // Which side goes first alternates too: a block right after the other side's starts with its caches.
+    const [x, y] = b % 2 === 0 ? (['raw', 'inproc'] as const) : (['inproc', 'raw'] as const);
+    await block(x);
+    await block(y);
+  }
+  await model.dispose();
+  const p50 = (xs: number[]): number => summarize(xs).p50;
+  process.stdout.write(JSON.stringify({ raw: p50(times.raw), inproc: p50(times.inproc), rawCpu: p50(cpu.raw), inprocCpu: p50(cpu.inproc), value }));
+}
+
+interface SameResult {
+  readonly raw: number;
+  readonly inproc: number;
+  readonly rawCpu: number;
+  readonly inprocCpu: number;
+}
+
+/** Processes of the one-session comparison for a case; each process gives its own ratio. */
+async function measureSame(caseName: string): Promise<Record<string, unknown>> {
+  const runs: SameResult[] = [];
+  for (let p = 0; p < sameProcesses; p++) runs.push(await childJson<SameResult>('same', caseName));
+  const s = (f: (r: SameResult) => number): { p50: number; min: number; max: number } => {
+    const xs = runs.map(f);
+    return { p50: summarize(xs).p50, min: Math.min(...xs), max: Math.max(...xs) };
+  };
+  return {
+    case: caseName,
+    model: CASES[caseName]!.name,
+    processes: sameProcesses,
+    rawMicros: s((r) => r.raw),
+    inprocMicros: s((r) => r.inproc),
+    overheadMicros: s((r) => r.inproc - r.raw),
+    ratio: s((r) => r.inproc / r.raw),
+    cpuRatio: s((r) => r.inprocCpu / r.rawCpu),
+    goal: GOALS[caseName],
+  };
+}
+
 /** First output element of each case's first run, by side: both sides must compute the same. */
 const firstValues = new Map<string, number>();
 
@@ -135,7 +217,8 @@ interface SideResult {
   readonly cpuMicros: number;
 }
 
-function side(name: string, caseName: string): Promise<SideResult> {
+/** Runs one child process (`--child name --case caseName`); its JSON line, after checking the first output value against every other side's. */
+function childJson<T>(name: string, caseName: string): Promise<T> {
   return new Promise((resolve, reject) => {
     const script = fileURLToPath(import.meta.url);
     const args = ['--import', 'tsx', script, '--child', name, '--case', caseName, '--batch', String(batch), '--size', String(size), ...(values.quick ? ['--quick'] : [])];
@@ -145,13 +228,18 @@ function side(name: string, caseName: string): Promise<SideResult> {
     proc.on('error', reject);
     proc.on('exit', (code) => {
       if (code !== 0) return reject(new Error(`overhead child ${name} ${caseName} exited with ${code}`));
-      const { micros, cpuMicros, value } = JSON.parse(out) as SideResult & { value: number };
-      const seen = firstValues.get(caseName) ?? value;
-      if (seen !== value) return reject(new Error(`${caseName}: ${name} computed ${value}, another side ${seen}`));
-      firstValues.set(caseName, value);
-      resolve({ micros, cpuMicros });
+      const result = JSON.parse(out) as T & { value: number };
+      const seen = firstValues.get(caseName) ?? result.value;
+      if (seen !== result.value) return reject(new Error(`${caseName}: ${name} computed ${result.value}, another side ${seen}`));
+      firstValues.set(caseName, result.value);
+      resolve(result);
     });
   });
+}
+
+async function side(name: string, caseName: string): Promise<SideResult> {
+  const { micros, cpuMicros } = await childJson<SideResult>(name, caseName);
+  return { micros, cpuMicros };
 }
 
 interface Comparison {
@@ -208,11 +296,13 @@ const loadBefore = os.loadavg();
 const cases = [];
 for (const name of Object.keys(CASES)) cases.push(await measure(name));
 const fastest = await measureFastest('mlp');
+const same = [];
+for (const name of Object.keys(CASES)) same.push(await measureSame(name));
 const loadAfter = os.loadavg();
 // Quiet: the 1-minute load stayed below half the cores, so the two sides had CPUs to themselves.
 const quiet = Math.max(loadBefore[0]!, loadAfter[0]!) < cores / 2;
 const load = { cores, before: loadBefore.map((l) => Number(l.toFixed(2))), after: loadAfter.map((l) => Number(l.toFixed(2))), quiet };
-const result = { suite: 'overhead', cases, fastest, load, machine: { ...machine(), onnxruntime: ort.env.versions.common } };
+const result = { suite: 'overhead', cases, fastest, sameSession: same, load, machine: { ...machine(), onnxruntime: ort.env.versions.common } };
 
 const fmt = (n: unknown): string => (n as number).toFixed(1);
 const markdown = [
@@ -228,6 +318,15 @@ const markdown = [
     (r) =>
       `| ${r['model'] as string} | ${fmt((r['rawMicros'] as { p50: number }).p50)} | ${fmt((r['inprocMicros'] as { p50: number }).p50)} | ${(r['ratio'] as number).toFixed(3)} | ${fmt((r['rawCpuMicros'] as { p50: number }).p50)} | ${fmt((r['inprocCpuMicros'] as { p50: number }).p50)} | ${(r['cpuRatio'] as number).toFixed(3)} | ≤ ${(r['goal'] as number).toFixed(2)} |`,
   ),
+  '',
+  `One session, both sides (${sameProcesses} processes per model, each alternating blocks of ${perBlock} raw \`session.run()\` and ${perBlock} \`Model.run()\` calls on the onnxruntime session Inproc created, ${blocks * perBlock} timed runs of each): the ratio is each process's median Inproc block over its median raw block, median over the processes (min–max).`,
+  '',
+  '| model | raw p50 µs/run | inproc p50 µs/run | Inproc µs per call | ratio inproc / raw | CPU ratio | goal |',
+  '|---|---:|---:|---:|---:|---:|---:|',
+  ...same.map((r) => {
+    const q = (k: string): { p50: number; min: number; max: number } => r[k] as { p50: number; min: number; max: number };
+    return `| ${r['model'] as string} | ${fmt(q('rawMicros').p50)} | ${fmt(q('inprocMicros').p50)} | ${q('overheadMicros').p50.toFixed(2)} | ${q('ratio').p50.toFixed(3)} (${q('ratio').min.toFixed(3)}–${q('ratio').max.toFixed(3)}) | ${q('cpuRatio').p50.toFixed(3)} | ≤ ${(r['goal'] as number).toFixed(2)} |`;
+  }),
   '',
   `A model loaded with \`device: 'fastest'\` (which chose the CPU here) against one loaded with \`device: 'cpu'\`: ${fmt((fastest['plainMicros'] as { p50: number }).p50)} vs ${fmt((fastest['fastestMicros'] as { p50: number }).p50)} µs/run, ratio ${(fastest['ratio'] as number).toFixed(3)} (CPU time ${(fastest['cpuRatio'] as number).toFixed(3)}). Both sides run the same code per call: the distance of this ratio from 1.00 is the noise of this run.`,
   '',
