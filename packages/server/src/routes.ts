@@ -129,7 +129,11 @@ export function inprocPriority(priority: unknown): number | undefined {
 
 /** `POST .../infer`: decode, run on a lease of the version, encode. The lease is released when the answer is built. */
 export function infer(ctx: RouteContext, name: string, version: string | undefined, call: InferCall): Promise<Answer> {
-  checkServed(ctx, name);
+  try {
+    checkServed(ctx, name);
+  } catch (error) {
+    return Promise.reject(error);
+  }
   // A lease for this request only (released when the answer is built, never left behind).
   return ctx.repository.withLease(name, (lease) => inferOn(ctx, lease, name, call), version === undefined ? {} : { version });
 }
