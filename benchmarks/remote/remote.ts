@@ -18,7 +18,7 @@
 import { spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { loadavg } from 'node:os';
-import { mkdir, mkdtemp, writeFile, copyFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile, copyFile, readdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -32,6 +32,8 @@ import { quantile } from '../stats.js';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } } });
 const seconds = values.quick ? 0.5 : 4;
+/** Each case runs for `seconds` and at least this many calls: a slow model (PP-OCR det, ~40 ms a call) still gets a p50 worth the name in a quick run. */
+const minCalls = values.quick ? 30 : 100;
 const concurrency = values.quick ? [1, 4] : [1, 4, 16];
 const require = createRequire(import.meta.url);
 const cli = join(dirname(require.resolve('@inproc/cli/package.json')), 'bin', 'inproc.js');
@@ -59,6 +61,34 @@ const url = await new Promise<string>((resolve, reject) => {
   server.on('exit', (code) => reject(new Error(`inproc serve exited with ${code}`)));
 });
 
+/**
+ * CPU time of the server process so far, in µs: its main thread (event loop, HTTP,
+ * protocol, and onnxruntime's calling thread) and all its other threads (onnxruntime's
+ * intra-op pool, which spins between runs; V8 and libuv helpers). Linux only (undefined elsewhere).
+ */
+async function serverCpu(): Promise<{ main: number; other: number } | undefined> {
+  const pid = server.pid;
+  if (process.platform !== 'linux' || pid === undefined) return undefined;
+  try {
+    let main = 0;
+    let other = 0;
+    for (const task of await readdir(`/proc/${pid}/task`)) {
+      const ns = Number((await readFile(`/proc/${pid}/task/${task}/schedstat`, 'utf8')).split(' ')[0]);
+      if (task === String(pid)) main += ns / 1000;
+      else other += ns / 1000;
+    }
+    return { main, other };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Server CPU µs per call over `calls` calls made between `before` and now. */
+async function cpuPerCall(before: { main: number; other: number } | undefined, calls: number): Promise<{ main: number; other: number } | undefined> {
+  const after = await serverCpu();
+  return before === undefined || after === undefined ? undefined : { main: (after.main - before.main) / calls, other: (after.other - before.other) / calls };
+}
+
 interface Point {
   readonly callers: number;
   readonly rps: number;
@@ -77,7 +107,7 @@ async function measure(source: string, options: LoadOptions, input: () => Record
     const started = performance.now();
     await Promise.all(
       Array.from({ length: callers }, async () => {
-        while (performance.now() < deadline) {
+        while (performance.now() < deadline || latencies.length < minCalls) {
           const t = performance.now();
           await model.run(feeds);
           latencies.push(performance.now() - t);
@@ -147,14 +177,16 @@ function bareRoundTrip(target: string, sent: Uint8Array, answered: number): { on
  * the other, `runs` times (paired, so that a machine whose load drifts treats both alike):
  * p50 of each.
  */
-async function paired(source: string, runs: number): Promise<{ floor: number; kserve: number }> {
+async function paired(source: string, runs: number): Promise<{ floor: number; kserve: number; serverCpu?: { main: number; other: number } | undefined }> {
   await using model = await loadModel(source, { backend: 'kserve' });
   const bare = bareRoundTrip(bareUrl, mlpRequest, mlpAnswer);
   const feeds = models[0]!.input();
   const floor: number[] = [];
   const kserve: number[] = [];
+  let cpu: { main: number; other: number } | undefined;
   try {
     for (let i = 0; i < runs + 100; i++) {
+      if (i === 100) cpu = await serverCpu();
       let t = performance.now();
       await bare.one();
       const f = performance.now() - t;
@@ -169,7 +201,9 @@ async function paired(source: string, runs: number): Promise<{ floor: number; ks
   } finally {
     bare.close();
   }
-  return { floor: quantile(floor.sort((a, b) => a - b), 0.5), kserve: quantile(kserve.sort((a, b) => a - b), 0.5) };
+  // The inproc serve process's CPU per call (the bare round trips cost it nothing); meaningless against the bare server.
+  const serverCpuPerCall = source.startsWith(url) ? await cpuPerCall(cpu, runs) : undefined;
+  return { floor: quantile(floor.sort((a, b) => a - b), 0.5), kserve: quantile(kserve.sort((a, b) => a - b), 0.5), serverCpu: serverCpuPerCall };
 }
 
 /** The same with the global fetch. */
@@ -194,7 +228,7 @@ const rows: { model: string; mode: string; points: Point[] }[] = [];
 const bare = await startBare();
 const bareUrl = bare.url;
 const pairs = values.quick ? 300 : 3000;
-let remotePair = { floor: Number.NaN, kserve: Number.NaN };
+let remotePair: Awaited<ReturnType<typeof paired>> = { floor: Number.NaN, kserve: Number.NaN };
 let clientPair = { floor: Number.NaN, kserve: Number.NaN };
 let fetchP50 = Number.NaN;
 try {
@@ -234,9 +268,9 @@ const fmt = (n: number): string => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixe
 const lines = [
   '### Embedded vs remote (inproc serve over loopback)',
   '',
-  `Closed loops, ${seconds} s per case; the server is \`inproc serve\` in a subprocess (models in its main thread), the client the kserve backend. Ratio: throughput against embedded at the same concurrency, in this run. Load average (1/5/15 min) before ${loadBefore.map((l) => l.toFixed(2)).join(' / ')}, after ${loadAfter.map((l) => l.toFixed(2)).join(' / ')}.`,
+  `Closed loops, ${seconds} s and at least ${minCalls} calls per case; the server is \`inproc serve\` in a subprocess (models in its main thread), the client the kserve backend. Ratio: throughput against embedded at the same concurrency, in this run. Load average (1/5/15 min) before ${loadBefore.map((l) => l.toFixed(2)).join(' / ')}, after ${loadAfter.map((l) => l.toFixed(2)).join(' / ')}.`,
   '',
-  `Loopback floor: a bare keep-alive \`http.request\` to a bare node:http server in another process, sending ${mlpRequest.byteLength} B and receiving ${mlpAnswer} B (the MLP call's sizes), 1 caller, each round trip paired with one kserve MLP call (${pairs} pairs), p50: **${fmt(floorP50)} ms**; the kserve call to \`inproc serve\`: ${fmt(remotePair.kserve)} ms. Against the same bare server answering a canned MLP response (the client alone): floor ${fmt(clientPair.floor)} ms, kserve ${fmt(clientPair.kserve)} ms. Global \`fetch\`, same sizes: ${fmt(fetchP50)} ms.`,
+  `Loopback floor: a bare keep-alive \`http.request\` to a bare node:http server in another process, sending ${mlpRequest.byteLength} B and receiving ${mlpAnswer} B (the MLP call's sizes), 1 caller, each round trip paired with one kserve MLP call (${pairs} pairs), p50: **${fmt(floorP50)} ms**; the kserve call to \`inproc serve\`: ${fmt(remotePair.kserve)} ms. Against the same bare server answering a canned MLP response (the client alone): floor ${fmt(clientPair.floor)} ms, kserve ${fmt(clientPair.kserve)} ms. Global \`fetch\`, same sizes: ${fmt(fetchP50)} ms.${remotePair.serverCpu === undefined ? '' : ` CPU of the \`inproc serve\` process per kserve MLP call: main thread ${remotePair.serverCpu.main.toFixed(0)} µs, its other threads (onnxruntime's intra-op pool, which spins after each run; V8 and libuv helpers) ${remotePair.serverCpu.other.toFixed(0)} µs.`}`,
   '',
   '| target | measured |',
   '|---|---:|',

@@ -217,6 +217,36 @@ describe('leases and shared loads', () => {
     expect(repo.stats().held).toBe(0);
   });
 
+  it('withLease holds the lease for the length of its work, and releases it when the work settles or throws', async () => {
+    await using repo = await openRepository(root);
+    let inside: ModelLease | undefined;
+    const answer = await repo.withLease('a', async (lease) => {
+      inside = lease;
+      expect(repo.stats().held).toBe(1);
+      return answeredVersion(await lease.run(x4()));
+    });
+    expect(answer).toBe(1);
+    expect(repo.stats().held).toBe(0);
+    // A lease kept past its scope is released: using it is DISPOSED, never a pin.
+    expect(inside!.disposed).toBe(true);
+    expect(await code(inside!.run(x4()))).toBe('DISPOSED');
+    expect(await code(repo.withLease('a', () => Promise.reject(new InprocError('RUN_FAILED', 'work failed'))))).toBe('RUN_FAILED');
+    expect(
+      await code(
+        repo.withLease('a', () => {
+          throw new InprocError('INPUT_INVALID', 'thrown at once');
+        }),
+      ),
+    ).toBe('INPUT_INVALID');
+    expect(repo.stats().held).toBe(0);
+    // The version option and get()'s errors.
+    expect(await repo.withLease('a', (lease) => lease.version, { version: 1 })).toBe(1);
+    expect(await code(repo.withLease('nope', () => undefined))).toBe('MODEL_NOT_FOUND');
+    expect(await code(repo.withLease('a', () => undefined, { version: 7 }))).toBe('VERSION_NOT_FOUND');
+    expect(await code(repo.withLease('a', 'not a function' as never))).toBe('INPUT_INVALID');
+    expect(repo.stats().held).toBe(0);
+  });
+
   it('listeners that throw do not break the cache; their error is reported as an event', async () => {
     await using repo = await openRepository(root);
     const errors: InprocError[] = [];

@@ -138,6 +138,28 @@ describe('the documented examples', () => {
     expect([...new Float32Array(binary.slice().buffer)]).toEqual(SPEC_EXAMPLE_OUTPUT);
   });
 
+  it('answers the outputs a request names, in its order: every one (the run without an output list), or some', async () => {
+    const inputs = [
+      { name: 'a', shape: [1, 4], datatype: 'FP32', data: [1, 2, 3, 4] },
+      { name: 'ids', shape: [1, 3], datatype: 'INT64', data: [7, 8, 9] },
+      { name: 'mask', shape: [1, 3], datatype: 'BOOL', data: [true, false, true] },
+    ];
+    const sum = { name: 'sum', datatype: 'FP32', shape: [1, 4], data: [2, 4, 6, 8] };
+    const next = { name: 'next', datatype: 'INT64', shape: [1, 3], data: [8, 9, 10] };
+    const inverted = { name: 'inverted', datatype: 'BOOL', shape: [1, 3], data: [false, true, false] };
+    const all = await post('/v2/models/multi/infer', JSON.stringify({ inputs, outputs: [{ name: 'inverted' }, { name: 'sum' }, { name: 'next' }] }));
+    expect(all.status).toBe(200);
+    expect(all.json).toEqual({ model_name: 'multi', model_version: '1', outputs: [inverted, sum, next] });
+    const some = await post('/v2/models/multi/infer', JSON.stringify({ inputs, outputs: [{ name: 'next' }, { name: 'sum' }] }));
+    expect(some.json).toEqual({ model_name: 'multi', model_version: '1', outputs: [next, sum] });
+    const none = await post('/v2/models/multi/infer', JSON.stringify({ inputs }));
+    expect(none.json).toEqual({ model_name: 'multi', model_version: '1', outputs: [sum, next, inverted] });
+    // As many names as outputs, one unknown: refused as before.
+    const unknown = await post('/v2/models/multi/infer', JSON.stringify({ inputs, outputs: [{ name: 'sum' }, { name: 'next' }, { name: 'nope' }] }));
+    expect(unknown.status).toBe(400);
+    expect(unknown.json).toMatchObject({ code: 'INPUT_INVALID', error: expect.stringContaining('nope') });
+  });
+
   it('answers a raw binary request (Inference-Header-Content-Length: 0) for a one-input model', async () => {
     const x = new Float32Array(2 * 256).map((_, i) => Math.sin(i));
     const r = await post('/v2/models/mlp/infer', new Uint8Array(x.buffer), { 'content-type': 'application/octet-stream', 'inference-header-content-length': '0' });

@@ -79,6 +79,8 @@ export async function readBody(request: IncomingMessage, limit: number, hold: Ho
   // A declared length is taken before reading, so held bodies cannot together pass the budget.
   const reserved = declared === undefined ? 0 : Number(declared);
   hold.take(reserved);
+  // The common case, a plain body of declared length (which Node's parser holds the body to): read straight into its own buffer.
+  if (encoding === undefined && declared !== undefined && !request.readableEnded) return readDeclared(request, reserved);
   const raw = await collect(request as AsyncIterable<Buffer>, limit, hold, reserved, '');
   if (encoding === undefined) return raw;
   const inflate = encoding === 'gzip' ? createGunzip() : raw[0] !== undefined && (raw[0] & 0x0f) === 8 ? createInflate() : createInflateRaw();
@@ -104,6 +106,39 @@ async function collect(source: AsyncIterable<Buffer>, limit: number, hold: Hold,
   // A buffer of its own (not a slice of Node's pool), so typed arrays over it start aligned.
   const joined = Buffer.concat(chunks, size);
   return joined.byteOffset === 0 && joined.buffer.byteLength === size ? new Uint8Array(joined.buffer) : new Uint8Array(joined);
+}
+
+/**
+ * A body of `size` declared bytes, each chunk copied once into a buffer of its own (so
+ * typed arrays over it start aligned). A stream that fails or closes early rejects with
+ * its error and is destroyed, as reading it with `for await` would.
+ */
+function readDeclared(request: IncomingMessage, size: number): Promise<Uint8Array<ArrayBuffer>> {
+  return new Promise((resolve, reject) => {
+    const out = new Uint8Array(size);
+    let length = 0;
+    const done = (error: Error | undefined): void => {
+      request.off('data', onData);
+      request.off('end', onEnd);
+      request.off('error', onError);
+      request.off('close', onClose);
+      if (error === undefined) return resolve(out);
+      request.destroy();
+      reject(error);
+    };
+    const onData = (chunk: Buffer): void => {
+      if (length + chunk.byteLength > size) return done(new HttpError(400, 'INPUT_INVALID', `the request body is longer than its Content-Length (${size} bytes)`));
+      out.set(chunk, length);
+      length += chunk.byteLength;
+    };
+    const onEnd = (): void => done(length === size ? undefined : new HttpError(400, 'INPUT_INVALID', `the request body ended after ${length} of the ${size} bytes its Content-Length declares`));
+    const onError = (error: Error): void => done(error);
+    const onClose = (): void => done(Object.assign(new Error('the request closed before its body ended'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    request.on('data', onData);
+    request.once('end', onEnd);
+    request.once('error', onError);
+    request.once('close', onClose);
+  });
 }
 
 function tooLarge(size: number, limit: number, what: string): HttpError {

@@ -7,7 +7,7 @@
  * which refuses those that resolve outside its root; nothing here touches files.
  * @module
  */
-import { InprocError, type Outputs, type Repository, type RunOptions, type Tensor, isTensor } from '@inproc/core';
+import { InprocError, type ModelLease, type Outputs, type Repository, type RunOptions, type Tensor, isTensor } from '@inproc/core';
 import { HEADER_LENGTH, type RawInput, type ServerMetadata, decodeInferRequestAsync, encodeInferResponse, modelMetadata as metadataBody, parseJson, tritonConfig } from '@inproc/kserve/protocol';
 import { HttpError, withoutRoot } from './http-errors.js';
 import { tritonModelOf } from './triton.js';
@@ -128,9 +128,17 @@ export function inprocPriority(priority: unknown): number | undefined {
 }
 
 /** `POST .../infer`: decode, run on a lease of the version, encode. The lease is released when the answer is built. */
-export async function infer(ctx: RouteContext, name: string, version: string | undefined, call: InferCall): Promise<Answer> {
-  checkServed(ctx, name);
-  const lease = await ctx.repository.get(name, version === undefined ? {} : { version });
+export function infer(ctx: RouteContext, name: string, version: string | undefined, call: InferCall): Promise<Answer> {
+  try {
+    checkServed(ctx, name);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  // A lease for this request only (released when the answer is built, never left behind).
+  return ctx.repository.withLease(name, (lease) => inferOn(ctx, lease, name, call), version === undefined ? {} : { version });
+}
+
+async function inferOn(ctx: RouteContext, lease: ModelLease, name: string, call: InferCall): Promise<Answer> {
   let outputs: Outputs | undefined;
   try {
     const raw = (): RawInput => {
@@ -141,7 +149,8 @@ export async function infer(ctx: RouteContext, name: string, version: string | u
     // JSON tensor data is decoded in slices that give the event loop a turn (health probes, other requests).
     const request = await decodeInferRequestAsync(call.body, call.headerLength, raw);
     const options: { -readonly [K in keyof RunOptions]: RunOptions[K] } = {};
-    if (request.outputs !== undefined) options.outputs = request.outputs.map((o) => o.name);
+    // Every output of the model, named in any order, is the same run as naming none.
+    if (request.outputs !== undefined && !namesAll(request.outputs, lease.signature.outputs)) options.outputs = request.outputs.map((o) => o.name);
     // Triton's schedule policy parameters: priority (1 = highest) and timeout (microseconds).
     const { priority, timeout } = request.parameters;
     if (priority !== undefined) {
@@ -154,8 +163,8 @@ export async function infer(ctx: RouteContext, name: string, version: string | u
     }
     // An idle model with nothing to set runs on Model.run's fast path (no options at all); a
     // call that may wait in the queue carries the signal that cancels it when the client goes away.
-    const idle = lease.pending.queued === 0 && lease.pending.running === 0;
-    const plain = Object.keys(options).length === 0 && idle;
+    const pending = lease.pending;
+    const plain = pending.queued === 0 && pending.running === 0 && options.outputs === undefined && options.priority === undefined && options.timeoutMs === undefined;
     const result = (await lease.run(request.inputs, plain ? undefined : { ...options, signal: call.signal })) as unknown;
     if (typeof result !== 'object' || result === null || !Object.values(result).every(isTensor)) {
       throw new InprocError('RUN_FAILED', `model "${name}" returns ${typeof result === 'object' ? 'values that are not tensors' : typeof result} (its manifest's postprocess?); the v2 protocol carries tensors`);
@@ -171,9 +180,13 @@ export async function infer(ctx: RouteContext, name: string, version: string | u
     ctx.lastInference.set(`${name}@${lease.version}`, Date.now());
     return { status: 200, body: encoded.body, headers: encoded.headers };
   } finally {
-    lease.release();
     for (const tensor of Object.values(outputs ?? {}) as Tensor[]) tensor.dispose();
   }
+}
+
+/** Whether `requested` (no name twice: the decoder refuses that) names each of `outputs`. */
+function namesAll(requested: readonly { readonly name: string }[], outputs: readonly { readonly name: string }[]): boolean {
+  return requested.length === outputs.length && requested.every((r) => outputs.some((o) => o.name === r.name));
 }
 
 const duration = (h: { count: number; sum: number } | undefined): { count: number; ns: number } => ({ count: h?.count ?? 0, ns: Math.round((h?.sum ?? 0) * 1e6) });

@@ -227,14 +227,21 @@ async function start(repo: Repository, owned: boolean, settings: Settings, log: 
           inflight++;
           inflightGauge.set(inflight);
           peakInflight = Math.max(peakInflight, inflight);
-          const gone = new AbortController();
+          // Made when the route asks for the signal (a call that may wait in a queue), not for each request.
+          let gone: AbortController | undefined;
           const onClose = (): void => {
-            if (!response.writableFinished) gone.abort(new InprocError('ABORTED', 'the client closed the connection'));
+            if (!response.writableFinished) (gone ??= new AbortController()).abort(new InprocError('ABORTED', 'the client closed the connection'));
           };
           response.on('close', onClose);
           try {
             const header = request.headers[HEADER_LENGTH];
-            answer = await infer(ctx, match.name!, match.version, { body: bytes, headerLength: Array.isArray(header) ? header[0] : header, signal: gone.signal });
+            answer = await infer(ctx, match.name!, match.version, {
+              body: bytes,
+              headerLength: Array.isArray(header) ? header[0] : header,
+              get signal() {
+                return (gone ??= new AbortController()).signal;
+              },
+            });
           } finally {
             inflight--;
             inflightGauge.set(inflight);

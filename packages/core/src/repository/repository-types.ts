@@ -270,6 +270,13 @@ export interface Repository extends AsyncDisposable {
    * @throws InprocError `MODEL_NOT_FOUND`, `VERSION_NOT_FOUND`, `PATH_OUTSIDE_REPOSITORY`, `MODEL_INVALID`, `LIMIT_EXCEEDED`, `DISPOSED`, and the errors of `loadModel`
    */
   get<I = Feeds, O = Outputs>(name: string, options?: GetOptions): Promise<ModelLease<I, O>>;
+  /**
+   * A lease on a model version for the length of `work`: released when what `work`
+   * returns settles (or it throws), so it can never be forgotten. Such a lease is not
+   * watched for a missing `release()`, which makes it cheaper than `get()` when taken once
+   * per request (as `inproc serve` does). The errors of {@link Repository.get}, and `work`'s.
+   */
+  withLease<T, I = Feeds, O = Outputs>(name: string, work: (lease: ModelLease<I, O>) => T | PromiseLike<T>, options?: GetOptions): Promise<Awaited<T>>;
   /** Gets, runs once, releases: each call goes to the version current when it starts. */
   run<I = Feeds, O = Outputs>(name: string, input: I, options?: RepositoryRunOptions): Promise<O>;
   /** Model names, sorted. */

@@ -158,11 +158,26 @@ class RepositoryImpl implements Repository {
   }
 
   async get<I = Feeds, O = Outputs>(name: string, options: GetOptions = {}): Promise<ModelLease<I, O>> {
+    return this.#get<I, O>(name, options, 'get', true);
+  }
+
+  async withLease<T, I = Feeds, O = Outputs>(name: string, work: (lease: ModelLease<I, O>) => T | PromiseLike<T>, options: GetOptions = {}): Promise<Awaited<T>> {
+    if (typeof work !== 'function') throw new InprocError('INPUT_INVALID', `withLease needs a function to run with the lease, got ${describe(work)}`);
+    // Released when work settles, so it is not watched for a forgotten release().
+    const lease = await this.#get<I, O>(name, options, 'withLease', false);
+    try {
+      return await work(lease);
+    } finally {
+      lease.release();
+    }
+  }
+
+  async #get<I, O>(name: string, options: GetOptions, what: string, watch: boolean): Promise<ModelLease<I, O>> {
     this.#checkOpen();
-    if (typeof options !== 'object' || options === null) throw new InprocError('INPUT_INVALID', `get options must be an object, got ${describe(options)}`);
+    if (typeof options !== 'object' || options === null) throw new InprocError('INPUT_INVALID', `${what} options must be an object, got ${describe(options)}`);
     const { state, version } = this.#resolve(name, options.version);
     this.#throwIfFailed(state, version);
-    return this.#acquire<I, O>(name, version);
+    return this.#acquire<I, O>(name, version, watch);
   }
 
   async load(name: string, options: GetOptions = {}): Promise<number> {
@@ -215,20 +230,15 @@ class RepositoryImpl implements Repository {
     return loaded;
   }
 
-  async #acquire<I, O>(name: string, version: number): Promise<ModelLease<I, O>> {
+  async #acquire<I, O>(name: string, version: number, watch = true): Promise<ModelLease<I, O>> {
     const lease = await this.#cache.acquire(name, version, (reserve) => this.#load(name, version, reserve));
-    return new VersionLease<I, O>(lease);
+    return new VersionLease<I, O>(lease, watch);
   }
 
   async run<I = Feeds, O = Outputs>(name: string, input: I, options?: RepositoryRunOptions): Promise<O> {
     const { version, ...runOptions } = options ?? {};
-    const lease = await this.get<I, O>(name, version === undefined ? {} : { version });
-    try {
-      // No options at all keeps Model.run on its fast path.
-      return await lease.run(input, options === undefined || Object.keys(runOptions).length === 0 ? undefined : runOptions);
-    } finally {
-      lease.release();
-    }
+    // No options at all keeps Model.run on its fast path.
+    return this.withLease<Promise<O>, I, O>(name, (lease) => lease.run(input, options === undefined || Object.keys(runOptions).length === 0 ? undefined : runOptions), version === undefined ? {} : { version });
   }
 
   // ---- scanning, swapping, pinning ------------------------------------------------------

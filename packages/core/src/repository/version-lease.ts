@@ -51,7 +51,8 @@ export class VersionLease<I = Feeds, O = Outputs> implements ModelLease<I, O> {
   readonly labels: readonly string[] | undefined;
   readonly manifest: Manifest;
 
-  constructor(lease: CacheLease<LoadedVersion>) {
+  /** `watch`: report and release the lease if it is garbage-collected unreleased (false for a lease that a scope releases). */
+  constructor(lease: CacheLease<LoadedVersion>, watch = true) {
     const loaded = lease.value;
     this.#lease = lease;
     // The repository cannot know a manifest's processor types; get<I, O>() states them.
@@ -60,7 +61,8 @@ export class VersionLease<I = Feeds, O = Outputs> implements ModelLease<I, O> {
     this.version = loaded.version;
     this.labels = loaded.labels;
     this.manifest = loaded.manifest;
-    leaked.register(this, { lease, key: `${loaded.name}@${loaded.version}`, takenAt: callerStack() }, this);
+    // Where it was taken is formatted now (the costly part): a stack kept unformatted would hold its frames' objects, the lease among them.
+    if (watch) leaked.register(this, { lease, key: `${loaded.name}@${loaded.version}`, takenAt: callerStack() }, this);
   }
 
   get signature(): Signature {
@@ -102,7 +104,7 @@ export class VersionLease<I = Feeds, O = Outputs> implements ModelLease<I, O> {
 
   release(): void {
     if (this.#lease.released) return;
-    leaked.unregister(this);
+    leaked.unregister(this); // a no-op for a lease not watched
     this.#lease.release();
   }
 
