@@ -18,7 +18,6 @@
  * with `INPROC_DEBUG` set (`INPROC_DEBUG=1` or a list naming `webgpu`).
  * @module
  */
-import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, isAbsolute, join, resolve, dirname } from 'node:path';
@@ -118,6 +117,9 @@ async function probeWithDawn(): Promise<AdapterProbe | undefined> {
     return undefined; // not installed
   }
   const backend = dawnBackend();
+  // Imported here, not at the top: child_process (with net and dgram) is the costliest Node module
+  // that `import 'inproc'` would otherwise load, for a probe that most processes never run.
+  const { execFile } = await import('node:child_process');
   const { stdout, stderr, failure } = await new Promise<{ stdout: string; stderr: string; failure?: string }>((done) => {
     // ELECTRON_RUN_AS_NODE: in an Electron main process execPath is Electron itself.
     execFile(process.execPath, ['--input-type=module', '-e', CHILD_PROBE, url, backend], { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, timeout: CHILD_PROBE_TIMEOUT_MS, windowsHide: true }, (error, out, err) => {

@@ -25,7 +25,6 @@
  * @module
  * @internal
  */
-import process from 'node:process';
 import { type Worker, getEnvironmentData, isMainThread, setEnvironmentData, threadId } from 'node:worker_threads';
 import { InprocError } from '@inproc/core';
 import { throwIfAborted } from '@inproc/core/backend';

@@ -9,7 +9,8 @@ import { cpus } from 'node:os';
 import { InprocError } from '@inproc/core';
 import type * as Ort from 'onnxruntime-node';
 import { type WebGpuAdapterInfo, driverList, probeAdapter, vulkanProblem } from './adapter.js';
-import { AUTO_ORDER, type OnnxNodeDevice, type SupportedProvider, deviceProblem } from './devices.js';
+import { AUTO_ORDER, type OnnxNodeDevice } from './devices.js';
+import { type SupportedProvider, deviceProblem } from './providers.js';
 import { gpuLockProblem, withGpuLock } from './gpu-lock.js';
 
 /**
