@@ -6,7 +6,8 @@
  * keep-alive, and a graceful shutdown that finishes accepted requests — all of which
  * node:http provides (`maxHeaderSize`, `requestTimeout`, `headersTimeout`,
  * `closeIdleConnections`). Binary tensor bodies must be read raw; a framework's body
- * parsing would be bypassed anyway. Metrics use prom-client (Prometheus text format).
+ * parsing would be bypassed anyway. Metrics use prom-client (Prometheus text format),
+ * imported once the server listens (metrics.ts).
  * @module
  */
 import { timingSafeEqual } from 'node:crypto';
@@ -15,11 +16,11 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import { type AddressInfo, Server as NetServer, type Socket } from 'node:net';
 import { promisify } from 'node:util';
 import { constants, deflate as deflateCallback, gzip as gzipCallback } from 'node:zlib';
-import { InprocError, type Repository, openRepository, registerPromClient } from '@inproc/core';
-import { HEADER_LENGTH, type ServerMetadata } from '@inproc/kserve';
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { InprocError, type Repository, openRepository } from '@inproc/core';
+import { HEADER_LENGTH, type ServerMetadata } from '@inproc/kserve/protocol';
 import { ByteBudget, Hold, readBody } from './body.js';
 import { HttpError, errorAnswer } from './http-errors.js';
+import { ServerMetrics } from './metrics.js';
 import { type Answer, PerModelQueue, type RouteContext, infer, liveness, loadModel, modelConfig, modelMetadata, modelReady, modelStatistics, readiness, repositoryIndex, serverMetadata, unloadModel } from './routes.js';
 import type { InprocServer, ServeOptions, ServerStats } from './types.js';
 
@@ -86,11 +87,8 @@ async function preload(repo: Repository, log: ServeOptions['log']): Promise<void
 }
 
 async function start(repo: Repository, owned: boolean, settings: Settings, log: ServeOptions['log']): Promise<InprocServer> {
-  const registry = new Registry();
-  registerPromClient(registry);
-  const responses = new Counter({ name: 'inproc_server_responses_total', help: 'HTTP responses, by route and status.', labelNames: ['route', 'status'], registers: [registry] });
-  const duration = new Histogram({ name: 'inproc_server_request_duration_seconds', help: 'Time from a request to its response, by route.', labelNames: ['route'], registers: [registry], buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
-  const inflightGauge = new Gauge({ name: 'inproc_server_inflight_requests', help: 'Inference requests being handled.', registers: [registry] });
+  // prom-client is imported once the server listens (metrics.ts).
+  const metrics = new ServerMetrics();
 
   const counts: Record<string, number> = {};
   let inflight = 0;
@@ -152,8 +150,7 @@ async function start(repo: Repository, owned: boolean, settings: Settings, log: 
     response.end(body);
     const key = `${route} ${answer.status}`;
     counts[key] = (counts[key] ?? 0) + 1;
-    responses.inc({ route, status: String(answer.status) });
-    duration.observe({ route }, (performance.now() - started) / 1000);
+    metrics.response(route, answer.status, (performance.now() - started) / 1000);
   };
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
@@ -209,8 +206,8 @@ async function start(repo: Repository, owned: boolean, settings: Settings, log: 
           answer = modelStatistics(ctx, match.name, match.version);
           break;
         case 'metrics': {
-          const text = await registry.metrics();
-          answer = { status: 200, body: Buffer.from(text), headers: { 'content-type': registry.contentType } };
+          const { text, contentType } = await metrics.text();
+          answer = { status: 200, body: Buffer.from(text), headers: { 'content-type': contentType } };
           break;
         }
         case 'infer': {
@@ -225,7 +222,7 @@ async function start(repo: Repository, owned: boolean, settings: Settings, log: 
             throw new HttpError(503, 'QUEUE_FULL', `the server is handling ${inflight} inference requests, its limit (maxInflight); retry later`);
           }
           inflight++;
-          inflightGauge.set(inflight);
+          metrics.inflight = inflight;
           peakInflight = Math.max(peakInflight, inflight);
           const gone = new AbortController();
           const onClose = (): void => {
@@ -237,7 +234,7 @@ async function start(repo: Repository, owned: boolean, settings: Settings, log: 
             answer = await infer(ctx, match.name!, match.version, { body: bytes, headerLength: Array.isArray(header) ? header[0] : header, signal: gone.signal });
           } finally {
             inflight--;
-            inflightGauge.set(inflight);
+            metrics.inflight = inflight;
           }
           break;
         }
@@ -324,6 +321,8 @@ async function start(repo: Repository, owned: boolean, settings: Settings, log: 
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
   log?.(`listening on ${url}`);
+  // After listening: readiness does not wait for prom-client. A failed import is the first scrape's 500.
+  metrics.load().catch(() => undefined);
 
   const close = (): Promise<void> => {
     closing ??= (async () => {
