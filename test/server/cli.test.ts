@@ -51,7 +51,7 @@ describe('inproc serve', () => {
     expect(server.stderr()).toContain('stopped');
   });
 
-  it('counts in /metrics every response, also those answered while prom-client was still being imported after listening', async () => {
+  it('counts in /metrics every response, also those answered before the first scrape imported prom-client', async () => {
     const root = await tempRepository({ mlp: mlpModel(16) });
     const port = await new Promise<number>((resolve) => {
       const probe = createNetServer().listen(0, '127.0.0.1', () => {
@@ -59,8 +59,8 @@ describe('inproc serve', () => {
         probe.close(() => resolve(free));
       });
     });
-    // Pollers from before the server listens, so that their first answers come while the fresh
-    // process imports prom-client (metrics.ts): those are replayed into it and must be counted.
+    // Pollers from before the server listens (as an orchestrator's readiness probe): the fresh
+    // process imports prom-client only at the scrape below (metrics.ts), which must count them all.
     let answered = 0;
     const poll = async (): Promise<void> => {
       for (let ok = 0; ok < 3; ) {
@@ -77,10 +77,17 @@ describe('inproc serve', () => {
     await Promise.all(Array.from({ length: 10 }, poll));
     const server = await started;
     expect(answered).toBe(30);
+    // Past 1024 unscraped responses the server imports prom-client by itself; these keep coming meanwhile.
+    for (let i = 0; i < 22; i++) {
+      const batch = await Promise.all(Array.from({ length: 50 }, () => fetch(`${server.url}/v2/health/live`).then((r) => r.status)));
+      expect(batch).toEqual(new Array(50).fill(200));
+    }
     const text = new TextDecoder().decode((await http(`${server.url}/metrics`)).bytes);
     expect(text).toContain('inproc_server_responses_total{route="health_ready",status="200"} 30\n');
     expect(text).toContain('inproc_server_request_duration_seconds_count{route="health_ready"} 30\n');
     expect(text).toContain('inproc_server_request_duration_seconds_bucket{le="+Inf",route="health_ready"} 30\n');
+    expect(text).toContain('inproc_server_responses_total{route="health_live",status="200"} 1100\n');
+    expect(text).toContain('inproc_server_request_duration_seconds_count{route="health_live"} 1100\n');
     expect(text).toContain('inproc_server_inflight_requests 0\n');
     expect(text).toMatch(/inproc_requests_total\{model="mlp@1"[^}]*\} 0\n/);
     expect(await server.stop()).toBe(0);

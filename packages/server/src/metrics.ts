@@ -3,11 +3,13 @@
  * inference requests in flight) and the `/metrics` text, with every model's metrics from
  * core (`registerPromClient`).
  *
- * prom-client is imported once the server listens, not before: importing it costs more
+ * prom-client is imported on the first scrape, not at start-up: importing it costs more
  * than the rest of `inproc serve`'s start-up together (about 60 ms of CPU on a slow
- * machine, benchmarks/cold-start), and readiness (`/v2/health/ready`) must not wait for it.
- * What is observed while it loads is kept and replayed into it, so `/metrics` counts
- * every response; a scrape that comes first waits for the import.
+ * machine, benchmarks/cold-start), and readiness (`/v2/health/ready`) must not wait for it,
+ * nor the first requests be held up while its CommonJS files load. Responses observed
+ * before are kept and replayed into it, so `/metrics` counts every one; so that a server
+ * nobody scrapes keeps no growing list, prom-client is imported once
+ * {@link PENDING_LIMIT} responses are waiting.
  * @module
  * @internal
  */
@@ -28,17 +30,22 @@ interface Observation {
   readonly seconds: number;
 }
 
+/** Responses kept before prom-client is imported; one more imports it. */
+const PENDING_LIMIT = 1024;
+
 /** The server's metrics; prom-client behind them is imported by {@link ServerMetrics.load}. */
 export class ServerMetrics {
   #prom: Prom | undefined;
   #loading: Promise<Prom> | undefined;
-  /** Responses observed while prom-client loads: replayed into it, then dropped. */
+  /** Responses observed before prom-client was imported: replayed into it, then dropped. */
   #pending: Observation[] = [];
   #inflight = 0;
+  #failed = false;
 
-  /** Imports prom-client and creates the metrics (once); the server calls it when it listens. */
+  /** Imports prom-client and creates the metrics (once): at the first scrape, or when {@link PENDING_LIMIT} responses wait. */
   load(): Promise<Prom> {
-    this.#loading ??= import('prom-client').then(({ Counter, Gauge, Histogram, Registry }) => {
+    if (this.#loading !== undefined) return this.#loading;
+    this.#loading = import('prom-client').then(({ Counter, Gauge, Histogram, Registry }) => {
       const registry = new Registry();
       registerPromClient(registry);
       const prom: Prom = {
@@ -53,13 +60,20 @@ export class ServerMetrics {
       this.#prom = prom;
       return prom;
     });
+    // Not importable (a broken install): every scrape answers 500 with why; nothing more is kept.
+    this.#loading.catch(() => {
+      this.#failed = true;
+      this.#pending = [];
+    });
     return this.#loading;
   }
 
   /** A response was written. */
   response(route: string, status: number, seconds: number): void {
-    if (this.#prom === undefined) this.#pending.push({ route, status, seconds });
-    else ServerMetrics.#record(this.#prom, route, status, seconds);
+    if (this.#prom !== undefined) return ServerMetrics.#record(this.#prom, route, status, seconds);
+    if (this.#failed) return;
+    this.#pending.push({ route, status, seconds });
+    if (this.#pending.length === PENDING_LIMIT) void this.load().catch(() => undefined);
   }
 
   /** Inference requests being handled now. */

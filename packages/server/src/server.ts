@@ -7,7 +7,7 @@
  * node:http provides (`maxHeaderSize`, `requestTimeout`, `headersTimeout`,
  * `closeIdleConnections`). Binary tensor bodies must be read raw; a framework's body
  * parsing would be bypassed anyway. Metrics use prom-client (Prometheus text format),
- * imported once the server listens (metrics.ts).
+ * imported at the first scrape (metrics.ts).
  * @module
  */
 import { timingSafeEqual } from 'node:crypto';
@@ -87,7 +87,7 @@ async function preload(repo: Repository, log: ServeOptions['log']): Promise<void
 }
 
 async function start(repo: Repository, owned: boolean, settings: Settings, log: ServeOptions['log']): Promise<InprocServer> {
-  // prom-client is imported once the server listens (metrics.ts).
+  // prom-client is imported at the first scrape (metrics.ts).
   const metrics = new ServerMetrics();
 
   const counts: Record<string, number> = {};
@@ -321,8 +321,6 @@ async function start(repo: Repository, owned: boolean, settings: Settings, log: 
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
   log?.(`listening on ${url}`);
-  // After listening: readiness does not wait for prom-client. A failed import is the first scrape's 500.
-  metrics.load().catch(() => undefined);
 
   const close = (): Promise<void> => {
     closing ??= (async () => {
