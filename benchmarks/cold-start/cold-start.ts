@@ -19,7 +19,9 @@
  * The load average is recorded with the results: on a loaded machine the ratios hold
  * better than the absolute times.
  *
- *   npx tsx benchmarks/cold-start/cold-start.ts [--quick] [--pairs 15] [--json]
+ *   npx tsx benchmarks/cold-start/cold-start.ts [--quick] [--pairs 15] [--json] [--cases abcd]
+ *
+ * `--cases` runs only the cases of those letters (`--cases d`: serve only).
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -34,7 +36,7 @@ import { mlpModel } from '@inproc/testkit/onnx/models';
 import { machine } from '../lib/environment.js';
 import { quantile } from '../stats.js';
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, pairs: { type: 'string' }, json: { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, pairs: { type: 'string' }, json: { type: 'boolean', default: false }, cases: { type: 'string' } } });
 const pairs = Number(values.pairs ?? (values.quick ? 3 : 15));
 if (!Number.isInteger(pairs) || pairs < 1) throw new Error(`--pairs must be a positive integer, got ${values.pairs}`);
 
@@ -215,9 +217,13 @@ const cases: Case[] = [
   },
 ];
 
+const only = values.cases;
+if (only !== undefined && !/^[abcd]+$/.test(only)) throw new Error(`--cases takes letters of a, b, c, d, got ${only}`);
+const chosen = only === undefined ? cases : cases.filter((c) => only.includes(c.name[1]!));
+
 const loadBefore = loadavg();
 const results: CaseResult[] = [];
-for (const c of cases) results.push(await measure(c, work));
+for (const c of chosen) results.push(await measure(c, work));
 const loadAfter = loadavg();
 await rm(work, { recursive: true, force: true });
 
