@@ -1,14 +1,15 @@
 /**
  * Which onnxruntime-node execution providers can really be used on this machine: a provider
  * that onnxruntime-node lists but does not bundle needs its libraries beside the binding.
- * Imported by the backend's code only (not by the descriptor), so `import 'inproc'` loads
- * no `node:module`.
+ * Imported by the backend's code only (not by the descriptor).
  * @module
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { EXECUTION_PROVIDERS, type OnnxNodeDevice } from './devices.js';
+
+// As in adapter.ts: node:fs and node:module without building their ESM namespaces.
+const fs = process.getBuiltinModule('node:fs');
+const module = process.getBuiltinModule('node:module');
 
 /** Shared libraries a provider that onnxruntime-node does not bundle needs beside its binding. */
 const PROVIDER_LIBRARIES: Partial<Record<OnnxNodeDevice, readonly string[]>> = {
@@ -35,11 +36,11 @@ export function bindingDirectory(): string | undefined {
 
 function findBindingDirectory(): string | undefined {
   try {
-    const require = createRequire(import.meta.url);
+    const require = module.createRequire(import.meta.url);
     const root = dirname(require.resolve('onnxruntime-node/package.json'));
     for (const napi of ['napi-v6', 'napi-v3']) {
       const dir = join(root, 'bin', napi, process.platform, process.arch);
-      if (existsSync(dir)) return dir;
+      if (fs.existsSync(dir)) return dir;
     }
   } catch {
     // not installed: reported by isAvailable()
@@ -60,7 +61,7 @@ export function deviceProblem(device: OnnxNodeDevice, supported: readonly Suppor
   if (provider.bundled) return undefined;
   const libraries = PROVIDER_LIBRARIES[device] ?? [];
   const dir = bindingDirectory();
-  const missing = dir === undefined ? libraries : libraries.filter((lib) => !existsSync(join(dir, lib)));
+  const missing = dir === undefined ? libraries : libraries.filter((lib) => !fs.existsSync(join(dir, lib)));
   if (missing.length === 0) return undefined;
   return `the ${device} execution provider is not installed (missing ${missing.join(', ')}${dir === undefined ? '' : ` in ${dir}`}); install onnxruntime-node with its GPU binaries: see "GPUs in Node" > "CUDA" in the Inproc README`;
 }
