@@ -10,12 +10,8 @@
  * imported at the first scrape (metrics.ts).
  * @module
  */
-import { timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import { type AddressInfo, Server as NetServer, type Socket } from 'node:net';
-import { promisify } from 'node:util';
-import { constants, deflate as deflateCallback, gzip as gzipCallback } from 'node:zlib';
 import { InprocError, type Repository, openRepository } from '@inproc/core';
 import { HEADER_LENGTH, type ServerMetadata } from '@inproc/kserve/protocol';
 import { ByteBudget, Hold, readBody } from './body.js';
@@ -42,12 +38,24 @@ const DEFAULTS = {
 /** Extensions this server implements, as Triton names them in its server metadata. */
 const EXTENSIONS = ['binary_tensor_data', 'model_configuration', 'model_repository', 'schedule_policy', 'statistics'];
 
-const gzip = promisify(gzipCallback);
 // eslint-disable-next-line @typescript-eslint/unbound-method -- called on the http server, below
 const netClose = NetServer.prototype.close;
-const deflate = promisify(deflateCallback);
 
-const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+// Node's modules that start-up needs not, or not as ESM namespaces (benchmarks/cold-start): node:fs
+// here without its namespace (~4 ms on a slow machine); node:zlib at the first answer worth
+// compressing (compress(), below) and node:crypto at the first token check, through
+// process.getBuiltinModule (Node 20.16+).
+const VERSION = (JSON.parse(process.getBuiltinModule('node:fs').readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** A body compressed at zlib's fastest level, on zlib's thread pool. */
+function compress(encoding: 'gzip' | 'deflate', body: Uint8Array): Promise<Buffer> {
+  const zlib = process.getBuiltinModule('node:zlib');
+  return new Promise((resolve, reject) => {
+    const done = (error: Error | null, out: Buffer): void => (error === null ? resolve(out) : reject(error));
+    if (encoding === 'gzip') zlib.gzip(body, { level: zlib.constants.Z_BEST_SPEED }, done);
+    else zlib.deflate(body, { level: zlib.constants.Z_BEST_SPEED }, done);
+  });
+}
 
 /**
  * Serves a repository (a `Repository`, or a root path or URL to open) over the v2 REST
@@ -121,7 +129,7 @@ async function start(repo: Repository, owned: boolean, settings: Settings, log: 
     }
     const encoding = body.byteLength >= COMPRESS_FROM ? acceptedEncoding(request.headers['accept-encoding']) : undefined;
     if (encoding !== undefined) {
-      body = await (encoding === 'gzip' ? gzip : deflate)(body, { level: constants.Z_BEST_SPEED });
+      body = await compress(encoding, body);
       headers['content-encoding'] = encoding;
     }
     if (encoding !== undefined || answer.status === 200) headers['vary'] = 'accept-encoding';
@@ -400,7 +408,7 @@ function checkControl(request: IncomingMessage, settings: Settings): void {
   const header = request.headers['authorization'] ?? '';
   const given = Buffer.from(/^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim() ?? '');
   const expected = Buffer.from(settings.controlToken);
-  if (given.byteLength !== expected.byteLength || !timingSafeEqual(given, expected)) {
+  if (given.byteLength !== expected.byteLength || !process.getBuiltinModule('node:crypto').timingSafeEqual(given, expected)) {
     throw new HttpError(401, 'INPUT_INVALID', 'model load / unload needs the server\'s token: send "Authorization: Bearer <token>"');
   }
 }
