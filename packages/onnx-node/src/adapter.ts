@@ -20,12 +20,10 @@
  */
 import { delimiter, isAbsolute, join, resolve, dirname } from 'node:path';
 import { isSoftwareAdapter } from '@inproc/core/backend';
+import { nodeModule } from './node-modules.js';
 
-// node:fs and node:os as their CommonJS objects (process.getBuiltinModule, Node 20.16+), not ESM
-// imports: an ESM import of node:fs builds a namespace of its ~100 exports (~4 ms of `import 'inproc'`
-// on a slow machine, benchmarks/cold-start), which nothing else in a process that runs onnxruntime needs.
-const fs = process.getBuiltinModule('node:fs');
-const { homedir } = process.getBuiltinModule('node:os');
+const fs = nodeModule('node:fs');
+const { homedir } = nodeModule('node:os');
 
 /** The adapter a WebGPU session runs on, as `model.metadata.adapter` reports it. */
 export interface WebGpuAdapterInfo {
@@ -123,7 +121,7 @@ async function probeWithDawn(): Promise<AdapterProbe | undefined> {
   const backend = dawnBackend();
   // Taken here, not at the top: child_process (with net and dgram) is the costliest Node module
   // that `import 'inproc'` would otherwise load, for a probe that most processes never run.
-  const { execFile } = process.getBuiltinModule('node:child_process');
+  const { execFile } = nodeModule('node:child_process');
   const { stdout, stderr, failure } = await new Promise<{ stdout: string; stderr: string; failure?: string }>((done) => {
     // ELECTRON_RUN_AS_NODE: in an Electron main process execPath is Electron itself.
     execFile(process.execPath, ['--input-type=module', '-e', CHILD_PROBE, url, backend], { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, timeout: CHILD_PROBE_TIMEOUT_MS, windowsHide: true }, (error, out, err) => {

@@ -28,9 +28,9 @@
 import type { Worker } from 'node:worker_threads';
 import { InprocError } from '@inproc/core';
 import { throwIfAborted } from '@inproc/core/backend';
+import { nodeModule } from './node-modules.js';
 
-// As in adapter.ts: Node's module without building its ESM namespace.
-const { getEnvironmentData, isMainThread, setEnvironmentData, threadId } = process.getBuiltinModule('node:worker_threads');
+const { getEnvironmentData, isMainThread, setEnvironmentData, threadId } = nodeModule('node:worker_threads');
 
 const ENVIRONMENT_KEY = 'inproc.onnx-node.webgpu-lock';
 /** Index of the holder's tag (thread id + 1; 0 when free) in the lock word. */

@@ -6,10 +6,10 @@
  */
 import { dirname, join } from 'node:path';
 import { EXECUTION_PROVIDERS, type OnnxNodeDevice } from './devices.js';
+import { nodeModule } from './node-modules.js';
 
-// As in adapter.ts: node:fs and node:module without building their ESM namespaces.
-const fs = process.getBuiltinModule('node:fs');
-const module = process.getBuiltinModule('node:module');
+const fs = nodeModule('node:fs');
+const module = nodeModule('node:module');
 
 /** Shared libraries a provider that onnxruntime-node does not bundle needs beside its binding. */
 const PROVIDER_LIBRARIES: Partial<Record<OnnxNodeDevice, readonly string[]>> = {

@@ -11,9 +11,9 @@ import { type WebGpuAdapterInfo, driverList, probeAdapter, vulkanProblem } from 
 import { AUTO_ORDER, type OnnxNodeDevice } from './devices.js';
 import { type SupportedProvider, deviceProblem } from './providers.js';
 import { gpuLockProblem, withGpuLock } from './gpu-lock.js';
+import { nodeModule } from './node-modules.js';
 
-// As in adapter.ts: Node's modules without building their ESM namespaces.
-const { cpus } = process.getBuiltinModule('node:os');
+const { cpus } = nodeModule('node:os');
 
 /**
  * Creates a WebGPU session in turn with other threads; explains a missing adapter. Where the
