@@ -19,7 +19,9 @@
  * The load average is recorded with the results: on a loaded machine the ratios hold
  * better than the absolute times.
  *
- *   npx tsx benchmarks/cold-start/cold-start.ts [--quick] [--pairs 15] [--json]
+ *   npx tsx benchmarks/cold-start/cold-start.ts [--quick] [--pairs 15] [--json] [--cases abcd]
+ *
+ * `--cases` runs only the cases of those letters (`--cases d`: serve only).
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -34,7 +36,7 @@ import { mlpModel } from '@inproc/testkit/onnx/models';
 import { machine } from '../lib/environment.js';
 import { quantile } from '../stats.js';
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, pairs: { type: 'string' }, json: { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, pairs: { type: 'string' }, json: { type: 'boolean', default: false }, cases: { type: 'string' } } });
 const pairs = Number(values.pairs ?? (values.quick ? 3 : 15));
 if (!Number.isInteger(pairs) || pairs < 1) throw new Error(`--pairs must be a positive integer, got ${values.pairs}`);
 
@@ -82,6 +84,14 @@ async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * The children's environment: this one without NODE_EXTRA_CA_CERTS. Node parses those
+ * certificates at the start of every process (on a VM with a corporate bundle, about two
+ * thirds of an empty process's instructions): the same for both sides, it would only dilute
+ * the ratios. Said in the output when it was set.
+ */
+const { NODE_EXTRA_CA_CERTS: extraCaCerts, ...childEnv } = process.env;
+
 let usageSeq = 0;
 async function runOnce(command: Command, work: string): Promise<Sample> {
   const usageFile = join(work, `usage-${usageSeq++}.json`);
@@ -95,7 +105,7 @@ async function runOnce(command: Command, work: string): Promise<Sample> {
   const started = performance.now();
   const child = spawn(process.execPath, ['--import', hook, ...argv], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, COLD_START_USAGE: usageFile, NO_COLOR: '1' },
+    env: { ...childEnv, COLD_START_USAGE: usageFile, NO_COLOR: '1' },
   });
   let stdout = '';
   let stderr = '';
@@ -215,9 +225,13 @@ const cases: Case[] = [
   },
 ];
 
+const only = values.cases;
+if (only !== undefined && !/^[abcd]+$/.test(only)) throw new Error(`--cases takes letters of a, b, c, d, got ${only}`);
+const chosen = only === undefined ? cases : cases.filter((c) => only.includes(c.name[1]!));
+
 const loadBefore = loadavg();
 const results: CaseResult[] = [];
-for (const c of cases) results.push(await measure(c, work));
+for (const c of chosen) results.push(await measure(c, work));
 const loadAfter = loadavg();
 await rm(work, { recursive: true, force: true });
 
@@ -229,7 +243,7 @@ const importOnly = importRow?.inproc.importMs;
 const markdown = [
   '### Cold start: whole processes, Inproc against raw onnxruntime-node',
   '',
-  `Medians over ${pairs} pairs (min–max), each process started fresh; ratios pair by pair. CPU is user + system time of the process (getrusage at exit), wall from spawn to exit (to the first 200 for serve). Load average (1, 5, 15 min) ${load(loadBefore)} before, ${load(loadAfter)} after${loadBefore[0]! > 1.5 ? ': taken under load — compare the ratios, not the absolute times' : ''}.`,
+  `Medians over ${pairs} pairs (min–max), each process started fresh${extraCaCerts === undefined ? '' : ', without the NODE_EXTRA_CA_CERTS set here'}; ratios pair by pair. CPU is user + system time of the process (getrusage at exit), wall from spawn to exit (to the first 200 for serve). Load average (1, 5, 15 min) ${load(loadBefore)} before, ${load(loadAfter)} after${loadBefore[0]! > 1.5 ? ': taken under load — compare the ratios, not the absolute times' : ''}.`,
   '',
   '| case | raw side | Inproc CPU ms | raw CPU ms | CPU ratio | Inproc wall ms | raw wall ms | wall ratio | peak MiB Inproc / raw |',
   '|---|---|---|---|---|---|---|---|---|',

@@ -8,6 +8,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, symlink, writeFile } from 'node:fs/promises';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -48,6 +49,48 @@ describe('inproc serve', () => {
     expect((await http(`${server.url}/v2/models/mlp/ready`)).json).toEqual({ name: 'mlp', ready: true });
     expect(await server.stop()).toBe(0);
     expect(server.stderr()).toContain('stopped');
+  });
+
+  it('counts in /metrics every response, also those answered before the first scrape imported prom-client', async () => {
+    const root = await tempRepository({ mlp: mlpModel(16) });
+    const port = await new Promise<number>((resolve) => {
+      const probe = createNetServer().listen(0, '127.0.0.1', () => {
+        const { port: free } = probe.address() as AddressInfo;
+        probe.close(() => resolve(free));
+      });
+    });
+    // Pollers from before the server listens (as an orchestrator's readiness probe): the fresh
+    // process imports prom-client only at the scrape below (metrics.ts), which must count them all.
+    let answered = 0;
+    const poll = async (): Promise<void> => {
+      for (let ok = 0; ok < 3; ) {
+        const status = await fetch(`http://127.0.0.1:${port}/v2/health/ready`).then((r) => r.status, () => undefined);
+        if (status === 200) {
+          ok++;
+          answered++;
+        } else {
+          await new Promise((r) => setTimeout(r, 2));
+        }
+      }
+    };
+    const started = serveProcess(root, [], port);
+    await Promise.all(Array.from({ length: 10 }, poll));
+    const server = await started;
+    expect(answered).toBe(30);
+    // Past 1024 unscraped responses the server imports prom-client by itself; these keep coming meanwhile.
+    for (let i = 0; i < 22; i++) {
+      const batch = await Promise.all(Array.from({ length: 50 }, () => fetch(`${server.url}/v2/health/live`).then((r) => r.status)));
+      expect(batch).toEqual(new Array(50).fill(200));
+    }
+    const text = new TextDecoder().decode((await http(`${server.url}/metrics`)).bytes);
+    expect(text).toContain('inproc_server_responses_total{route="health_ready",status="200"} 30\n');
+    expect(text).toContain('inproc_server_request_duration_seconds_count{route="health_ready"} 30\n');
+    expect(text).toContain('inproc_server_request_duration_seconds_bucket{le="+Inf",route="health_ready"} 30\n');
+    expect(text).toContain('inproc_server_responses_total{route="health_live",status="200"} 1100\n');
+    expect(text).toContain('inproc_server_request_duration_seconds_count{route="health_live"} 1100\n');
+    expect(text).toContain('inproc_server_inflight_requests 0\n');
+    expect(text).toMatch(/inproc_requests_total\{model="mlp@1"[^}]*\} 0\n/);
+    expect(await server.stop()).toBe(0);
   });
 
   it('serves load and unload with --model-control explicit, behind --token', async () => {

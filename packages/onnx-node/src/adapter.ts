@@ -18,11 +18,12 @@
  * with `INPROC_DEBUG` set (`INPROC_DEBUG=1` or a list naming `webgpu`).
  * @module
  */
-import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { delimiter, isAbsolute, join, resolve, dirname } from 'node:path';
 import { isSoftwareAdapter } from '@inproc/core/backend';
+import { nodeModule } from './node-modules.js';
+
+const fs = nodeModule('node:fs');
+const { homedir } = nodeModule('node:os');
 
 /** The adapter a WebGPU session runs on, as `model.metadata.adapter` reports it. */
 export interface WebGpuAdapterInfo {
@@ -118,6 +119,9 @@ async function probeWithDawn(): Promise<AdapterProbe | undefined> {
     return undefined; // not installed
   }
   const backend = dawnBackend();
+  // Taken here, not at the top: child_process (with net and dgram) is the costliest Node module
+  // that `import 'inproc'` would otherwise load, for a probe that most processes never run.
+  const { execFile } = nodeModule('node:child_process');
   const { stdout, stderr, failure } = await new Promise<{ stdout: string; stderr: string; failure?: string }>((done) => {
     // ELECTRON_RUN_AS_NODE: in an Electron main process execPath is Electron itself.
     execFile(process.execPath, ['--input-type=module', '-e', CHILD_PROBE, url, backend], { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, timeout: CHILD_PROBE_TIMEOUT_MS, windowsHide: true }, (error, out, err) => {
@@ -168,7 +172,7 @@ export function vulkanProblem(env: NodeJS.ProcessEnv = process.env): string | un
   }
   const listed = driverVariable(env);
   if (listed !== undefined) {
-    const missing = listed.split(delimiter).filter((p) => p !== '' && !existsSync(p));
+    const missing = listed.split(delimiter).filter((p) => p !== '' && !fs.existsSync(p));
     if (missing.length > 0) return `no Vulkan driver: ${listed === env.VK_DRIVER_FILES ? 'VK_DRIVER_FILES' : 'VK_ICD_FILENAMES'} names ${missing.join(', ')}, which does not exist`;
   }
   if (vulkanDrivers(env).length === 0) {
@@ -186,7 +190,7 @@ const LIBRARY_DIRECTORIES = ['/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu
 
 function hasVulkanLoader(env: NodeJS.ProcessEnv): boolean {
   const fromEnv = (env.LD_LIBRARY_PATH ?? '').split(delimiter).filter((d) => d !== '');
-  return [...fromEnv, ...LIBRARY_DIRECTORIES].some((dir) => existsSync(join(dir, 'libvulkan.so.1')));
+  return [...fromEnv, ...LIBRARY_DIRECTORIES].some((dir) => fs.existsSync(join(dir, 'libvulkan.so.1')));
 }
 
 interface IcdManifest {
@@ -210,7 +214,7 @@ export function vulkanDrivers(env: NodeJS.ProcessEnv = process.env): readonly Ic
   const files: string[] = [];
   for (const entry of entries) {
     try {
-      if (statSync(entry).isDirectory()) files.push(...readdirSync(entry).filter((f) => f.endsWith('.json')).map((f) => join(entry, f)));
+      if (fs.statSync(entry).isDirectory()) files.push(...fs.readdirSync(entry).filter((f) => f.endsWith('.json')).map((f) => join(entry, f)));
       else files.push(entry);
     } catch {
       // absent: the loader skips it too
@@ -219,7 +223,7 @@ export function vulkanDrivers(env: NodeJS.ProcessEnv = process.env): readonly Ic
   const manifests: IcdManifest[] = [];
   for (const file of new Set(files)) {
     try {
-      const json = JSON.parse(readFileSync(file, 'utf8')) as { ICD?: { library_path?: unknown } };
+      const json = JSON.parse(fs.readFileSync(file, 'utf8')) as { ICD?: { library_path?: unknown } };
       const library = json.ICD?.library_path;
       if (typeof library === 'string' && library !== '') manifests.push({ file, library: isAbsolute(library) || !library.includes('/') ? library : resolve(dirname(file), library) });
     } catch {

@@ -7,7 +7,8 @@
 import { type DType, type DataTypeMap, type DeviceChoiceMetadata, type Signature, InprocError, type Tensor, isDType } from '@inproc/core';
 import { type BackendLoadOptions, type BackendRunOptions, type BackendSession, type ModelSource, type SplitRun, chooseDevice, firstLine, lazyPeer, openOnDevices, ortSessionInfo, ortStorage, resolveExternalData, trustedTensor } from '@inproc/core/backend';
 import type * as Ort from 'onnxruntime-node';
-import { AUTO_ORDER, DEVICES, EXECUTION_PROVIDERS, type OnnxNodeDevice, type SupportedProvider, deviceProblem } from './devices.js';
+import { AUTO_ORDER, DEVICES, EXECUTION_PROVIDERS, type OnnxNodeDevice } from './devices.js';
+import { type SupportedProvider, deviceProblem } from './providers.js';
 import { gpuLockProblem, withGpuLock } from './gpu-lock.js';
 import { createWebGpuSession, fastestDevices, gpuDevices, webgpuMetadata } from './webgpu.js';
 

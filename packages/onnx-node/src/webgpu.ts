@@ -5,12 +5,15 @@
  * accelerators only) and `'fastest'` (everything worth timing).
  * @module
  */
-import { cpus } from 'node:os';
 import { InprocError } from '@inproc/core';
 import type * as Ort from 'onnxruntime-node';
 import { type WebGpuAdapterInfo, driverList, probeAdapter, vulkanProblem } from './adapter.js';
-import { AUTO_ORDER, type OnnxNodeDevice, type SupportedProvider, deviceProblem } from './devices.js';
+import { AUTO_ORDER, type OnnxNodeDevice } from './devices.js';
+import { type SupportedProvider, deviceProblem } from './providers.js';
 import { gpuLockProblem, withGpuLock } from './gpu-lock.js';
+import { nodeModule } from './node-modules.js';
+
+const { cpus } = nodeModule('node:os');
 
 /**
  * Creates a WebGPU session in turn with other threads; explains a missing adapter. Where the

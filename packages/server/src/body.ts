@@ -10,7 +10,6 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
-import { createGunzip, createInflate, createInflateRaw } from 'node:zlib';
 import { HttpError } from './http-errors.js';
 
 /** Bytes the server holds for a purpose, under a limit shared by every request. */
@@ -83,7 +82,9 @@ export async function readBody(request: IncomingMessage, limit: number, hold: Ho
   if (encoding === undefined && declared !== undefined && !request.readableEnded) return readDeclared(request, reserved);
   const raw = await collect(request as AsyncIterable<Buffer>, limit, hold, reserved, '');
   if (encoding === undefined) return raw;
-  const inflate = encoding === 'gzip' ? createGunzip() : raw[0] !== undefined && (raw[0] & 0x0f) === 8 ? createInflate() : createInflateRaw();
+  // node:zlib at the first compressed body, not at start-up (see server.ts).
+  const zlib = process.getBuiltinModule('node:zlib');
+  const inflate = encoding === 'gzip' ? zlib.createGunzip() : raw[0] !== undefined && (raw[0] & 0x0f) === 8 ? zlib.createInflate() : zlib.createInflateRaw();
   try {
     return await collect(Readable.from([raw]).pipe(inflate), limit, hold, 0, `${encoding}-inflated `);
   } catch (error) {

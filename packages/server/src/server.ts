@@ -6,20 +6,17 @@
  * keep-alive, and a graceful shutdown that finishes accepted requests — all of which
  * node:http provides (`maxHeaderSize`, `requestTimeout`, `headersTimeout`,
  * `closeIdleConnections`). Binary tensor bodies must be read raw; a framework's body
- * parsing would be bypassed anyway. Metrics use prom-client (Prometheus text format).
+ * parsing would be bypassed anyway. Metrics use prom-client (Prometheus text format),
+ * imported at the first scrape (metrics.ts).
  * @module
  */
-import { timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import { type AddressInfo, Server as NetServer, type Socket } from 'node:net';
-import { promisify } from 'node:util';
-import { constants, deflate as deflateCallback, gzip as gzipCallback } from 'node:zlib';
-import { InprocError, type Repository, openRepository, registerPromClient } from '@inproc/core';
-import { HEADER_LENGTH, type ServerMetadata } from '@inproc/kserve';
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { InprocError, type Repository, openRepository } from '@inproc/core';
+import { HEADER_LENGTH, type ServerMetadata } from '@inproc/kserve/protocol';
 import { ByteBudget, Hold, readBody } from './body.js';
 import { HttpError, errorAnswer } from './http-errors.js';
+import { ServerMetrics } from './metrics.js';
 import { type Answer, PerModelQueue, type RouteContext, infer, liveness, loadModel, modelConfig, modelMetadata, modelReady, modelStatistics, readiness, repositoryIndex, serverMetadata, unloadModel } from './routes.js';
 import type { InprocServer, ServeOptions, ServerStats } from './types.js';
 
@@ -41,12 +38,24 @@ const DEFAULTS = {
 /** Extensions this server implements, as Triton names them in its server metadata. */
 const EXTENSIONS = ['binary_tensor_data', 'model_configuration', 'model_repository', 'schedule_policy', 'statistics'];
 
-const gzip = promisify(gzipCallback);
 // eslint-disable-next-line @typescript-eslint/unbound-method -- called on the http server, below
 const netClose = NetServer.prototype.close;
-const deflate = promisify(deflateCallback);
 
-const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+// Node's modules that start-up needs not, or not as ESM namespaces (benchmarks/cold-start): node:fs
+// here without its namespace (~4 ms on a slow machine); node:zlib at the first answer worth
+// compressing (compress(), below) and node:crypto at the first token check, through
+// process.getBuiltinModule (Node 20.16+).
+const VERSION = (JSON.parse(process.getBuiltinModule('node:fs').readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** A body compressed at zlib's fastest level, on zlib's thread pool. */
+function compress(encoding: 'gzip' | 'deflate', body: Uint8Array): Promise<Buffer> {
+  const zlib = process.getBuiltinModule('node:zlib');
+  return new Promise((resolve, reject) => {
+    const done = (error: Error | null, out: Buffer): void => (error === null ? resolve(out) : reject(error));
+    if (encoding === 'gzip') zlib.gzip(body, { level: zlib.constants.Z_BEST_SPEED }, done);
+    else zlib.deflate(body, { level: zlib.constants.Z_BEST_SPEED }, done);
+  });
+}
 
 /**
  * Serves a repository (a `Repository`, or a root path or URL to open) over the v2 REST
@@ -86,11 +95,8 @@ async function preload(repo: Repository, log: ServeOptions['log']): Promise<void
 }
 
 async function start(repo: Repository, owned: boolean, settings: Settings, log: ServeOptions['log']): Promise<InprocServer> {
-  const registry = new Registry();
-  registerPromClient(registry);
-  const responses = new Counter({ name: 'inproc_server_responses_total', help: 'HTTP responses, by route and status.', labelNames: ['route', 'status'], registers: [registry] });
-  const duration = new Histogram({ name: 'inproc_server_request_duration_seconds', help: 'Time from a request to its response, by route.', labelNames: ['route'], registers: [registry], buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
-  const inflightGauge = new Gauge({ name: 'inproc_server_inflight_requests', help: 'Inference requests being handled.', registers: [registry] });
+  // prom-client is imported at the first scrape (metrics.ts).
+  const metrics = new ServerMetrics();
 
   const counts: Record<string, number> = {};
   let inflight = 0;
@@ -123,7 +129,7 @@ async function start(repo: Repository, owned: boolean, settings: Settings, log: 
     }
     const encoding = body.byteLength >= COMPRESS_FROM ? acceptedEncoding(request.headers['accept-encoding']) : undefined;
     if (encoding !== undefined) {
-      body = await (encoding === 'gzip' ? gzip : deflate)(body, { level: constants.Z_BEST_SPEED });
+      body = await compress(encoding, body);
       headers['content-encoding'] = encoding;
     }
     if (encoding !== undefined || answer.status === 200) headers['vary'] = 'accept-encoding';
@@ -152,8 +158,7 @@ async function start(repo: Repository, owned: boolean, settings: Settings, log: 
     response.end(body);
     const key = `${route} ${answer.status}`;
     counts[key] = (counts[key] ?? 0) + 1;
-    responses.inc({ route, status: String(answer.status) });
-    duration.observe({ route }, (performance.now() - started) / 1000);
+    metrics.response(route, answer.status, (performance.now() - started) / 1000);
   };
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
@@ -209,8 +214,8 @@ async function start(repo: Repository, owned: boolean, settings: Settings, log: 
           answer = modelStatistics(ctx, match.name, match.version);
           break;
         case 'metrics': {
-          const text = await registry.metrics();
-          answer = { status: 200, body: Buffer.from(text), headers: { 'content-type': registry.contentType } };
+          const { text, contentType } = await metrics.text();
+          answer = { status: 200, body: Buffer.from(text), headers: { 'content-type': contentType } };
           break;
         }
         case 'infer': {
@@ -225,7 +230,7 @@ async function start(repo: Repository, owned: boolean, settings: Settings, log: 
             throw new HttpError(503, 'QUEUE_FULL', `the server is handling ${inflight} inference requests, its limit (maxInflight); retry later`);
           }
           inflight++;
-          inflightGauge.set(inflight);
+          metrics.inflight = inflight;
           peakInflight = Math.max(peakInflight, inflight);
           // Made when the route asks for the signal (a call that may wait in a queue), not for each request.
           let gone: AbortController | undefined;
@@ -244,7 +249,7 @@ async function start(repo: Repository, owned: boolean, settings: Settings, log: 
             });
           } finally {
             inflight--;
-            inflightGauge.set(inflight);
+            metrics.inflight = inflight;
           }
           break;
         }
@@ -410,7 +415,7 @@ function checkControl(request: IncomingMessage, settings: Settings): void {
   const header = request.headers['authorization'] ?? '';
   const given = Buffer.from(/^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim() ?? '');
   const expected = Buffer.from(settings.controlToken);
-  if (given.byteLength !== expected.byteLength || !timingSafeEqual(given, expected)) {
+  if (given.byteLength !== expected.byteLength || !process.getBuiltinModule('node:crypto').timingSafeEqual(given, expected)) {
     throw new HttpError(401, 'INPUT_INVALID', 'model load / unload needs the server\'s token: send "Authorization: Bearer <token>"');
   }
 }
