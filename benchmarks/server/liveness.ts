@@ -7,36 +7,25 @@
  *
  *   npx tsx server/liveness.ts [--quick] [--json]
  */
-import { spawn } from 'node:child_process';
 import { request, Agent } from 'node:http';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { identityModel } from '@inproc/testkit/onnx/models';
+import { serveProcess } from '@inproc/testkit/serve-process';
 import { machine } from '../lib/environment.js';
 import { quantile } from '../stats.js';
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } } });
 const elements = values.quick ? 4_000_000 : 15_000_000;
 const rounds = values.quick ? 1 : 3;
-const require = createRequire(import.meta.url);
-const cli = join(dirname(require.resolve('@inproc/cli/package.json')), 'bin', 'inproc.js');
 
 const root = await mkdtemp(join(tmpdir(), 'inproc-bench-liveness-'));
 await mkdir(join(root, 'identity', '1'), { recursive: true });
 await writeFile(join(root, 'identity', '1', 'model.onnx'), identityModel(['float32']));
-const server = spawn(process.execPath, [cli, 'serve', root, '--port', '0', '--max-body-bytes', String(64 << 20)], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NO_COLOR: '1' } });
-const url = await new Promise<string>((resolve, reject) => {
-  let out = '';
-  server.stdout.on('data', (d: Buffer) => {
-    out += d.toString();
-    const found = /http:\/\/127\.0\.0\.1:\d+/.exec(out)?.[0];
-    if (found !== undefined) resolve(found);
-  });
-  server.on('exit', (code) => reject(new Error(`inproc serve exited with ${code}`)));
-});
+const server = await serveProcess(root, ['--max-body-bytes', String(64 << 20)], { stderr: 'inherit' });
+const url = server.url;
 
 const probeAgent = new Agent({ keepAlive: true, maxSockets: 1 });
 function probe(): Promise<number> {
@@ -84,7 +73,7 @@ for (let round = 0; round < rounds; round++) {
   }
   await call;
 }
-server.kill('SIGTERM');
+await server.stop();
 
 const summary = (xs: number[]) => {
   const sorted = [...xs].sort((a, b) => a - b);

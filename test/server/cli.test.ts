@@ -73,7 +73,7 @@ describe('inproc serve', () => {
         }
       }
     };
-    const started = serveProcess(root, [], port);
+    const started = serveProcess(root, [], { port });
     await Promise.all(Array.from({ length: 10 }, poll));
     const server = await started;
     expect(answered).toBe(30);
