@@ -9,8 +9,10 @@ import { mlpModel } from '@inproc/testkit/onnx/models';
 const bytes = mlpModel(64);
 const found: Record<string, unknown> = {};
 try {
-  await loadModel(bytes, { device: 'webgpu' });
+  // Disposed: a model left to the garbage collector is reported on stderr (rightly), which this child must keep empty.
+  const model = await loadModel(bytes, { device: 'webgpu' });
   found.webgpu = 'loaded';
+  await model.dispose();
 } catch (error) {
   found.webgpu = InprocError.is(error) ? { code: error.code, message: error.message } : String(error);
 }
