@@ -13,6 +13,8 @@ const bytes = mlpModel(64);
 let dir: string;
 let server: Server;
 let base: string;
+/** Resolved by the HTTP progress test's first progress report: the server sends the rest of mlp.onnx only then. */
+let firstProgress: () => void = () => undefined;
 
 
 async function check(source: ModelInput, options: LoadOptions = {}): Promise<void> {
@@ -34,9 +36,15 @@ beforeAll(async () => {
   server = createServer((req, res) => {
     if (req.url === '/mlp.onnx') {
       res.writeHead(200, { 'content-length': String(bytes.byteLength) });
-      // Two chunks, so progress is reported more than once.
+      // Two chunks, the second only once the client has reported the first (a timer alone let a
+      // busy client read both at once: one report), so progress is reported more than once.
       res.write(bytes.subarray(0, 1000));
-      setTimeout(() => res.end(bytes.subarray(1000)), 5);
+      const rest = (): void => void res.end(bytes.subarray(1000));
+      const fallback = setTimeout(rest, 10_000); // a load without onProgress still completes
+      firstProgress = () => {
+        clearTimeout(fallback);
+        rest();
+      };
     } else if (req.url === '/page.html') {
       res.writeHead(200, { 'content-type': 'text/html' });
       res.end('<!doctype html><title>not a model</title>');
@@ -81,7 +89,12 @@ describe('loadModel sources', () => {
 
   it('loads over HTTP with streamed progress', async () => {
     const seen: { loaded: number; total?: number }[] = [];
-    await check(`${base}/mlp.onnx`, { onProgress: (p) => seen.push(p) });
+    await check(`${base}/mlp.onnx`, {
+      onProgress: (p) => {
+        seen.push(p);
+        if (seen.length === 1) firstProgress();
+      },
+    });
     expect(seen.length).toBeGreaterThanOrEqual(2);
     expect(seen.map((p) => p.loaded)).toEqual([...seen.map((p) => p.loaded)].sort((a, b) => a - b));
     expect(seen.at(-1)).toEqual({ loaded: bytes.byteLength, total: bytes.byteLength });
