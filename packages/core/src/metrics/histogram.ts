@@ -41,6 +41,17 @@ export class Histogram {
   }
 
   /** A new histogram holding this one's observations and `other`'s. */
+  /** A copy of this histogram, to record more into without changing this one. */
+  clone(): Histogram {
+    const out = new Histogram();
+    out.#counts.set(this.#counts);
+    out.#count = this.#count;
+    out.#sum = this.#sum;
+    out.#min = this.#min;
+    out.#max = this.#max;
+    return out;
+  }
+
   merged(other: Histogram): Histogram {
     const out = new Histogram();
     for (let i = 0; i < out.#counts.length; i++) out.#counts[i] = this.#counts[i]! + other.#counts[i]!;

@@ -60,9 +60,9 @@ export class ModelMetrics {
   /** Every stage's histogram as recorded by both paths: what stats() and the Prometheus text read. */
   stages(): { readonly batchSize: Histogram; readonly queue: Histogram; readonly pre: Histogram; readonly run: Histogram; readonly post: Histogram; readonly total: Histogram } {
     const plain = this.#plain;
-    const batchSize = this.batchSize.merged(new Histogram());
+    const batchSize = this.batchSize.clone();
     batchSize.recordMany(1, plain.count);
-    const queue = this.queue.merged(new Histogram());
+    const queue = this.queue.clone();
     queue.recordMany(0, plain.count);
     return { batchSize, queue, pre: this.pre, run: this.run.merged(plain), post: this.post, total: this.total.merged(plain) };
   }
