@@ -125,16 +125,19 @@ async function child(side: string, c: Case): Promise<void> {
   for (let i = 0; i < warmupRuns; i++) await run();
   const times: number[] = [];
   const cpu: number[] = [];
-  for (let b = 0; b < blocks; b++) {
-    const start = performance.now();
-    const used = process.cpuUsage();
-    for (let i = 0; i < perBlock; i++) await run();
-    const spent = process.cpuUsage(used);
-    times.push(((performance.now() - start) / perBlock) * 1000); // µs per run
-    cpu.push((spent.user + spent.system) / perBlock); // CPU µs per run
-  }
+  for (let b = 0; b < blocks; b++) await timeBlock(run, times, cpu);
   await close();
   process.stdout.write(JSON.stringify({ micros: summarize(times).p50, cpuMicros: summarize(cpu).p50, value, processCpuMicros: totalCpuMicros() }));
+}
+
+/** Times one block of `perBlock` sequential runs: appends its wall µs per run to `times` and its CPU µs per run (user + system) to `cpu`. */
+async function timeBlock(run: () => Promise<unknown>, times: number[], cpu: number[]): Promise<void> {
+  const start = performance.now();
+  const used = process.cpuUsage();
+  for (let i = 0; i < perBlock; i++) await run();
+  const spent = process.cpuUsage(used);
+  times.push(((performance.now() - start) / perBlock) * 1000);
+  cpu.push((spent.user + spent.system) / perBlock);
 }
 
 /** Both sides on Inproc's own onnxruntime session, in alternating blocks (see the header). */
@@ -161,15 +164,7 @@ async function sameSession(c: Case, first: (out: Outputs | ort.InferenceSession.
   }
   const times = { raw: [] as number[], inproc: [] as number[] };
   const cpu = { raw: [] as number[], inproc: [] as number[] };
-  const block = async (name: 'raw' | 'inproc'): Promise<void> => {
-    const fn = name === 'raw' ? raw : inproc;
-    const start = performance.now();
-    const used = process.cpuUsage();
-    for (let i = 0; i < perBlock; i++) await fn();
-    const spent = process.cpuUsage(used);
-    times[name].push(((performance.now() - start) / perBlock) * 1000);
-    cpu[name].push((spent.user + spent.system) / perBlock);
-  };
+  const block = (name: 'raw' | 'inproc'): Promise<void> => timeBlock(name === 'raw' ? raw : inproc, times[name], cpu[name]);
   for (let b = 0; b < blocks; b++) {
     // Which side goes first alternates too: a block right after the other side's starts with its caches.
     const [x, y] = b % 2 === 0 ? (['raw', 'inproc'] as const) : (['inproc', 'raw'] as const);
