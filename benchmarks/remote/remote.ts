@@ -13,7 +13,12 @@
  * throughput against embedded at 1 caller (target >= 0.9) and JSON against binary (<= 4).
  * The load average is printed before and after: on a busy machine the figures are noise.
  *
- *   npx tsx remote/remote.ts [--quick] [--json]
+ * `--onnx-spinning on|off` is passed to `inproc serve` (default: off, serve's own
+ * default); the output says which. The embedded runs keep onnxruntime's default (it
+ * spins), what `loadModel` gives an application. `--models mlp` or `--models det` runs
+ * one model's cases (the summary then has only that model's targets).
+ *
+ *   npx tsx remote/remote.ts [--quick] [--json] [--onnx-spinning on|off] [--models mlp,det]
  */
 import { spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
@@ -31,7 +36,12 @@ import { serveProcess } from '@inproc/testkit/serve-process';
 import { machine } from '../lib/environment.js';
 import { quantile } from '../stats.js';
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: { quick: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, 'onnx-spinning': { type: 'string', default: 'off' }, models: { type: 'string', default: 'mlp,det' } },
+});
+const spinning = values['onnx-spinning'];
+if (spinning !== 'on' && spinning !== 'off') throw new Error(`--onnx-spinning must be on or off, got ${spinning}`);
+const only = new Set(values.models.split(','));
 const seconds = values.quick ? 0.5 : 4;
 /** Each case runs for `seconds` and at least this many calls: a slow model (PP-OCR det, ~40 ms a call) still gets a p50 worth the name in a quick run. */
 const minCalls = values.quick ? 30 : 100;
@@ -50,7 +60,7 @@ await writeFile(join(root, 'mlp', '1', 'model.onnx'), mlpModel(256));
 await mkdir(join(root, 'det', '1'), { recursive: true });
 await copyFile(det, join(root, 'det', '1', 'model.onnx'));
 
-const serving = await serveProcess(root, [], { stderr: 'inherit' });
+const serving = await serveProcess(root, ['--onnx-spinning', spinning], { stderr: 'inherit' });
 const server = serving.child;
 const url = serving.url;
 
@@ -225,7 +235,7 @@ let remotePair: Awaited<ReturnType<typeof paired>> = { floor: Number.NaN, kserve
 let clientPair = { floor: Number.NaN, kserve: Number.NaN };
 let fetchP50 = Number.NaN;
 try {
-  for (const m of models) {
+  for (const m of models.filter((m) => only.has(m.name))) {
     const file = join(root, m.name, '1', 'model.onnx');
     rows.push({ model: m.label, mode: 'embedded (onnx-node)', points: await measure(file, { device: 'cpu', concurrency: 1 }, m.input) });
     rows.push({ model: m.label, mode: 'remote, binary', points: await measure(`${url}/v2/models/${m.name}`, { backend: 'kserve' }, m.input) });
@@ -243,8 +253,9 @@ try {
 }
 const loadAfter = loadavg();
 const floorP50 = remotePair.floor;
-const find = (label: string, mode: string): Point => rows.find((r) => r.model === label && r.mode.startsWith(mode))!.points[0]!;
+const find = (label: string, mode: string): Point => rows.find((r) => r.model === label && r.mode.startsWith(mode))?.points[0] ?? { callers: 1, rps: Number.NaN, p50: Number.NaN, p99: Number.NaN };
 const summary = {
+  onnxSpinning: spinning,
   floorP50,
   fetchP50,
   remotePair,
@@ -261,9 +272,9 @@ const fmt = (n: number): string => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixe
 const lines = [
   '### Embedded vs remote (inproc serve over loopback)',
   '',
-  `Closed loops, ${seconds} s and at least ${minCalls} calls per case; the server is \`inproc serve\` in a subprocess (models in its main thread), the client the kserve backend. Ratio: throughput against embedded at the same concurrency, in this run. Load average (1/5/15 min) before ${loadBefore.map((l) => l.toFixed(2)).join(' / ')}, after ${loadAfter.map((l) => l.toFixed(2)).join(' / ')}.`,
+  `Closed loops, ${seconds} s and at least ${minCalls} calls per case; the server is \`inproc serve --onnx-spinning ${spinning}\` in a subprocess (models in its main thread; onnxruntime's intra-op threads ${spinning === 'on' ? 'spin after each run, onnxruntime\'s default' : 'sleep when idle, serve\'s default'}), the client the kserve backend; embedded runs keep onnxruntime's default (spinning on). Ratio: throughput against embedded at the same concurrency, in this run. Load average (1/5/15 min) before ${loadBefore.map((l) => l.toFixed(2)).join(' / ')}, after ${loadAfter.map((l) => l.toFixed(2)).join(' / ')}.`,
   '',
-  `Loopback floor: a bare keep-alive \`http.request\` to a bare node:http server in another process, sending ${mlpRequest.byteLength} B and receiving ${mlpAnswer} B (the MLP call's sizes), 1 caller, each round trip paired with one kserve MLP call (${pairs} pairs), p50: **${fmt(floorP50)} ms**; the kserve call to \`inproc serve\`: ${fmt(remotePair.kserve)} ms. Against the same bare server answering a canned MLP response (the client alone): floor ${fmt(clientPair.floor)} ms, kserve ${fmt(clientPair.kserve)} ms. Global \`fetch\`, same sizes: ${fmt(fetchP50)} ms.${remotePair.serverCpu === undefined ? '' : ` CPU of the \`inproc serve\` process per kserve MLP call: main thread ${remotePair.serverCpu.main.toFixed(0)} µs, its other threads (onnxruntime's intra-op pool, which spins after each run; V8 and libuv helpers) ${remotePair.serverCpu.other.toFixed(0)} µs.`}`,
+  `Loopback floor: a bare keep-alive \`http.request\` to a bare node:http server in another process, sending ${mlpRequest.byteLength} B and receiving ${mlpAnswer} B (the MLP call's sizes), 1 caller, each round trip paired with one kserve MLP call (${pairs} pairs), p50: **${fmt(floorP50)} ms**; the kserve call to \`inproc serve\`: ${fmt(remotePair.kserve)} ms. Against the same bare server answering a canned MLP response (the client alone): floor ${fmt(clientPair.floor)} ms, kserve ${fmt(clientPair.kserve)} ms. Global \`fetch\`, same sizes: ${fmt(fetchP50)} ms.${remotePair.serverCpu === undefined ? '' : ` CPU of the \`inproc serve\` process per kserve MLP call: main thread ${remotePair.serverCpu.main.toFixed(0)} µs, its other threads (onnxruntime's intra-op pool${spinning === 'on' ? ', which spins after each run' : ''}; V8 and libuv helpers) ${remotePair.serverCpu.other.toFixed(0)} µs.`}`,
   '',
   '| target | measured |',
   '|---|---:|',
