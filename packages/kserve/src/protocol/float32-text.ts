@@ -35,6 +35,8 @@ const HALF_ULP = Array.from({ length: 255 }, (_, e) => 2 ** (Math.max(e, 1) - 15
 /** Distance (in units of the scaled [1e8, 1e9) value) within which an interval end is too close to call. */
 const EPSILON = 1e-6;
 const LOG10_2 = Math.log10(2);
+/** 1 / 10^j, rounded: quotients by them are corrected with exact products. */
+const INVERSE10 = POW10.map((p) => 1 / p);
 
 /** Most bytes one element takes: `-1000000000000000` (below 1e16 numbers are written without an exponent) and a comma. */
 const MAX_FLOAT32_TEXT = 18;
@@ -89,34 +91,31 @@ function writeFloat32(out: Uint8Array, at: number, x: number, bits: number): num
     const s = p >= 0 ? a * POW10[p]! : a / POW10[-p]!;
     const lo = s - (p >= 0 ? below * POW10[p]! : below / POW10[-p]!);
     const hi = s + (p >= 0 ? half * POW10[p]! : half / POW10[-p]!);
-    // The largest j such that a multiple of 10^j lies inside [lo, hi]: one of 10^(j+1) is one of 10^j, so climb from j = 0
-    // (the interval is at least 3 units wide) until none lies inside; typically two or three steps.
-    let found = -1;
-    let first = 0;
-    for (let j = 0; j <= 9; j++) {
-      const step = POW10[j]!;
-      let c = Math.ceil(lo / step);
-      if ((c - 1) * step >= lo) c--;
-      else if (c * step < lo) c++;
-      const low = c * step;
-      if (low - lo < EPSILON || Math.abs(low - hi) < EPSILON) {
-        found = -2; // too close to call: the slow path
-        break;
+    // The largest j such that a multiple of 10^j lies inside [lo, hi]: one of 10^(j+1) is one of 10^j, and the interval
+    // (at least 3 units wide) nearly always holds one of 10 (8 digits), so start at j = 1 and climb, or step down to 0.
+    let j = 1;
+    let first = firstMultiple(lo, hi, 1);
+    if (first === NONE) {
+      j = 0;
+      first = firstMultiple(lo, hi, 0);
+    } else {
+      while (first >= 0 && j < 9) {
+        const next = firstMultiple(lo, hi, j + 1);
+        if (next === NONE) break;
+        first = next;
+        j++;
       }
-      if (low > hi) break;
-      found = j;
-      first = c;
     }
-    if (found >= 0) {
-      const step = POW10[found]!;
-      let digits = Math.round(s / step);
+    if (first >= 0) {
+      const step = POW10[j]!;
+      let digits = Math.round(s * INVERSE10[j]!);
       if (digits < first) digits = first;
       else if (digits * step > hi - EPSILON) digits--;
-      let q = found - p;
+      let q = j - p;
       // What a reader computes: one correctly rounded operation on exact operands (|q| <= 22, digits < 2^53).
       if (Math.fround(q >= 0 ? digits * POW10[q]! : digits / POW10[-q]!) === a) {
-        while (digits % 10 === 0) {
-          digits /= 10;
+        for (let tenth = (digits / 10) | 0; tenth * 10 === digits; tenth = (digits / 10) | 0) {
+          digits = tenth;
           q++;
         }
         return writeDecimal(out, at, digits, q);
@@ -137,6 +136,24 @@ function writeFloat32(out: Uint8Array, at: number, x: number, bits: number): num
       return writeDecimal(out, at, digits, q);
     }
   }
+}
+
+const NONE = -1;
+const CLOSE = -2;
+
+/**
+ * The smallest c with c * 10^j inside [lo, hi] (scaled units, each end known within 2e-7):
+ * {@link NONE} when there is none, {@link CLOSE} when an end is too close to call.
+ */
+function firstMultiple(lo: number, hi: number, j: number): number {
+  const step = POW10[j]!;
+  // The quotient by multiplication may be off by one; exact integer multiples settle it.
+  let c = Math.ceil(lo * INVERSE10[j]!);
+  if ((c - 1) * step >= lo) c--;
+  else if (c * step < lo) c++;
+  const low = c * step;
+  if (low - lo < EPSILON || Math.abs(low - hi) < EPSILON) return CLOSE;
+  return low > hi ? NONE : c;
 }
 
 /** Writes digits * 10^q: plain for 1e-4 <= value < 1e16, else with an exponent (Python's choice). */
@@ -172,15 +189,28 @@ function writeDecimal(out: Uint8Array, at: number, digits: number, q: number): n
   return at;
 }
 
-/** Writes the n digits of `digits`, a point after the first `point` of them (none when -1). */
+/** "00".."99" as ASCII byte pairs. */
+const PAIRS = Uint8Array.from({ length: 200 }, (_, i) => ZERO + (i % 2 === 0 ? Math.floor(i / 20) : (i >> 1) % 10));
+
+/** Writes the n digits of `digits` (< 2^31), a point after the first `point` of them (none when -1). */
 function writeDigits(out: Uint8Array, at: number, digits: number, n: number, point: number): number {
-  const width = point === -1 ? n : n + 1;
-  let k = at + width - 1;
-  for (let d = n - 1; d >= 0; d--) {
-    const rest = Math.floor(digits / 10);
-    out[k--] = ZERO + digits - rest * 10;
+  // Two digits at a time from the end, then the point let in by moving the digits after it.
+  let k = at + n;
+  while (digits >= 100) {
+    const rest = (digits / 100) | 0;
+    const pair = (digits - rest * 100) * 2;
+    out[--k] = PAIRS[pair + 1]!;
+    out[--k] = PAIRS[pair]!;
     digits = rest;
-    if (point !== -1 && d === point) out[k--] = DOT;
   }
-  return at + width;
+  if (digits >= 10) {
+    out[--k] = PAIRS[digits * 2 + 1]!;
+    out[--k] = PAIRS[digits * 2]!;
+  } else {
+    out[--k] = ZERO + digits;
+  }
+  if (point === -1) return at + n;
+  for (let m = at + n; m > at + point; m--) out[m] = out[m - 1]!;
+  out[at + point] = DOT;
+  return at + n + 1;
 }
