@@ -277,20 +277,24 @@ const summary = {
   loadAfter,
 };
 
+/** A ratio, or why there is none (its model was left out with --models). */
+const ratio = (n: number): string => (Number.isNaN(n) ? 'not run' : `${n.toFixed(2)}x`);
 const fmt = (n: number): string => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
 const lines = [
   '### Embedded vs remote (inproc serve over loopback)',
   '',
   `Closed loops, ${seconds} s and at least ${minCalls} calls per case; the server is \`inproc serve --onnx-spinning ${spinning}\` in a subprocess (models in its main thread; onnxruntime's intra-op threads ${spinning === 'on' ? 'spin after each run, onnxruntime\'s default' : 'sleep when idle, serve\'s default'}), the client the kserve backend; embedded runs keep onnxruntime's default (spinning on)${spinning === 'off' ? ', and run again with spinning off' : ''}. Ratio: throughput against the faster embedded case at the same concurrency, in this run. Load average (1/5/15 min) before ${loadBefore.map((l) => l.toFixed(2)).join(' / ')}, after ${loadAfter.map((l) => l.toFixed(2)).join(' / ')}.`,
   '',
-  `Loopback floor: a bare keep-alive \`http.request\` to a bare node:http server in another process, sending ${mlpRequest.byteLength} B and receiving ${mlpAnswer} B (the MLP call's sizes), 1 caller, each round trip paired with one kserve MLP call (${pairs} pairs), p50: **${fmt(floorP50)} ms**; the kserve call to \`inproc serve\`: ${fmt(remotePair.kserve)} ms. Against the same bare server answering a canned MLP response (the client alone): floor ${fmt(clientPair.floor)} ms, kserve ${fmt(clientPair.kserve)} ms. Global \`fetch\`, same sizes: ${fmt(fetchP50)} ms.${remotePair.serverCpu === undefined ? '' : ` CPU of the \`inproc serve\` process per kserve MLP call: main thread ${remotePair.serverCpu.main.toFixed(0)} µs, its other threads (onnxruntime's intra-op pool${spinning === 'on' ? ', which spins after each run' : ''}; V8 and libuv helpers) ${remotePair.serverCpu.other.toFixed(0)} µs.`}`,
+  Number.isNaN(floorP50)
+    ? 'Loopback floor: not measured (the MLP was left out with --models).'
+    : `Loopback floor: a bare keep-alive \`http.request\` to a bare node:http server in another process, sending ${mlpRequest.byteLength} B and receiving ${mlpAnswer} B (the MLP call's sizes), 1 caller, each round trip paired with one kserve MLP call (${pairs} pairs), p50: **${fmt(floorP50)} ms**; the kserve call to \`inproc serve\`: ${fmt(remotePair.kserve)} ms. Against the same bare server answering a canned MLP response (the client alone): floor ${fmt(clientPair.floor)} ms, kserve ${fmt(clientPair.kserve)} ms. Global \`fetch\`, same sizes: ${fmt(fetchP50)} ms.${remotePair.serverCpu === undefined ? '' : ` CPU of the \`inproc serve\` process per kserve MLP call: main thread ${remotePair.serverCpu.main.toFixed(0)} µs, its other threads (onnxruntime's intra-op pool${spinning === 'on' ? ', which spins after each run' : ''}; V8 and libuv helpers) ${remotePair.serverCpu.other.toFixed(0)} µs.`}`,
   '',
   '| target | measured |',
   '|---|---:|',
-  `| kserve binary MLP p50 / loopback floor (<= 1.5) | ${summary.mlpBinaryOverFloor.toFixed(2)}x |`,
-  `| the client alone (kserve against the bare server's canned answer) p50 / floor | ${summary.clientAloneOverFloor.toFixed(2)}x |`,
-  `| PP-OCR det binary throughput / embedded, 1 caller (>= 0.9) | ${summary.detBinaryOverEmbedded.toFixed(2)}x |`,
-  `| PP-OCR det JSON p50 / binary p50, 1 caller (<= 4) | ${summary.detJsonOverBinary.toFixed(2)}x |`,
+  `| kserve binary MLP p50 / loopback floor (<= 1.5) | ${ratio(summary.mlpBinaryOverFloor)} |`,
+  `| the client alone (kserve against the bare server's canned answer) p50 / floor | ${ratio(summary.clientAloneOverFloor)} |`,
+  `| PP-OCR det binary throughput / embedded, 1 caller (>= 0.9) | ${ratio(summary.detBinaryOverEmbedded)} |`,
+  `| PP-OCR det JSON p50 / binary p50, 1 caller (<= 4) | ${ratio(summary.detJsonOverBinary)} |`,
   '',
   `| model | mode | ${concurrency.map((c) => `${c} caller${c === 1 ? '' : 's'}: p50 / p99 ms, req/s (ratio)`).join(' | ')} |`,
   `|---|---|${concurrency.map(() => '---:').join('|')}|`,
