@@ -194,23 +194,24 @@ const PAIRS = Uint8Array.from({ length: 200 }, (_, i) => ZERO + (i % 2 === 0 ? M
 
 /** Writes the n digits of `digits` (< 2^31), a point after the first `point` of them (none when -1). */
 function writeDigits(out: Uint8Array, at: number, digits: number, n: number, point: number): number {
-  // Two digits at a time from the end, then the point let in by moving the digits after it.
-  let k = at + n;
-  while (digits >= 100) {
-    const rest = (digits / 100) | 0;
-    const pair = (digits - rest * 100) * 2;
+  if (point === -1) return writeWidth(out, at, digits, n);
+  const scale = POW10[n - point]!;
+  const whole = Math.floor(digits / scale);
+  at = writeWidth(out, at, whole, point);
+  out[at++] = DOT;
+  return writeWidth(out, at, digits - whole * scale, n - point);
+}
+
+/** Writes `value` (< 2^31) as exactly `width` digits (zeros first where it has fewer), two at a time from the end. */
+function writeWidth(out: Uint8Array, at: number, value: number, width: number): number {
+  let k = at + width;
+  while (k - at >= 2) {
+    const rest = (value / 100) | 0;
+    const pair = (value - rest * 100) * 2;
     out[--k] = PAIRS[pair + 1]!;
     out[--k] = PAIRS[pair]!;
-    digits = rest;
+    value = rest;
   }
-  if (digits >= 10) {
-    out[--k] = PAIRS[digits * 2 + 1]!;
-    out[--k] = PAIRS[digits * 2]!;
-  } else {
-    out[--k] = ZERO + digits;
-  }
-  if (point === -1) return at + n;
-  for (let m = at + n; m > at + point; m--) out[m] = out[m - 1]!;
-  out[at + point] = DOT;
-  return at + n + 1;
+  if (k > at) out[--k] = ZERO + value;
+  return at + width;
 }
