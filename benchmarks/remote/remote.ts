@@ -13,7 +13,13 @@
  * throughput against embedded at 1 caller (target >= 0.9) and JSON against binary (<= 4).
  * The load average is printed before and after: on a busy machine the figures are noise.
  *
- *   npx tsx remote/remote.ts [--quick] [--json]
+ * `--onnx-spinning on|off` is passed to `inproc serve` (default: off, serve's own
+ * default); the output says which. The embedded runs keep onnxruntime's default (it
+ * spins), what `loadModel` gives an application, and with the server's setting when it
+ * differs; each ratio divides by the faster of the two, so that neither flatters remote. `--models mlp` or `--models det` runs
+ * one model's cases (the summary then has only that model's targets).
+ *
+ *   npx tsx remote/remote.ts [--quick] [--json] [--onnx-spinning on|off] [--models mlp,det]
  */
 import { spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
@@ -31,7 +37,14 @@ import { serveProcess } from '@inproc/testkit/serve-process';
 import { machine } from '../lib/environment.js';
 import { quantile } from '../stats.js';
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: { quick: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, 'onnx-spinning': { type: 'string', default: 'off' }, models: { type: 'string', default: 'mlp,det' } },
+});
+const spinning = values['onnx-spinning'];
+if (spinning !== 'on' && spinning !== 'off') throw new Error(`--onnx-spinning must be on or off, got ${spinning}`);
+const only = new Set(values.models.split(','));
+/** onnxruntime's config entry that turns the intra-op pool's spinning off, as inproc serve sets it by default. */
+const SPINNING_OFF = { extra: { session: { intra_op: { allow_spinning: '0' } } } };
 const seconds = values.quick ? 0.5 : 4;
 /** Each case runs for `seconds` and at least this many calls: a slow model (PP-OCR det, ~40 ms a call) still gets a p50 worth the name in a quick run. */
 const minCalls = values.quick ? 30 : 100;
@@ -50,7 +63,7 @@ await writeFile(join(root, 'mlp', '1', 'model.onnx'), mlpModel(256));
 await mkdir(join(root, 'det', '1'), { recursive: true });
 await copyFile(det, join(root, 'det', '1', 'model.onnx'));
 
-const serving = await serveProcess(root, [], { stderr: 'inherit' });
+const serving = await serveProcess(root, ['--onnx-spinning', spinning], { stderr: 'inherit' });
 const server = serving.child;
 const url = serving.url;
 
@@ -225,9 +238,10 @@ let remotePair: Awaited<ReturnType<typeof paired>> = { floor: Number.NaN, kserve
 let clientPair = { floor: Number.NaN, kserve: Number.NaN };
 let fetchP50 = Number.NaN;
 try {
-  for (const m of models) {
+  for (const m of models.filter((m) => only.has(m.name))) {
     const file = join(root, m.name, '1', 'model.onnx');
     rows.push({ model: m.label, mode: 'embedded (onnx-node)', points: await measure(file, { device: 'cpu', concurrency: 1 }, m.input) });
+    if (spinning === 'off') rows.push({ model: m.label, mode: 'embedded (onnx-node), spinning off', points: await measure(file, { device: 'cpu', concurrency: 1, backendOptions: SPINNING_OFF }, m.input) });
     rows.push({ model: m.label, mode: 'remote, binary', points: await measure(`${url}/v2/models/${m.name}`, { backend: 'kserve' }, m.input) });
     rows.push({ model: m.label, mode: 'remote, JSON', points: await measure(`${url}/v2/models/${m.name}`, { backend: 'kserve', backendOptions: { protocol: 'json' } }, m.input) });
     if (m.name === 'mlp') {
@@ -243,41 +257,51 @@ try {
 }
 const loadAfter = loadavg();
 const floorP50 = remotePair.floor;
-const find = (label: string, mode: string): Point => rows.find((r) => r.model === label && r.mode.startsWith(mode))!.points[0]!;
+/** The faster embedded case of a model at each concurrency: ORT's default or the server's spinning setting. */
+function embedded(label: string): Point[] {
+  const cases = rows.filter((r) => r.model === label && r.mode.startsWith('embedded'));
+  return cases[0]?.points.map((p, i) => cases.map((c) => c.points[i]!).reduce((a, b) => (b.rps > a.rps ? b : a), p)) ?? [];
+}
+const find = (label: string, mode: string): Point => rows.find((r) => r.model === label && r.mode.startsWith(mode))?.points[0] ?? { callers: 1, rps: Number.NaN, p50: Number.NaN, p99: Number.NaN };
 const summary = {
+  onnxSpinning: spinning,
   floorP50,
   fetchP50,
   remotePair,
   clientPair,
   mlpBinaryOverFloor: remotePair.kserve / remotePair.floor,
   clientAloneOverFloor: clientPair.kserve / clientPair.floor,
-  detBinaryOverEmbedded: find(models[1]!.label, 'remote, binary').rps / find(models[1]!.label, 'embedded').rps,
+  detBinaryOverEmbedded: find(models[1]!.label, 'remote, binary').rps / (embedded(models[1]!.label)[0]?.rps ?? Number.NaN),
   detJsonOverBinary: find(models[1]!.label, 'remote, JSON').p50 / find(models[1]!.label, 'remote, binary').p50,
   loadBefore,
   loadAfter,
 };
 
+/** A ratio, or why there is none (its model was left out with --models). */
+const ratio = (n: number): string => (Number.isNaN(n) ? 'not run' : `${n.toFixed(2)}x`);
 const fmt = (n: number): string => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
 const lines = [
   '### Embedded vs remote (inproc serve over loopback)',
   '',
-  `Closed loops, ${seconds} s and at least ${minCalls} calls per case; the server is \`inproc serve\` in a subprocess (models in its main thread), the client the kserve backend. Ratio: throughput against embedded at the same concurrency, in this run. Load average (1/5/15 min) before ${loadBefore.map((l) => l.toFixed(2)).join(' / ')}, after ${loadAfter.map((l) => l.toFixed(2)).join(' / ')}.`,
+  `Closed loops, ${seconds} s and at least ${minCalls} calls per case; the server is \`inproc serve --onnx-spinning ${spinning}\` in a subprocess (models in its main thread; onnxruntime's intra-op threads ${spinning === 'on' ? 'spin after each run, onnxruntime\'s default' : 'sleep when idle, serve\'s default'}), the client the kserve backend; embedded runs keep onnxruntime's default (spinning on)${spinning === 'off' ? ', and run again with spinning off' : ''}. Ratio: throughput against the faster embedded case at the same concurrency, in this run. Load average (1/5/15 min) before ${loadBefore.map((l) => l.toFixed(2)).join(' / ')}, after ${loadAfter.map((l) => l.toFixed(2)).join(' / ')}.`,
   '',
-  `Loopback floor: a bare keep-alive \`http.request\` to a bare node:http server in another process, sending ${mlpRequest.byteLength} B and receiving ${mlpAnswer} B (the MLP call's sizes), 1 caller, each round trip paired with one kserve MLP call (${pairs} pairs), p50: **${fmt(floorP50)} ms**; the kserve call to \`inproc serve\`: ${fmt(remotePair.kserve)} ms. Against the same bare server answering a canned MLP response (the client alone): floor ${fmt(clientPair.floor)} ms, kserve ${fmt(clientPair.kserve)} ms. Global \`fetch\`, same sizes: ${fmt(fetchP50)} ms.${remotePair.serverCpu === undefined ? '' : ` CPU of the \`inproc serve\` process per kserve MLP call: main thread ${remotePair.serverCpu.main.toFixed(0)} µs, its other threads (onnxruntime's intra-op pool, which spins after each run; V8 and libuv helpers) ${remotePair.serverCpu.other.toFixed(0)} µs.`}`,
+  Number.isNaN(floorP50)
+    ? 'Loopback floor: not measured (the MLP was left out with --models).'
+    : `Loopback floor: a bare keep-alive \`http.request\` to a bare node:http server in another process, sending ${mlpRequest.byteLength} B and receiving ${mlpAnswer} B (the MLP call's sizes), 1 caller, each round trip paired with one kserve MLP call (${pairs} pairs), p50: **${fmt(floorP50)} ms**; the kserve call to \`inproc serve\`: ${fmt(remotePair.kserve)} ms. Against the same bare server answering a canned MLP response (the client alone): floor ${fmt(clientPair.floor)} ms, kserve ${fmt(clientPair.kserve)} ms. Global \`fetch\`, same sizes: ${fmt(fetchP50)} ms.${remotePair.serverCpu === undefined ? '' : ` CPU of the \`inproc serve\` process per kserve MLP call: main thread ${remotePair.serverCpu.main.toFixed(0)} µs, its other threads (onnxruntime's intra-op pool${spinning === 'on' ? ', which spins after each run' : ''}; V8 and libuv helpers) ${remotePair.serverCpu.other.toFixed(0)} µs.`}`,
   '',
   '| target | measured |',
   '|---|---:|',
-  `| kserve binary MLP p50 / loopback floor (<= 1.5) | ${summary.mlpBinaryOverFloor.toFixed(2)}x |`,
-  `| the client alone (kserve against the bare server's canned answer) p50 / floor | ${summary.clientAloneOverFloor.toFixed(2)}x |`,
-  `| PP-OCR det binary throughput / embedded, 1 caller (>= 0.9) | ${summary.detBinaryOverEmbedded.toFixed(2)}x |`,
-  `| PP-OCR det JSON p50 / binary p50, 1 caller (<= 4) | ${summary.detJsonOverBinary.toFixed(2)}x |`,
+  `| kserve binary MLP p50 / loopback floor (<= 1.5) | ${ratio(summary.mlpBinaryOverFloor)} |`,
+  `| the client alone (kserve against the bare server's canned answer) p50 / floor | ${ratio(summary.clientAloneOverFloor)} |`,
+  `| PP-OCR det binary throughput / embedded, 1 caller (>= 0.9) | ${ratio(summary.detBinaryOverEmbedded)} |`,
+  `| PP-OCR det JSON p50 / binary p50, 1 caller (<= 4) | ${ratio(summary.detJsonOverBinary)} |`,
   '',
   `| model | mode | ${concurrency.map((c) => `${c} caller${c === 1 ? '' : 's'}: p50 / p99 ms, req/s (ratio)`).join(' | ')} |`,
   `|---|---|${concurrency.map(() => '---:').join('|')}|`,
 ];
 for (const row of rows) {
-  const base = rows.find((r) => r.model === row.model && r.mode.startsWith('embedded'))!;
-  const cells = row.points.map((p, i) => `${fmt(p.p50)} / ${fmt(p.p99)}, ${fmt(p.rps)}${row === base ? '' : ` (${(p.rps / base.points[i]!.rps).toFixed(2)}x)`}`);
+  const base = embedded(row.model);
+  const cells = row.points.map((p, i) => `${fmt(p.p50)} / ${fmt(p.p99)}, ${fmt(p.rps)}${row.mode.startsWith('embedded') ? '' : ` (${(p.rps / base[i]!.rps).toFixed(2)}x)`}`);
   lines.push(`| ${row.model} | ${row.mode} | ${cells.join(' | ')} |`);
 }
 const markdown = `${lines.join('\n')}\n`;

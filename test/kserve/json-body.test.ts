@@ -179,8 +179,8 @@ describe('nesting and size limits', () => {
 });
 
 describe('decoding in slices', () => {
-  it('a 24 MiB JSON body decodes to the same tensor as at once, and the event loop runs meanwhile', async () => {
-    const n = 1_500_000;
+  it('a 17 MiB JSON body decodes to the same tensor as at once, and the event loop runs meanwhile', async () => {
+    const n = 1_800_000;
     const data = Float32Array.from({ length: n }, (_, i) => Math.sin(i) * 1000);
     const { body } = encodeInferRequest({ inputs: { x: new Tensor('float32', data, [n]) }, outputs: [], binary: false });
     expect(body.byteLength).toBeGreaterThan(16 * 1024 * 1024);

@@ -77,7 +77,7 @@ describe('inproc serve', () => {
     await Promise.all(Array.from({ length: 10 }, poll));
     const server = await started;
     expect(answered).toBe(30);
-    // Past 1024 unscraped responses the server imports prom-client by itself; these keep coming meanwhile.
+    // 1100 more before any scrape: counted in the server's own maps, with no prom-client loaded.
     for (let i = 0; i < 22; i++) {
       const batch = await Promise.all(Array.from({ length: 50 }, () => fetch(`${server.url}/v2/health/live`).then((r) => r.status)));
       expect(batch).toEqual(new Array(50).fill(200));
@@ -107,6 +107,7 @@ describe('inproc serve', () => {
     expect((await inproc(['serve'])).code).toBe(2);
     expect((await inproc(['serve', '.', '--port', 'http'])).code).toBe(2);
     expect((await inproc(['serve', '.', '--workers', '0'])).code).toBe(2);
+    expect((await inproc(['serve', '.', '--onnx-spinning', 'fast'])).stderr).toContain('--onnx-spinning must be on or off');
     expect((await inproc(['serve', '.', '--model-control', 'poll'])).stderr).toContain('--model-control must be none or explicit');
     expect((await inproc(['serve', '.', '--token', 'correct-horse'])).stderr).toContain('need --model-control explicit');
     expect((await inproc(['serve', '.', '--model-control', 'explicit', '--token', 'short'])).code).toBe(2);

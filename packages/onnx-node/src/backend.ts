@@ -10,6 +10,7 @@ import type * as Ort from 'onnxruntime-node';
 import { AUTO_ORDER, DEVICES, EXECUTION_PROVIDERS, type OnnxNodeDevice } from './devices.js';
 import { type SupportedProvider, deviceProblem } from './providers.js';
 import { gpuLockProblem, withGpuLock } from './gpu-lock.js';
+import { withSessionDefaults } from './session-defaults.js';
 import { createWebGpuSession, fastestDevices, gpuDevices, webgpuMetadata } from './webgpu.js';
 
 type OrtModule = typeof Ort;
@@ -44,7 +45,8 @@ export async function loadSession(source: ModelSource, options: BackendLoadOptio
   const { executionProviders: userProviders, ...userOptions } = options.backendOptions as Ort.InferenceSession.SessionOptions;
   // ORT would also print every error it returns to stderr; Inproc reports them as InprocErrors.
   // Pass logSeverityLevel (0 verbose .. 4 fatal) in backendOptions to see ORT's own log.
-  const sessionOptions: Ort.InferenceSession.SessionOptions = { logSeverityLevel: 4, ...userOptions };
+  // Process-wide defaults (setSessionDefaults: inproc serve turns spinning off) under the load's own options.
+  const sessionOptions: Ort.InferenceSession.SessionOptions = withSessionDefaults({ logSeverityLevel: 4, ...userOptions });
   const supported = ort.listSupportedBackends() as readonly SupportedProvider[];
 
   if (options.device === 'fastest') {

@@ -6,90 +6,93 @@
  * prom-client is imported on the first scrape, not at start-up: importing it costs more
  * than the rest of `inproc serve`'s start-up together (about 60 ms of CPU on a slow
  * machine, benchmarks/cold-start), and readiness (`/v2/health/ready`) must not wait for it,
- * nor the first requests be held up while its CommonJS files load. Responses observed
- * before are kept and replayed into it, so `/metrics` counts every one; so that a server
- * nobody scrapes keeps no growing list, prom-client is imported once
- * {@link PENDING_LIMIT} responses are waiting.
+ * nor the first requests be held up while its CommonJS files load. Responses are counted
+ * here, in plain maps, from the first one: prom-client only prints them.
  * @module
  * @internal
  */
 import { registerPromClient } from '@inproc/core';
-import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 
-interface Prom {
-  readonly registry: Registry;
-  readonly responses: Counter<'route' | 'status'>;
-  readonly duration: Histogram<'route'>;
-  readonly inflight: Gauge;
+/** Upper bounds of the request duration histogram's buckets, in seconds. */
+const DURATION_BOUNDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** One route's request durations: per-bucket counts (not cumulative), sum and count. */
+interface Durations {
+  readonly buckets: number[];
+  sum: number;
+  count: number;
 }
 
-/** One response, observed before prom-client was loaded. */
-interface Observation {
-  readonly route: string;
-  readonly status: number;
-  readonly seconds: number;
+/** A sample as prom-client's registry prints it (labels in this key order). */
+interface Sample {
+  readonly labels: Record<string, string | number>;
+  readonly value: number;
+  readonly metricName?: string;
 }
 
-/** Responses kept before prom-client is imported; one more imports it. */
-const PENDING_LIMIT = 1024;
-
-/** The server's metrics; prom-client behind them is imported by {@link ServerMetrics.load}. */
+/**
+ * The server's metrics. Each response is counted in plain maps (a few map lookups: no
+ * label hashing per response, which prom-client's own counters and histograms do), and
+ * prom-client, imported at the first scrape, only prints them, next to every model's.
+ */
 export class ServerMetrics {
-  #prom: Prom | undefined;
-  #loading: Promise<Prom> | undefined;
-  /** Responses observed before prom-client was imported: replayed into it, then dropped. */
-  #pending: Observation[] = [];
+  #loading: Promise<Registry> | undefined;
+  /** Responses by route, then by status. */
+  readonly #responses = new Map<string, Map<number, number>>();
+  readonly #durations = new Map<string, Durations>();
   #inflight = 0;
-  #failed = false;
 
-  /** Imports prom-client and creates the metrics (once): at the first scrape, or when {@link PENDING_LIMIT} responses wait. */
-  load(): Promise<Prom> {
-    if (this.#loading !== undefined) return this.#loading;
-    this.#loading = import('prom-client').then(({ Counter, Gauge, Histogram, Registry }) => {
+  /** Imports prom-client and registers the metrics (once), at the first scrape. */
+  load(): Promise<Registry> {
+    this.#loading ??= import('prom-client').then(({ Registry }) => {
       const registry = new Registry();
       registerPromClient(registry);
-      const prom: Prom = {
-        registry,
-        responses: new Counter({ name: 'inproc_server_responses_total', help: 'HTTP responses, by route and status.', labelNames: ['route', 'status'], registers: [registry] }),
-        duration: new Histogram({ name: 'inproc_server_request_duration_seconds', help: 'Time from a request to its response, by route.', labelNames: ['route'], registers: [registry], buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] }),
-        inflight: new Gauge({ name: 'inproc_server_inflight_requests', help: 'Inference requests being handled.', registers: [registry] }),
-      };
-      for (const { route, status, seconds } of this.#pending) ServerMetrics.#record(prom, route, status, seconds);
-      this.#pending = [];
-      prom.inflight.set(this.#inflight);
-      this.#prom = prom;
-      return prom;
-    });
-    // Not importable (a broken install): every scrape answers 500 with why; nothing more is kept.
-    this.#loading.catch(() => {
-      this.#failed = true;
-      this.#pending = [];
+      const metric = (name: string, help: string, type: 'counter' | 'gauge' | 'histogram', values: () => Sample[]): void =>
+        registry.registerMetric({ name, help, type, aggregator: 'sum', get: () => Promise.resolve({ name, help, type, values: values(), aggregator: 'sum' }), reset: () => undefined } as never);
+      metric('inproc_server_responses_total', 'HTTP responses, by route and status.', 'counter', () =>
+        [...this.#responses].flatMap(([route, byStatus]) => [...byStatus].map(([status, value]) => ({ labels: { route, status: String(status) }, value }))),
+      );
+      metric('inproc_server_request_duration_seconds', 'Time from a request to its response, by route.', 'histogram', () =>
+        [...this.#durations].flatMap(([route, d]) => {
+          let cumulative = 0;
+          const name = 'inproc_server_request_duration_seconds';
+          return [
+            ...DURATION_BOUNDS.map((le, i) => ({ metricName: `${name}_bucket`, labels: { le, route }, value: (cumulative += d.buckets[i]!) })),
+            { metricName: `${name}_bucket`, labels: { le: '+Inf', route }, value: d.count },
+            { metricName: `${name}_sum`, labels: { route }, value: d.sum },
+            { metricName: `${name}_count`, labels: { route }, value: d.count },
+          ];
+        }),
+      );
+      metric('inproc_server_inflight_requests', 'Inference requests being handled.', 'gauge', () => [{ labels: {}, value: this.#inflight }]);
+      return registry;
     });
     return this.#loading;
   }
 
   /** A response was written. */
   response(route: string, status: number, seconds: number): void {
-    if (this.#prom !== undefined) return ServerMetrics.#record(this.#prom, route, status, seconds);
-    if (this.#failed) return;
-    this.#pending.push({ route, status, seconds });
-    if (this.#pending.length === PENDING_LIMIT) void this.load().catch(() => undefined);
+    let byStatus = this.#responses.get(route);
+    if (byStatus === undefined) this.#responses.set(route, (byStatus = new Map<number, number>()));
+    byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
+    let d = this.#durations.get(route);
+    if (d === undefined) this.#durations.set(route, (d = { buckets: DURATION_BOUNDS.map(() => 0), sum: 0, count: 0 }));
+    let i = 0;
+    while (i < DURATION_BOUNDS.length && seconds > DURATION_BOUNDS[i]!) i++;
+    if (i < DURATION_BOUNDS.length) d.buckets[i]!++;
+    d.sum += seconds;
+    d.count++;
   }
 
   /** Inference requests being handled now. */
   set inflight(n: number) {
     this.#inflight = n;
-    this.#prom?.inflight.set(n);
   }
 
   /** The `/metrics` answer: the Prometheus text and its content type. */
   async text(): Promise<{ readonly text: string; readonly contentType: string }> {
-    const { registry } = await this.load();
+    const registry = await this.load();
     return { text: await registry.metrics(), contentType: registry.contentType };
-  }
-
-  static #record(prom: Prom, route: string, status: number, seconds: number): void {
-    prom.responses.inc({ route, status: String(status) });
-    prom.duration.observe({ route }, seconds);
   }
 }

@@ -6,10 +6,20 @@
  * @module
  */
 import { resolve } from 'node:path';
+import { setSessionDefaults } from '@inproc/onnx-node';
 import { serve } from '@inproc/server';
 import type { Io, Style } from '../io.js';
 import { parseCommand, positiveInt, UsageError } from '../usage.js';
 
+/*
+ * ONNX_SPINNING: onnxruntime's intra-op pool has one thread per core by default, and
+ * after each run (and each parallel section) its threads spin for more work. In a server
+ * the thread that calls onnxruntime is the event loop, which between runs reads, decodes
+ * and encodes every request: with spinning it competes for the cores with threads that
+ * wait for nothing, and so does every other model, worker thread and process on the
+ * machine. Off, the pool's threads sleep when idle and are woken (microseconds) by the
+ * next parallel section. benchmarks/remote measures both (--onnx-spinning).
+ */
 export async function serveCommand(args: readonly string[], io: Io, s: Style): Promise<void> {
   const { values, positionals } = parseCommand('serve', args);
   if (positionals.length !== 1) throw new UsageError(`serve takes one repository directory, got ${positionals.length} arguments`, 'serve');
@@ -30,6 +40,10 @@ export async function serveCommand(args: readonly string[], io: Io, s: Style): P
   const token = values.token ?? (process.env['INPROC_SERVE_TOKEN'] || undefined);
   if (token !== undefined && modelControl !== 'explicit') throw new UsageError('--token guards load and unload, which need --model-control explicit', 'serve');
   if (token !== undefined && (token.length < 8 || /\s/.test(token))) throw new UsageError('--token must be at least 8 characters without spaces', 'serve');
+  const spinning = values['onnx-spinning'] ?? 'off';
+  if (spinning !== 'on' && spinning !== 'off') throw new UsageError(`--onnx-spinning must be on or off, got "${spinning}"`, 'serve');
+  // Before any model loads (workers started later inherit it). Off by default: see ONNX_SPINNING.
+  setSessionDefaults({ intraOpSpinning: spinning === 'on' });
   const server = await serve(root, {
     host: values.host ?? '127.0.0.1',
     port,

@@ -76,6 +76,8 @@ export interface OutgoingTensor {
   readonly binary: boolean;
 }
 
+const encoder = new TextEncoder();
+
 // ---- encoding ---------------------------------------------------------------------------
 
 /**
@@ -116,21 +118,30 @@ export function encodeInferResponse(init: { readonly modelName: string; readonly
  */
 function frame(head: Record<string, unknown>, key: 'inputs' | 'outputs', tensors: readonly OutgoingTensor[], tail: Record<string, unknown> = {}): EncodedBody {
   const chunks: Uint8Array[] = [];
-  const entries = tensors.map(({ name, tensor, binary }) => {
+  // The JSON header as pieces of bytes: text, and each JSON tensor's data array as the bytes it was written into.
+  const pieces: Uint8Array<ArrayBuffer>[] = [];
+  let text = JSON.stringify(head).slice(0, -1);
+  text += `${text.length > 1 ? ',' : ''}"${key}":[`;
+  tensors.forEach(({ name, tensor, binary }, i) => {
     const meta = { name, datatype: datatypeOf(tensor.dtype), shape: tensor.shape };
+    if (i > 0) text += ',';
     if (binary) {
       const bytes = tensorBytes(tensor);
       chunks.push(bytes);
-      return JSON.stringify({ ...meta, parameters: { binary_data_size: bytes.byteLength } });
+      text += JSON.stringify({ ...meta, parameters: { binary_data_size: bytes.byteLength } });
+      return;
     }
-    return `${JSON.stringify(meta).slice(0, -1)},"data":${tensorJson(tensor)}}`;
+    pieces.push(encoder.encode(`${text}${JSON.stringify(meta).slice(0, -1)},"data":`), tensorJson(tensor));
+    text = '}';
   });
-  const open = JSON.stringify(head).slice(0, -1);
-  const rest = Object.keys(tail).length === 0 ? '' : `,${JSON.stringify(tail).slice(1, -1)}`;
-  const json = `${open}${open.length > 1 ? ',' : ''}"${key}":[${entries.join(',')}]${rest}}`;
-  const header = new TextEncoder().encode(json);
-  if (chunks.length === 0) return { parts: [header], byteLength: header.byteLength, body: header, headers: { 'content-type': 'application/json' } };
-  return joined([header, ...chunks], { 'content-type': 'application/octet-stream', [HEADER_LENGTH]: String(header.byteLength) });
+  text += `]${Object.keys(tail).length === 0 ? '' : `,${JSON.stringify(tail).slice(1, -1)}`}}`;
+  pieces.push(encoder.encode(text));
+  if (chunks.length === 0) {
+    if (pieces.length === 1) return { parts: pieces, byteLength: pieces[0]!.byteLength, body: pieces[0]!, headers: { 'content-type': 'application/json' } };
+    return joined(pieces, { 'content-type': 'application/json' });
+  }
+  const headerLength = pieces.reduce((n, p) => n + p.byteLength, 0);
+  return joined([...pieces, ...chunks], { 'content-type': 'application/octet-stream', [HEADER_LENGTH]: String(headerLength) });
 }
 
 /** An encoded body of parts whose `body` is joined once, when first read. */

@@ -13,6 +13,7 @@ export { statusOf, codeOfStatus, errorBody, readErrorBody, type ErrorBody, type 
 export { DIMS_PARAMETER, modelMetadata, tensorMetadata, signatureOf, type ModelFacts, type ModelMetadata, type TensorMetadata, type Parameters } from './metadata.js';
 export { parseJson } from './json.js';
 export { MAX_DEPTH, MAX_SKELETON_BYTES } from './json-body.js';
+export { float32Text } from './float32-text.js';
 export {
   HEADER_LENGTH,
   encodeInferRequest,

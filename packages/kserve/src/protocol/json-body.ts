@@ -61,6 +61,17 @@ const ZERO = 0x30;
 const NINE = 0x39;
 const STRUCTURAL = [OPEN_ARRAY, CLOSE_ARRAY, QUOTE, OPEN_OBJECT, CLOSE_OBJECT];
 
+/**
+ * Node's `Buffer.prototype.indexOf` (memchr: ~20x a typed array's own `indexOf` on a
+ * 3 MB body) works on any Uint8Array; where there is no Buffer (browsers), the typed array's.
+ */
+const bufferIndexOf = (globalThis as { Buffer?: { prototype: { indexOf: (this: Uint8Array, value: number, from: number) => number } } }).Buffer?.prototype.indexOf;
+
+/** Position of the first byte `value` at or after `from`, or -1. */
+function indexOf(bytes: Uint8Array, value: number, from: number): number {
+  return bufferIndexOf === undefined ? bytes.indexOf(value, from) : bufferIndexOf.call(bytes, value, from);
+}
+
 function isSpace(b: number): boolean {
   return b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
 }
@@ -69,7 +80,7 @@ function isSpace(b: number): boolean {
 function stringEnd(bytes: Uint8Array, start: number, end: number, fail: (what: string) => never): number {
   let i = start + 1;
   for (;;) {
-    const at = bytes.indexOf(QUOTE, i);
+    const at = indexOf(bytes, QUOTE, i);
     if (at === -1 || at >= end) return fail('has a string that never ends');
     // Count the backslashes before the quote: an odd number escapes it.
     let k = at - 1;
@@ -190,7 +201,7 @@ function* skipArray(bytes: Uint8Array, start: number, end: number, depth: number
     let at = end;
     for (let j = 0; j < STRUCTURAL.length; j++) {
       if (next[j]! < pos) {
-        const k = bytes.indexOf(STRUCTURAL[j]!, pos);
+        const k = indexOf(bytes, STRUCTURAL[j]!, pos);
         next[j] = k === -1 || k >= end ? end : k;
       }
       if (next[j]! < at) at = next[j]!;
@@ -259,7 +270,8 @@ export function* tensorFromSpan(bytes: Uint8Array, span: Span, dtype: DType, sha
   let expectValue = true; // after '[' or ','
   let nextYield = span.start + SLICE_BYTES;
   let pos = span.start;
-  while (pos < span.end) {
+  const end = span.end;
+  while (pos < end) {
     if (pos >= nextYield) {
       yield;
       nextYield = pos + SLICE_BYTES;
@@ -326,42 +338,43 @@ export function* tensorFromSpan(bytes: Uint8Array, span: Span, dtype: DType, sha
     let intDigits = 0;
     let exponent = 0;
     let fraction = false;
-    let c = bytes[pos];
-    if (c === undefined || c < ZERO || c > NINE) malformed(pos);
-    while (c !== undefined && c >= ZERO && c <= NINE && pos < span.end) {
+    // The byte at pos, -1 past the span: always a number, so the loops below stay monomorphic.
+    let c = pos < end ? bytes[pos]! : -1;
+    if (c < ZERO || c > NINE) malformed(pos);
+    while (c >= ZERO && c <= NINE) {
       if (digits > 0 || c !== ZERO) {
         mantissa = mantissa * 10 + (c - ZERO);
         digits++;
       }
       intDigits++;
-      c = bytes[++pos];
+      c = ++pos < end ? bytes[pos]! : -1;
     }
-    if (c === DOT && pos < span.end) {
+    if (c === DOT) {
       fraction = true;
-      c = bytes[++pos];
-      if (c === undefined || c < ZERO || c > NINE) malformed(pos);
-      while (c !== undefined && c >= ZERO && c <= NINE && pos < span.end) {
+      c = ++pos < end ? bytes[pos]! : -1;
+      if (c < ZERO || c > NINE) malformed(pos);
+      while (c >= ZERO && c <= NINE) {
         if (digits > 0 || c !== ZERO) {
           mantissa = mantissa * 10 + (c - ZERO);
           digits++;
         }
         exponent--;
-        c = bytes[++pos];
+        c = ++pos < end ? bytes[pos]! : -1;
       }
     }
-    if ((c === 0x65 || c === 0x45) && pos < span.end) {
+    if (c === 0x65 || c === 0x45) {
       fraction = true;
-      c = bytes[++pos];
+      c = ++pos < end ? bytes[pos]! : -1;
       let sign = 1;
       if (c === PLUS || c === MINUS) {
         sign = c === MINUS ? -1 : 1;
-        c = bytes[++pos];
+        c = ++pos < end ? bytes[pos]! : -1;
       }
-      if (c === undefined || c < ZERO || c > NINE) malformed(pos);
+      if (c < ZERO || c > NINE) malformed(pos);
       let e = 0;
-      while (c !== undefined && c >= ZERO && c <= NINE && pos < span.end) {
+      while (c >= ZERO && c <= NINE) {
         e = e < 1e6 ? e * 10 + (c - ZERO) : e;
-        c = bytes[++pos];
+        c = ++pos < end ? bytes[pos]! : -1;
       }
       exponent += sign * e;
     }

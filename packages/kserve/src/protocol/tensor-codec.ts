@@ -8,6 +8,7 @@
  */
 import { type DType, type ErrorCode, InprocError, Tensor, bytesPerElement } from '@inproc/core';
 import { storageOf } from './datatypes.js';
+import { float32ArrayJson } from './float32-text.js';
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const encoder = new TextEncoder();
@@ -99,22 +100,26 @@ export function jsonCanCarry(tensor: Tensor): boolean {
 }
 
 /**
- * The tensor's elements as the text of a flat JSON array (64-bit integers exactly, as
- * digits); one array of the numbers, no object per element. Check {@link jsonCanCarry} first.
+ * The tensor's elements as the bytes of a flat JSON array's text (64-bit integers
+ * exactly, as digits; FP32 as the shortest text that reads back as the same float32,
+ * written straight into bytes by {@link float32ArrayJson}); no object per element.
+ * Check {@link jsonCanCarry} first.
  */
-export function tensorJson(tensor: Tensor): string {
+export function tensorJson(tensor: Tensor): Uint8Array<ArrayBuffer> {
   const data = tensor.data;
   switch (tensor.dtype) {
+    case 'float32':
+      return float32ArrayJson(data as Float32Array);
     case 'string':
-      return JSON.stringify(data);
+      return encoder.encode(JSON.stringify(data));
     case 'bool':
-      return `[${(data as Uint8Array).join(',').replaceAll('1', 'true').replaceAll('0', 'false')}]`;
+      return encoder.encode(`[${(data as Uint8Array).join(',').replaceAll('1', 'true').replaceAll('0', 'false')}]`);
     case 'int64':
     case 'uint64':
-      return `[${(data as BigInt64Array | BigUint64Array).join(',')}]`;
+      return encoder.encode(`[${(data as BigInt64Array | BigUint64Array).join(',')}]`);
     default:
       // V8's JSON.stringify of a packed array of doubles is its fastest number printer (a typed array's join is 2x slower).
-      return JSON.stringify(Array.from(data as Exclude<typeof data, string[] | BigInt64Array | BigUint64Array>));
+      return encoder.encode(JSON.stringify(Array.from(data as Exclude<typeof data, string[] | BigInt64Array | BigUint64Array>)));
   }
 }
 
