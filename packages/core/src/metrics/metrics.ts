@@ -156,6 +156,8 @@ export interface MetricFamily {
  */
 export function metricFamilies(): MetricFamily[] {
   const models = [...registry().live];
+  // Both histogram families read a model's stages: folded once per model per scrape.
+  const stages = new Map(models.map((m) => [m, m.stages()]));
   const families: MetricFamily[] = [];
   const family = (name: string, type: MetricFamily['type'], help: string, collect: (m: ModelMetrics, labels: Record<string, string>, out: MetricSample[]) => void): void => {
     const values: MetricSample[] = [];
@@ -175,13 +177,13 @@ export function metricFamilies(): MetricFamily[] {
     for (const [code, n] of m.failures) out.push({ labels: { ...l, code }, value: n });
   });
   family('inproc_request_duration_seconds', 'histogram', 'Duration of each stage of a call: queue, pre, run, post, total.', (m, l, out) => {
-    const s = m.stages();
+    const s = stages.get(m)!;
     for (const [stage, h] of [['queue', s.queue], ['pre', s.pre], ['run', s.run], ['post', s.post], ['total', s.total]] as const) {
       histogram('inproc_request_duration_seconds', h, { ...l, stage }, DURATION_BOUNDS, out);
     }
   });
   family('inproc_batches_total', 'counter', 'Backend runs (each may serve several batched calls).', (m, l, out) => out.push({ labels: l, value: m.batches }));
-  family('inproc_batch_size', 'histogram', 'Calls served per backend run.', (m, l, out) => histogram('inproc_batch_size', m.stages().batchSize, l, BATCH_BOUNDS, out));
+  family('inproc_batch_size', 'histogram', 'Calls served per backend run.', (m, l, out) => histogram('inproc_batch_size', stages.get(m)!.batchSize, l, BATCH_BOUNDS, out));
   family('inproc_in_flight', 'gauge', 'Calls running in the backend now.', (m, l, out) => out.push({ labels: l, value: m.pending().running }));
   family('inproc_queued', 'gauge', 'Calls waiting in the queue now.', (m, l, out) => out.push({ labels: l, value: m.pending().queued }));
   family('inproc_cache_hits_total', 'counter', 'Response cache hits.', (m, l, out) => {
