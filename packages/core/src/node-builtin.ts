@@ -8,7 +8,6 @@
  * Importing this module imports no Node module in browsers (there `#node-require` is a stub),
  * so core still bundles for them.
  * @module
- * @internal
  */
 import { nodeRequire } from '#node-require';
 import { InprocError } from './errors.js';
