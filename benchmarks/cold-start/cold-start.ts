@@ -19,13 +19,21 @@
  * The load average is recorded with the results: on a loaded machine the ratios hold
  * better than the absolute times.
  *
- *   npx tsx benchmarks/cold-start/cold-start.ts [--quick] [--pairs 15] [--json] [--cases abcd]
+ *   npx tsx benchmarks/cold-start/cold-start.ts [--quick] [--pairs 15] [--json] [--cases abcd] [--instructions]
  *
  * `--cases` runs only the cases of those letters (`--cases d`: serve only).
+ *
+ * `--instructions` counts instructions instead (valgrind's callgrind, which must be installed):
+ * each process of (a)-(c) runs `--pairs` times (default 5, 3 with `--quick`) on each side under callgrind,
+ * and the table gives the median instructions of the main thread (JavaScript, module loading,
+ * onnxruntime's calls from it) and of all threads (onnxruntime's pool too). Unlike CPU time,
+ * the counts hardly move with the load of a shared machine (a few million from run to run:
+ * hash seeds, GC timing), so small changes show; a process runs about 50x slower.
+ * (d) is left out (a server under valgrind takes too long to answer).
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { createRequire } from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
@@ -36,8 +44,8 @@ import { mlpModel } from '@inproc/testkit/onnx/models';
 import { machine } from '../lib/environment.js';
 import { quantile } from '../stats.js';
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, pairs: { type: 'string' }, json: { type: 'boolean', default: false }, cases: { type: 'string' } } });
-const pairs = Number(values.pairs ?? (values.quick ? 3 : 15));
+const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, pairs: { type: 'string' }, json: { type: 'boolean', default: false }, cases: { type: 'string' }, instructions: { type: 'boolean', default: false } } });
+const pairs = Number(values.pairs ?? (values.quick ? 3 : values.instructions ? 5 : 15));
 if (!Number.isInteger(pairs) || pairs < 1) throw new Error(`--pairs must be a positive integer, got ${values.pairs}`);
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -143,6 +151,42 @@ async function runOnce(command: Command, work: string): Promise<Sample> {
   return { wallMs, cpuMs: usage.userMs + usage.systemMs, peakMiB: usage.maxRssKiB / 1024, ...(report === undefined ? {} : { report }) };
 }
 
+/** Instructions of one process under callgrind: of its main thread and of all its threads. */
+interface Count {
+  readonly main: number;
+  readonly all: number;
+}
+
+let countSeq = 0;
+async function countOnce(command: Command, work: string): Promise<Count> {
+  const dir = join(work, `callgrind-${countSeq++}`);
+  await mkdir(dir);
+  const child = spawn('valgrind', ['--tool=callgrind', '--separate-threads=yes', `--callgrind-out-file=${join(dir, 'out')}`, process.execPath, '--import', hook, ...command.argv], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...childEnv, NO_COLOR: '1' },
+  });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', resolve);
+  });
+  if (code !== 0) throw new Error(`valgrind ${command.argv.join(' ')} exited with ${code}:\n${output.slice(-4000)}`);
+  // One file per thread, out-01 the main thread; each says its total on a `summary:` line.
+  let main: number | undefined;
+  let all = 0;
+  for (const name of await readdir(dir)) {
+    const m = /^summary:\s+(\d+)/m.exec(await readFile(join(dir, name), 'utf8'));
+    if (m === null) continue;
+    all += Number(m[1]);
+    if (name.endsWith('-01')) main = Number(m[1]);
+  }
+  await rm(dir, { recursive: true, force: true });
+  if (main === undefined) throw new Error(`callgrind wrote no main-thread profile for ${command.argv.join(' ')}`);
+  return { main, all };
+}
+
 interface Spread {
   readonly median: number;
   readonly min: number;
@@ -228,6 +272,51 @@ const cases: Case[] = [
 const only = values.cases;
 if (only !== undefined && !/^[abcd]+$/.test(only)) throw new Error(`--cases takes letters of a, b, c, d, got ${only}`);
 const chosen = only === undefined ? cases : cases.filter((c) => only.includes(c.name[1]!));
+
+if (values.instructions) {
+  await countInstructions(chosen.filter((c) => c.inproc.server !== true));
+  await rm(work, { recursive: true, force: true });
+  process.exit(0);
+}
+
+/** `--instructions`: each side of each case `pairs` times under callgrind, alternating; medians. */
+async function countInstructions(counted: readonly Case[]): Promise<void> {
+  const before = loadavg();
+  const rows: { name: string; rawLabel: string; inproc: Count[]; raw: Count[] }[] = [];
+  for (const c of counted) {
+    process.stderr.write(`cold-start --instructions: ${c.name} `);
+    const row = { name: c.name, rawLabel: c.rawLabel, inproc: [] as Count[], raw: [] as Count[] };
+    for (let i = 0; i < pairs; i++) {
+      row.inproc.push(await countOnce(c.inproc, work));
+      row.raw.push(await countOnce(c.raw, work));
+      process.stderr.write('.');
+    }
+    process.stderr.write('\n');
+    rows.push(row);
+  }
+  const after = loadavg();
+  const median = (xs: readonly number[]): number => quantile([...xs].sort((a, b) => a - b), 0.5);
+  const m = (counts: readonly Count[], key: keyof Count): number => median(counts.map((x) => x[key]));
+  const mi = (v: number): string => `${(v / 1e6).toFixed(1)} M`;
+  const table = [
+    '### Cold start: instructions (callgrind), Inproc against raw onnxruntime-node',
+    '',
+    `Medians of ${pairs} processes per side${extraCaCerts === undefined ? '' : ', without the NODE_EXTRA_CA_CERTS set here'}; main thread and all threads. Load average ${[before, after].map((l) => l.map((v) => v.toFixed(2)).join(', ')).join(' before, ')} after (the counts hardly depend on it).`,
+    '',
+    '| case | raw side | Inproc main | raw main | main ratio | Inproc all threads | raw all threads | all ratio |',
+    '|---|---|---:|---:|---:|---:|---:|---:|',
+    ...rows.map((r) => {
+      const [im, rm_, ia, ra] = [m(r.inproc, 'main'), m(r.raw, 'main'), m(r.inproc, 'all'), m(r.raw, 'all')];
+      return `| ${r.name} | ${r.rawLabel} | ${mi(im)} | ${mi(rm_)} | ${(im / rm_).toFixed(2)}× | ${mi(ia)} | ${mi(ra)} | ${(ia / ra).toFixed(2)}× |`;
+    }),
+    '',
+  ].join('\n');
+  if (values.json) console.log(JSON.stringify({ suite: 'cold-start-instructions', pairs, loadBefore: before, loadAfter: after, rows, machine: machine(), markdown: table }));
+  else {
+    console.log(table);
+    console.log(machine());
+  }
+}
 
 const loadBefore = loadavg();
 const results: CaseResult[] = [];

@@ -6,6 +6,7 @@ export { type Backend, type BackendSession, type BackendLoadOptions, type Backen
 export { trustedTensor } from './tensor.js';
 export { messageOf, firstLine } from './errors.js';
 export { globalSingleton } from './global-singleton.js';
+export { nodeModule } from './node-builtin.js';
 export { lazyPeer, type LazyPeerOptions } from './lazy-peer.js';
 export { trackResource, type ResourceLease } from './resources.js';
 export { validateFeeds } from './signature.js';

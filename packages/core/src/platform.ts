@@ -1,10 +1,11 @@
 /**
- * What core needs from its host. Core stays free of Node imports so that it bundles
- * for browsers: Node's file system is reached through a dynamic import whose specifier
- * bundlers do not follow, and only when a path is given in Node.
+ * What core needs from its host. Core imports no Node module in browsers, so that it bundles
+ * for them: Node's file system is taken through `nodeModule` (`process.getBuiltinModule`,
+ * which bundlers do not follow), and only when a path is given in Node.
  * @module
  * @internal
  */
+import { nodeModule } from './node-builtin.js';
 
 /** True in Node (and Deno/Bun's Node mode); false in browsers, workers and Electron renderers with a window. */
 export function isNode(): boolean {
@@ -40,16 +41,11 @@ export interface NodeUrl {
   fileURLToPath(url: URL | string): string;
 }
 
-const nodeProcess = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-
 /**
- * A Node module: its CommonJS object where the runtime has `process.getBuiltinModule` (Node
- * 20.16+), which costs nothing more than the module; else an `import()` (an ESM namespace is
- * built of every export: node:fs ~4 ms on a slow machine, benchmarks/cold-start). A computed
- * specifier keeps bundlers from pulling Node modules into browser builds.
+ * A Node module by its name without `node:` (`'fs/promises'`), as a promise: `nodeModule`
+ * (`node-builtin.ts`), the one way Inproc takes Node's modules, for callers that are async.
  */
-export const nodeImport = <T>(name: string): Promise<T> =>
-  typeof nodeProcess?.getBuiltinModule === 'function' ? Promise.resolve(nodeProcess.getBuiltinModule(`node:${name}`) as T) : (import(/* @vite-ignore */ /* webpackIgnore: true */ `node:${name}`) as Promise<T>);
+export const nodeImport = <T>(name: string): Promise<T> => Promise.resolve().then(() => nodeModule<T>(`node:${name}`));
 
 let nodeModules: Promise<{ fs: NodeFs; path: NodePath; url: NodeUrl }> | undefined;
 

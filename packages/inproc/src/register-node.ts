@@ -1,8 +1,8 @@
 /**
- * The registrations of the Node entry (`node.ts`), also made by the worker entry
- * (`worker.ts`): the backends' light descriptors, and the worker script of
+ * The registrations of the Node entry (`node.ts`; the worker entry `worker.ts` imports that
+ * entry by the package's name): the backends' light descriptors, and the worker script of
  * `isolation: 'worker'`. Registers once per process, also when several copies of the
- * package are loaded. A module of its own so that both entries share it.
+ * package are loaded.
  * @module
  */
 import { configureIsolation, hasBackend, registerBackend } from '@inproc/core';

@@ -4,6 +4,9 @@
  * @module
  */
 import { serveIsolatedModel } from '@inproc/core/backend';
-import './register-node.js';
+// The Node entry (dist/node.js), by the package's own name rather than './register-node.js':
+// a module that two entries import goes into a chunk of its own, which `import 'inproc'` would
+// then load and resolve the backend packages from a second time (benchmarks/cold-start).
+import 'inproc';
 
 await serveIsolatedModel();

@@ -19,11 +19,12 @@
  * @module
  */
 import { delimiter, isAbsolute, join, resolve, dirname } from 'node:path';
-import { isSoftwareAdapter } from '@inproc/core/backend';
-import { nodeModule } from './node-modules.js';
+import type * as Fs from 'node:fs';
+import type * as Os from 'node:os';
+import type * as ChildProcess from 'node:child_process';
+import { isSoftwareAdapter, nodeModule } from '@inproc/core/backend';
 
-const fs = nodeModule('node:fs');
-const { homedir } = nodeModule('node:os');
+const fs = nodeModule<typeof Fs>('node:fs');
 
 /** The adapter a WebGPU session runs on, as `model.metadata.adapter` reports it. */
 export interface WebGpuAdapterInfo {
@@ -121,7 +122,7 @@ async function probeWithDawn(): Promise<AdapterProbe | undefined> {
   const backend = dawnBackend();
   // Taken here, not at the top: child_process (with net and dgram) is the costliest Node module
   // that `import 'inproc'` would otherwise load, for a probe that most processes never run.
-  const { execFile } = nodeModule('node:child_process');
+  const { execFile } = nodeModule<typeof ChildProcess>('node:child_process');
   const { stdout, stderr, failure } = await new Promise<{ stdout: string; stderr: string; failure?: string }>((done) => {
     // ELECTRON_RUN_AS_NODE: in an Electron main process execPath is Electron itself.
     execFile(process.execPath, ['--input-type=module', '-e', CHILD_PROBE, url, backend], { env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' }, timeout: CHILD_PROBE_TIMEOUT_MS, windowsHide: true }, (error, out, err) => {
@@ -202,7 +203,7 @@ interface IcdManifest {
 export function vulkanDrivers(env: NodeJS.ProcessEnv = process.env): readonly IcdManifest[] {
   const listed = driverVariable(env);
   const add = env.VK_ADD_DRIVER_FILES;
-  const home = env.HOME ?? homedir();
+  const home = env.HOME ?? nodeModule<typeof Os>('node:os').homedir();
   const standard = [
     env.XDG_CONFIG_HOME ?? join(home, '.config'),
     ...(env.XDG_CONFIG_DIRS ?? '/etc/xdg').split(delimiter),

@@ -25,12 +25,12 @@
  * @module
  * @internal
  */
+import type * as WorkerThreads from 'node:worker_threads';
 import type { Worker } from 'node:worker_threads';
 import { InprocError } from '@inproc/core';
-import { throwIfAborted } from '@inproc/core/backend';
-import { nodeModule } from './node-modules.js';
+import { nodeModule, throwIfAborted } from '@inproc/core/backend';
 
-const { getEnvironmentData, isMainThread, setEnvironmentData, threadId } = nodeModule('node:worker_threads');
+const { getEnvironmentData, isMainThread, setEnvironmentData, threadId } = nodeModule<typeof WorkerThreads>('node:worker_threads');
 
 const ENVIRONMENT_KEY = 'inproc.onnx-node.webgpu-lock';
 /** Index of the holder's tag (thread id + 1; 0 when free) in the lock word. */

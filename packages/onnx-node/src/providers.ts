@@ -6,10 +6,12 @@
  */
 import { dirname, join } from 'node:path';
 import { EXECUTION_PROVIDERS, type OnnxNodeDevice } from './devices.js';
-import { nodeModule } from './node-modules.js';
+import type * as Fs from 'node:fs';
+import type * as NodeModule from 'node:module';
+import { nodeModule } from '@inproc/core/backend';
 
-const fs = nodeModule('node:fs');
-const module = nodeModule('node:module');
+const fs = nodeModule<typeof Fs>('node:fs');
+const module = nodeModule<typeof NodeModule>('node:module');
 
 /** Shared libraries a provider that onnxruntime-node does not bundle needs beside its binding. */
 const PROVIDER_LIBRARIES: Partial<Record<OnnxNodeDevice, readonly string[]>> = {

@@ -11,9 +11,11 @@
  * worker threads started afterwards (`isolation: 'worker'`) create their sessions with it too.
  * @module
  */
-import { nodeModule } from './node-modules.js';
+import type * as WorkerThreads from 'node:worker_threads';
+import { nodeModule } from '@inproc/core/backend';
 
-const { getEnvironmentData, setEnvironmentData } = nodeModule('node:worker_threads');
+/** worker_threads at use, not at import. */
+const threads = (): typeof WorkerThreads => nodeModule<typeof WorkerThreads>('node:worker_threads');
 
 const ENVIRONMENT_KEY = 'inproc.onnx-node.session-defaults';
 
@@ -28,12 +30,12 @@ export interface SessionDefaults {
 
 /** Sets the defaults for sessions created from now on, in this thread and in worker threads started after. */
 export function setSessionDefaults(defaults: SessionDefaults): void {
-  setEnvironmentData(ENVIRONMENT_KEY, JSON.stringify(defaults));
+  threads().setEnvironmentData(ENVIRONMENT_KEY, JSON.stringify(defaults));
 }
 
 /** The defaults in force in this thread. */
 function sessionDefaults(): SessionDefaults {
-  const published: unknown = getEnvironmentData(ENVIRONMENT_KEY);
+  const published: unknown = threads().getEnvironmentData(ENVIRONMENT_KEY);
   return typeof published === 'string' ? (JSON.parse(published) as SessionDefaults) : {};
 }
 

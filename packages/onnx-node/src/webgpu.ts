@@ -11,9 +11,8 @@ import { type WebGpuAdapterInfo, driverList, probeAdapter, vulkanProblem } from 
 import { AUTO_ORDER, type OnnxNodeDevice } from './devices.js';
 import { type SupportedProvider, deviceProblem } from './providers.js';
 import { gpuLockProblem, withGpuLock } from './gpu-lock.js';
-import { nodeModule } from './node-modules.js';
-
-const { cpus } = nodeModule('node:os');
+import type * as Os from 'node:os';
+import { nodeModule } from '@inproc/core/backend';
 
 /**
  * Creates a WebGPU session in turn with other threads; explains a missing adapter. Where the
@@ -94,7 +93,7 @@ export async function fastestDevices(ort: typeof Ort, supported: readonly Suppor
   } else {
     skipped['webgpu'] = `not timed: ${webgpuProblem}`;
   }
-  const cpu = cpus();
+  const cpu = nodeModule<typeof Os>('node:os').cpus();
   const environment = `onnxruntime-node ${ort.env.versions.node ?? '?'}; ${process.platform}/${process.arch}; cpu ${cpu[0]?.model ?? '?'} x${cpu.length}; adapter ${adapter}`;
   return { devices, environment, skipped };
 }

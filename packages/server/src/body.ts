@@ -10,6 +10,8 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
+import type * as Zlib from 'node:zlib';
+import { nodeModule } from '@inproc/core/backend';
 import { HttpError } from './http-errors.js';
 
 /** Bytes the server holds for a purpose, under a limit shared by every request. */
@@ -83,7 +85,7 @@ export async function readBody(request: IncomingMessage, limit: number, hold: Ho
   const raw = await collect(request as AsyncIterable<Buffer>, limit, hold, reserved, '');
   if (encoding === undefined) return raw;
   // node:zlib at the first compressed body, not at start-up (see server.ts).
-  const zlib = process.getBuiltinModule('node:zlib');
+  const zlib = nodeModule<typeof Zlib>('node:zlib');
   const inflate = encoding === 'gzip' ? zlib.createGunzip() : raw[0] !== undefined && (raw[0] & 0x0f) === 8 ? zlib.createInflate() : zlib.createInflateRaw();
   try {
     return await collect(Readable.from([raw]).pipe(inflate), limit, hold, 0, `${encoding}-inflated `);

@@ -12,7 +12,11 @@
  */
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import { type AddressInfo, Server as NetServer, type Socket } from 'node:net';
+import type * as Crypto from 'node:crypto';
+import type * as Fs from 'node:fs';
+import type * as Zlib from 'node:zlib';
 import { InprocError, type Repository, openRepository } from '@inproc/core';
+import { nodeModule } from '@inproc/core/backend';
 import { HEADER_LENGTH, type ServerMetadata } from '@inproc/kserve/protocol';
 import { ByteBudget, Hold, readBody } from './body.js';
 import { HttpError, errorAnswer } from './http-errors.js';
@@ -44,12 +48,12 @@ const netClose = NetServer.prototype.close;
 // Node's modules that start-up needs not, or not as ESM namespaces (benchmarks/cold-start): node:fs
 // here without its namespace (~4 ms on a slow machine); node:zlib at the first answer worth
 // compressing (compress(), below) and node:crypto at the first token check, through
-// process.getBuiltinModule (Node 20.16+).
-const VERSION = (JSON.parse(process.getBuiltinModule('node:fs').readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+// nodeModule (process.getBuiltinModule, or require where a runtime lacks it).
+const VERSION = (JSON.parse(nodeModule<typeof Fs>('node:fs').readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** A body compressed at zlib's fastest level, on zlib's thread pool. */
 function compress(encoding: 'gzip' | 'deflate', body: Uint8Array): Promise<Buffer> {
-  const zlib = process.getBuiltinModule('node:zlib');
+  const zlib = nodeModule<typeof Zlib>('node:zlib');
   return new Promise((resolve, reject) => {
     const done = (error: Error | null, out: Buffer): void => (error === null ? resolve(out) : reject(error));
     if (encoding === 'gzip') zlib.gzip(body, { level: zlib.constants.Z_BEST_SPEED }, done);
@@ -415,7 +419,7 @@ function checkControl(request: IncomingMessage, settings: Settings): void {
   const header = request.headers['authorization'] ?? '';
   const given = Buffer.from(/^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim() ?? '');
   const expected = Buffer.from(settings.controlToken);
-  if (given.byteLength !== expected.byteLength || !process.getBuiltinModule('node:crypto').timingSafeEqual(given, expected)) {
+  if (given.byteLength !== expected.byteLength || !nodeModule<typeof Crypto>('node:crypto').timingSafeEqual(given, expected)) {
     throw new HttpError(401, 'INPUT_INVALID', 'model load / unload needs the server\'s token: send "Authorization: Bearer <token>"');
   }
 }

@@ -1,7 +1,9 @@
 /**
- * `node-modules.ts`: onnx-node takes Node's modules with `process.getBuiltinModule`, and with
- * `require` in a runtime without it (Electron before 32). The fallback runs in a child
- * process whose `--import` hook deletes `process.getBuiltinModule` before anything loads.
+ * core's `node-builtin.ts` (`nodeModule` on `@inproc/core/backend`): core (`nodeImport`: a
+ * model read from a path), onnx-node and the server take Node's modules with
+ * `process.getBuiltinModule`, and with `require` (core's `#node-require`) in a runtime without
+ * it (Electron before 32). The fallback runs in a child process whose `--import` hook deletes
+ * `process.getBuiltinModule` before anything loads.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -13,7 +15,7 @@ import { mlpModel, mlpReference } from '@inproc/testkit/onnx/models';
 let dir: string;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'inproc-node-modules-'));
+  dir = await mkdtemp(join(tmpdir(), 'inproc-node-builtin-'));
   await writeFile(join(dir, 'mlp.onnx'), mlpModel(16));
   await writeFile(join(dir, 'no-getbuiltinmodule.mjs'), 'delete process.getBuiltinModule;\n');
 });
@@ -33,6 +35,8 @@ function child(script: string, hook: boolean): Promise<string> {
 const SCRIPT = (model: string): string => `
 const { loadModel, Tensor } = await import('inproc');
 const { vulkanAdapter } = await import('@inproc/onnx-node');
+const { nodeModule } = await import('@inproc/core/backend');
+const zlib = nodeModule('node:zlib');
 const model = await loadModel(${JSON.stringify(model)}, { device: 'auto' });
 const out = await model.run({ x: new Tensor('float32', new Float32Array(16).fill(0.5), [1, 16]) });
 await model.dispose();
@@ -41,19 +45,21 @@ console.log(JSON.stringify({
   device: model.device,
   y: [...Object.values(out)[0].data],
   vulkan: vulkanAdapter({ VK_DRIVER_FILES: '/nonexistent/icd.json' }).problem,
+  zlib: zlib.gunzipSync(zlib.gzipSync('inproc')).toString(),
 }));
 `;
 
-describe('onnx-node takes Node modules', () => {
+describe('Node modules through nodeModule', () => {
   it.each([
     ['with process.getBuiltinModule', false, 'function'],
     ['without it (require)', true, 'undefined'],
   ])('%s: loads, runs and reads the file system the same', async (_, hook, kind) => {
-    const answer = JSON.parse(await child(SCRIPT(join(dir, 'mlp.onnx')), hook)) as { getBuiltinModule: string; device: string; y: number[]; vulkan: string };
+    const answer = JSON.parse(await child(SCRIPT(join(dir, 'mlp.onnx')), hook)) as { getBuiltinModule: string; device: string; y: number[]; vulkan: string; zlib: string };
     expect(answer.getBuiltinModule).toBe(kind);
     expect(answer.device).toBe('cpu');
     const expected = mlpReference(new Float32Array(16).fill(0.5), 1, 16);
     answer.y.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 5));
     expect(answer.vulkan).toMatch(/no Vulkan driver: VK_DRIVER_FILES names \/nonexistent\/icd.json/);
+    expect(answer.zlib).toBe('inproc');
   });
 });
