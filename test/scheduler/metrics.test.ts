@@ -87,6 +87,24 @@ describe('metrics', () => {
     expect(firstQueueBucket?.value).toBeGreaterThanOrEqual(4);
   });
 
+  it('bins fast-path durations held between reads: more calls than the pending buffer, read in the middle and at the end', async () => {
+    // Fast-path durations wait in a small buffer and are binned when it fills or when read:
+    // no call may be lost or counted twice, whichever comes first.
+    await using model = await loadModel(mlpModel(16), { name: 'pending' });
+    const x = new Tensor('float32', new Float32Array(16), [1, 16]);
+    for (let i = 0; i < 100; i++) await model.run({ x });
+    expect(model.stats().durationsMs.run.count).toBe(100);
+    for (let i = 0; i < 150; i++) await model.run({ x });
+    const stats = model.stats();
+    expect(stats.successes).toBe(250);
+    expect(stats.batchSize).toMatchObject({ count: 250, sum: 250 });
+    expect(stats.durationsMs.run.count).toBe(250);
+    expect(stats.durationsMs.total.count).toBe(250);
+    expect(stats.durationsMs.run.min).toBeGreaterThan(0);
+    expect(stats.durationsMs.run.max).toBeGreaterThanOrEqual(stats.durationsMs.run.p50);
+    expect(model.stats().durationsMs.run.sum).toBe(stats.durationsMs.run.sum); // reading bins nothing twice
+  });
+
   it('renders every live model in the Prometheus text format, and forgets disposed ones', async () => {
     const a = await loadModel(mlpModel(8), { name: 'a "quoted"\\name' });
     const b = await loadModel(mlpModel(8), { name: 'b', cache: { maxBytes: 1 << 20 } });
