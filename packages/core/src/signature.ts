@@ -55,6 +55,7 @@ export function isTensor(value: unknown): value is Tensor {
  */
 export function validateFeeds(signature: Signature, feeds: unknown): Record<string, Tensor> {
   const named = readFeeds(signature, feeds);
+  const count = feedCount; // before any check below can run code that reads feeds again
   // Hot path (every Model.run): one record, one key list and, with symbolic dimensions, one
   // small array of bindings (cheaper than a Map for the few a model has); more only if a check fails.
   let bound: (string | number)[] | undefined;
@@ -67,7 +68,7 @@ export function validateFeeds(signature: Signature, feeds: unknown): Record<stri
       throw new InprocError('INPUT_MISSING', `input "${info.name}" (${info.dtype} ${formatShape(info.shape)}) is missing; given ${given.length ? given.map((n) => `"${n}"`).join(', ') : 'no inputs'}`);
     }
     const tensor = checkedTensor(info.name, value);
-    named[info.name] = tensor;
+    if (tensor !== value) named[info.name] = tensor; // a tensor of another copy of core, remade
     if (tensor.dtype !== info.dtype) {
       throw new InprocError('INPUT_DTYPE', `input "${info.name}": expected dtype ${info.dtype}, got ${tensor.dtype}`);
     }
@@ -94,7 +95,7 @@ export function validateFeeds(signature: Signature, feeds: unknown): Record<stri
       }
     }
   }
-  if (Object.keys(named).length !== signature.inputs.length) {
+  if (count !== signature.inputs.length) {
     const unexpected = Object.keys(named).find((name) => !signature.inputs.some((i) => i.name === name));
     if (unexpected !== undefined) throw unexpectedInput(signature, unexpected);
   }
@@ -123,7 +124,10 @@ function unexpectedInput(signature: Signature, name: string): InprocError {
   return new InprocError('INPUT_UNEXPECTED', `input "${name}" is not an input of this model; its inputs are ${listNames(signature.inputs)}`);
 }
 
-/** The caller's feeds read once into a fresh record: own enumerable string keys, each value read once. */
+/** How many feeds the last readFeeds read (every input was found, so more means one is unexpected). */
+let feedCount = 0;
+
+/** The caller's feeds read once into a fresh record: own enumerable string keys, each value read once. Sets feedCount. */
 function readFeeds(signature: Signature, feeds: unknown): Record<string, unknown> {
   try {
     if (typeof feeds !== 'object' || feeds === null || Array.isArray(feeds)) {
@@ -133,15 +137,18 @@ function readFeeds(signature: Signature, feeds: unknown): Record<string, unknown
       if (signature.inputs.length !== 1) {
         throw new InprocError('INPUT_INVALID', `a bare Tensor can only feed a model with one input; this model has ${signature.inputs.length}: ${listNames(signature.inputs)}. Pass { name: tensor } instead`);
       }
+      feedCount = 1;
       return { [signature.inputs[0]!.name]: feeds };
     }
     const record = feeds as Record<string, unknown>;
     const named: Record<string, unknown> = {};
-    for (const key of Object.keys(record)) {
+    const keys = Object.keys(record);
+    for (const key of keys) {
       // An own "__proto__" key (JSON.parse makes them) must stay a key, not become a prototype.
       if (key === '__proto__') Object.defineProperty(named, key, { value: record[key], enumerable: true, writable: true, configurable: true });
       else named[key] = record[key];
     }
+    feedCount = keys.length;
     return named;
   } catch (error) {
     if (InprocError.is(error)) throw error;
