@@ -17,8 +17,9 @@ import type { Registry } from 'prom-client';
 /** Upper bounds of the request duration histogram's buckets, in seconds. */
 const DURATION_BOUNDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-/** One route's request durations: per-bucket counts (not cumulative), sum and count. */
-interface Durations {
+/** One route's responses: counts by status, and durations as per-bucket counts (not cumulative), sum and count. */
+interface RouteStats {
+  readonly byStatus: Map<number, number>;
   readonly buckets: number[];
   sum: number;
   count: number;
@@ -38,9 +39,8 @@ interface Sample {
  */
 export class ServerMetrics {
   #loading: Promise<Registry> | undefined;
-  /** Responses by route, then by status. */
-  readonly #responses = new Map<string, Map<number, number>>();
-  readonly #durations = new Map<string, Durations>();
+  /** Responses by route. */
+  readonly #routes = new Map<string, RouteStats>();
   #inflight = 0;
 
   /** Imports prom-client and registers the metrics (once), at the first scrape. */
@@ -51,10 +51,10 @@ export class ServerMetrics {
       const metric = (name: string, help: string, type: 'counter' | 'gauge' | 'histogram', values: () => Sample[]): void =>
         registry.registerMetric({ name, help, type, aggregator: 'sum', get: () => Promise.resolve({ name, help, type, values: values(), aggregator: 'sum' }), reset: () => undefined } as never);
       metric('inproc_server_responses_total', 'HTTP responses, by route and status.', 'counter', () =>
-        [...this.#responses].flatMap(([route, byStatus]) => [...byStatus].map(([status, value]) => ({ labels: { route, status: String(status) }, value }))),
+        [...this.#routes].flatMap(([route, { byStatus }]) => [...byStatus].map(([status, value]) => ({ labels: { route, status: String(status) }, value }))),
       );
       metric('inproc_server_request_duration_seconds', 'Time from a request to its response, by route.', 'histogram', () =>
-        [...this.#durations].flatMap(([route, d]) => {
+        [...this.#routes].flatMap(([route, d]) => {
           let cumulative = 0;
           const name = 'inproc_server_request_duration_seconds';
           return [
@@ -73,11 +73,9 @@ export class ServerMetrics {
 
   /** A response was written. */
   response(route: string, status: number, seconds: number): void {
-    let byStatus = this.#responses.get(route);
-    if (byStatus === undefined) this.#responses.set(route, (byStatus = new Map<number, number>()));
-    byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
-    let d = this.#durations.get(route);
-    if (d === undefined) this.#durations.set(route, (d = { buckets: DURATION_BOUNDS.map(() => 0), sum: 0, count: 0 }));
+    let d = this.#routes.get(route);
+    if (d === undefined) this.#routes.set(route, (d = { byStatus: new Map<number, number>(), buckets: DURATION_BOUNDS.map(() => 0), sum: 0, count: 0 }));
+    d.byStatus.set(status, (d.byStatus.get(status) ?? 0) + 1);
     let i = 0;
     while (i < DURATION_BOUNDS.length && seconds > DURATION_BOUNDS[i]!) i++;
     if (i < DURATION_BOUNDS.length) d.buckets[i]!++;
