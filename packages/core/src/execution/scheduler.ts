@@ -313,6 +313,8 @@ export class Scheduler {
 
   #release(): void {
     this.#running--;
+    // The common case on the fast path: nobody queued, nobody awaiting idle; leave the rest untouched.
+    if (this.#waiting.length === 0 && this.#idle.length === 0) return;
     this.#schedulePump();
     this.#notifyIdle();
   }
