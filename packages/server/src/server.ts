@@ -140,26 +140,30 @@ async function start(repo: Repository, owned: boolean, settings: Settings, log: 
     if (response.destroyed) return;
     if (closing !== undefined) response.setHeader('connection', 'close');
     headers['content-length'] = body.byteLength;
-    // A client that stops reading its answer: after writeTimeoutMs without progress the connection is closed and the bytes freed.
     const size = body.byteLength;
-    unread.take(size);
-    let settled = false;
-    const settle = (): void => {
-      if (settled) return;
-      settled = true;
-      unread.give(size);
-    };
-    response.once('finish', settle);
-    response.once('close', settle);
-    response.setTimeout(settings.writeTimeoutMs, () => {
-      if (response.writableFinished) return;
-      writeTimeouts++;
-      log?.(`closed a connection whose client read none of its ${size}-byte answer for ${settings.writeTimeoutMs} ms (writeTimeoutMs)`);
-      settle();
-      response.destroy();
-    });
     response.writeHead(answer.status, headers);
+    // end() writes the head and body at once (one writev); what the socket did not hand to the kernel stays in this process.
     response.end(body);
+    if ((response.socket?.writableLength ?? 0) > 0) {
+      // A client that stops reading its answer: after writeTimeoutMs without progress the connection is closed and the bytes
+      // freed. An answer the kernel took whole (the usual case) holds nothing here, so it needs neither the timer nor the budget.
+      unread.take(size);
+      let settled = false;
+      const settle = (): void => {
+        if (settled) return;
+        settled = true;
+        unread.give(size);
+      };
+      response.once('finish', settle);
+      response.once('close', settle);
+      response.setTimeout(settings.writeTimeoutMs, () => {
+        if (response.writableFinished) return;
+        writeTimeouts++;
+        log?.(`closed a connection whose client read none of its ${size}-byte answer for ${settings.writeTimeoutMs} ms (writeTimeoutMs)`);
+        settle();
+        response.destroy();
+      });
+    }
     const key = `${route} ${answer.status}`;
     counts[key] = (counts[key] ?? 0) + 1;
     metrics.response(route, answer.status, (performance.now() - started) / 1000);
