@@ -193,6 +193,37 @@ describe('compressed bodies and answers', () => {
     expect(inflateSync(deflated.body).toString()).toBe(plain.body.toString());
     expect((await raw('identity')).headers['content-encoding']).toBeUndefined();
   });
+
+  it('answers a large binary tensor (written in parts, not joined) byte for byte, plain and gzip; binary inputs after JSON headers of every length mod 8 read right', async () => {
+    const exchange = (head: Record<string, string | number>, body: Buffer, acceptEncoding?: string) =>
+      new Promise<{ status: number; headers: Record<string, string>; body: Buffer }>((resolve, reject) => {
+        void openSocket(server.url).then((socket) => {
+          sockets.push(socket);
+          readAll(socket).then((bytes) => resolve(parseResponse(bytes)), reject);
+          socket.write(requestHead('POST', '/v2/models/identity/infer', { ...head, connection: 'close', ...(acceptEncoding === undefined ? {} : { 'accept-encoding': acceptEncoding }) }, body.length));
+          socket.write(body);
+        });
+      });
+    // 100 000 float32: a 400 KB output, past the size below which an answer is one buffer.
+    const { head, body } = binaryFp32Request('x_float32', [100_000], 'y_float32');
+    const data = body.subarray(Number(head['inference-header-content-length']));
+    const plain = await exchange(head, body);
+    expect(plain.status).toBe(200);
+    const headerLength = Number(plain.headers['inference-header-content-length']);
+    expect(Number(plain.headers['content-length'])).toBe(plain.body.length);
+    expect(plain.body.subarray(headerLength).equals(data)).toBe(true);
+    const zipped = await exchange(head, body, 'gzip');
+    expect(zipped.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(zipped.body).equals(plain.body)).toBe(true);
+    // The server places a body so that its binary part is aligned; every header length mod 8 (padded with spaces) gives the same answer.
+    const json = body.subarray(0, Number(head['inference-header-content-length']));
+    for (let extra = 0; extra < 8; extra++) {
+      const padded = Buffer.concat([json, Buffer.alloc(extra, ' ')]);
+      const answer = await exchange({ ...head, 'inference-header-content-length': padded.length }, Buffer.concat([padded, data]));
+      expect(answer.status, `${padded.length} header bytes`).toBe(200);
+      expect(answer.body.subarray(Number(answer.headers['inference-header-content-length'])).equals(data), `${padded.length} header bytes`).toBe(true);
+    }
+  });
 });
 
 describe('JSON', () => {
