@@ -11,6 +11,9 @@
  * sizes as the MLP call, sequentially; and the same with the global `fetch`. The summary
  * divides the kserve binary MLP p50 by it (target <= 1.5), and gives PP-OCR det binary
  * throughput against embedded at 1 caller (target >= 0.9) and JSON against binary (<= 4).
+ * With PP-OCR det, the same bare round trip at det's byte sizes (its request up, its
+ * answer down), sequentially: what moving those bytes over loopback costs without a
+ * model or protocol, the part of the remote det call that no server or client can save.
  * The load average is printed before and after: on a busy machine the figures are noise.
  *
  * `--onnx-spinning on|run|off` is passed to `inproc serve` (default: off, serve's own
@@ -212,6 +215,31 @@ async function paired(source: string, runs: number): Promise<{ floor: number; ks
   return { floor: quantile(floor.sort((a, b) => a - b), 0.5), kserve: quantile(kserve.sort((a, b) => a - b), 0.5), serverCpu: serverCpuPerCall };
 }
 
+/** p50 of `runs` sequential bare round trips sending `sent` and receiving `answered` bytes (after 10 unmeasured ones). */
+async function floorAt(sent: Uint8Array, answered: number, runs: number): Promise<number> {
+  const bare = bareRoundTrip(bareUrl, sent, answered);
+  const samples: number[] = [];
+  try {
+    for (let i = 0; i < runs + 10; i++) {
+      const t = performance.now();
+      await bare.one();
+      if (i >= 10) samples.push(performance.now() - t);
+    }
+  } finally {
+    bare.close();
+  }
+  return quantile(samples.sort((a, b) => a - b), 0.5);
+}
+
+/** The det call's bytes: its request as the kserve backend sends it, and the answer to it as inproc serve encodes it (from an embedded run's outputs). */
+async function detSizes(file: string): Promise<{ request: Uint8Array; answer: number }> {
+  await using model = await loadModel(file, { device: 'cpu', concurrency: 1 });
+  const outputs = (await model.run(models[1]!.input())) as Record<string, Tensor>;
+  const request = encodeInferRequest({ inputs: models[1]!.input(), outputs: Object.keys(outputs).map((name) => ({ name, binary: true })), binary: true }).body;
+  const answer = encodeInferResponse({ modelName: 'det', modelVersion: '1', outputs: Object.entries(outputs).map(([name, tensor]) => ({ name, tensor, binary: true })) }).byteLength;
+  return { request, answer };
+}
+
 /** The same with the global fetch. */
 async function floorFetch(target: string, sent: Uint8Array, answered: number, runs: number): Promise<number> {
   const samples: number[] = [];
@@ -237,6 +265,7 @@ const pairs = values.quick ? 300 : 3000;
 let remotePair: Awaited<ReturnType<typeof paired>> = { floor: Number.NaN, kserve: Number.NaN };
 let clientPair = { floor: Number.NaN, kserve: Number.NaN };
 let fetchP50 = Number.NaN;
+let detFloor = { p50: Number.NaN, sent: 0, answered: 0 };
 try {
   for (const m of models.filter((m) => only.has(m.name))) {
     const file = join(root, m.name, '1', 'model.onnx');
@@ -249,6 +278,10 @@ try {
       // The client alone: the kserve backend against the bare server's canned answer.
       clientPair = await paired(`${bare.url}/v2/models/mlp`, pairs);
       fetchP50 = await floorFetch(bare.url, mlpRequest, mlpAnswer, pairs);
+    }
+    if (m.name === 'det') {
+      const sizes = await detSizes(file);
+      detFloor = { p50: await floorAt(sizes.request, sizes.answer, minCalls), sent: sizes.request.byteLength, answered: sizes.answer };
     }
   }
 } finally {
@@ -273,6 +306,7 @@ const summary = {
   clientAloneOverFloor: clientPair.kserve / clientPair.floor,
   detBinaryOverEmbedded: find(models[1]!.label, 'remote, binary').rps / (embedded(models[1]!.label)[0]?.rps ?? Number.NaN),
   detJsonOverBinary: find(models[1]!.label, 'remote, JSON').p50 / find(models[1]!.label, 'remote, binary').p50,
+  detFloor,
   loadBefore,
   loadAfter,
 };
@@ -288,6 +322,12 @@ const lines = [
   Number.isNaN(floorP50)
     ? 'Loopback floor: not measured (the MLP was left out with --models).'
     : `Loopback floor: a bare keep-alive \`http.request\` to a bare node:http server in another process, sending ${mlpRequest.byteLength} B and receiving ${mlpAnswer} B (the MLP call's sizes), 1 caller, each round trip paired with one kserve MLP call (${pairs} pairs), p50: **${fmt(floorP50)} ms**; the kserve call to \`inproc serve\`: ${fmt(remotePair.kserve)} ms. Against the same bare server answering a canned MLP response (the client alone): floor ${fmt(clientPair.floor)} ms, kserve ${fmt(clientPair.kserve)} ms. Global \`fetch\`, same sizes: ${fmt(fetchP50)} ms.${remotePair.serverCpu === undefined ? '' : ` CPU of the \`inproc serve\` process per kserve MLP call: main thread ${remotePair.serverCpu.main.toFixed(0)} µs, its other threads (onnxruntime's intra-op pool${spinning === 'on' ? ', which spins after each run' : spinning === 'run' ? ', which spins within each run' : ''}; V8 and libuv helpers) ${remotePair.serverCpu.other.toFixed(0)} µs.`}`,
+  ...(Number.isNaN(detFloor.p50)
+    ? []
+    : [
+        '',
+        `At PP-OCR det's sizes (${detFloor.sent} B up, ${detFloor.answered} B down) the same bare round trip, ${minCalls} in a row, p50: **${fmt(detFloor.p50)} ms**, against det's remote binary p50 of ${fmt(find(models[1]!.label, 'remote, binary').p50)} ms and embedded ${fmt(embedded(models[1]!.label)[0]?.p50 ?? Number.NaN)} ms (the faster setting) at 1 caller: moving the bytes alone costs that much of the gap.`,
+      ]),
   '',
   '| target | measured |',
   '|---|---:|',
