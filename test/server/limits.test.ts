@@ -121,6 +121,24 @@ describe('memory held for clients', () => {
     expect(server.stats().unreadResponseBytes).toBeGreaterThan(1 << 20);
   });
 
+  it('counts an answer queued behind an unread one on its connection (pipelining), and frees both with the connection', async () => {
+    const server = await start({ maxBodyBytes: 64 << 20, writeTimeoutMs: 600_000 });
+    const socket = await socketTo(server);
+    const { head, body } = binaryFp32Request('x_float32', [4 << 20], 'y_float32');
+    socket.on('data', () => socket.pause());
+    socket.write(requestHead('POST', '/v2/models/identity/infer', head, body.byteLength));
+    socket.write(body);
+    await until(() => server.stats().unreadResponseBytes > 0, 'the big answer is being written');
+    const big = server.stats().unreadResponseBytes;
+    // The next request on the same connection: its answer waits in the server behind the unread one.
+    socket.write(requestHead('POST', '/v2/models/mlp/infer', { 'content-type': 'application/json' }, mlpBody.length));
+    socket.write(mlpBody);
+    await until(() => server.stats().responses['infer 200'] === 2, 'the queued answer is written');
+    expect(server.stats().unreadResponseBytes).toBeGreaterThan(big);
+    socket.destroy();
+    await until(() => server.stats().unreadResponseBytes === 0, 'both answers are freed');
+  });
+
   it('closes the connection of a client that reads nothing for writeTimeoutMs, and frees its answer', async () => {
     const logs: string[] = [];
     const server = await start({ maxBodyBytes: 64 << 20, maxUnreadResponseBytes: 1 << 20, writeTimeoutMs: 300, log: (l) => logs.push(l) });

@@ -160,7 +160,8 @@ async function start(repo: Repository, owned: boolean, settings: Settings, log: 
     } else {
       response.end(body);
     }
-    if ((response.socket?.writableLength ?? 0) > 0) {
+    // writableLength: bytes the socket has not handed to the kernel, and those of an answer still queued behind another (pipelining).
+    if (response.writableLength > 0) {
       // A client that stops reading its answer: after writeTimeoutMs without progress the connection is closed and the bytes
       // freed. An answer the kernel took whole (the usual case) holds nothing here, so it needs neither the timer nor the budget.
       unread.take(size);
