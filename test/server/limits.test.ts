@@ -121,6 +121,24 @@ describe('memory held for clients', () => {
     expect(server.stats().unreadResponseBytes).toBeGreaterThan(1 << 20);
   });
 
+  it('counts an answer queued behind an unread one on its connection (pipelining), and frees both with the connection', async () => {
+    const server = await start({ maxBodyBytes: 64 << 20, writeTimeoutMs: 600_000 });
+    const socket = await socketTo(server);
+    const { head, body } = binaryFp32Request('x_float32', [4 << 20], 'y_float32');
+    socket.on('data', () => socket.pause());
+    socket.write(requestHead('POST', '/v2/models/identity/infer', head, body.byteLength));
+    socket.write(body);
+    await until(() => server.stats().unreadResponseBytes > 0, 'the big answer is being written');
+    const big = server.stats().unreadResponseBytes;
+    // The next request on the same connection: its answer waits in the server behind the unread one.
+    socket.write(requestHead('POST', '/v2/models/mlp/infer', { 'content-type': 'application/json' }, mlpBody.length));
+    socket.write(mlpBody);
+    await until(() => server.stats().responses['infer 200'] === 2, 'the queued answer is written');
+    expect(server.stats().unreadResponseBytes).toBeGreaterThan(big);
+    socket.destroy();
+    await until(() => server.stats().unreadResponseBytes === 0, 'both answers are freed');
+  });
+
   it('closes the connection of a client that reads nothing for writeTimeoutMs, and frees its answer', async () => {
     const logs: string[] = [];
     const server = await start({ maxBodyBytes: 64 << 20, maxUnreadResponseBytes: 1 << 20, writeTimeoutMs: 300, log: (l) => logs.push(l) });
@@ -192,6 +210,37 @@ describe('compressed bodies and answers', () => {
     expect(deflated.headers['content-encoding']).toBe('deflate');
     expect(inflateSync(deflated.body).toString()).toBe(plain.body.toString());
     expect((await raw('identity')).headers['content-encoding']).toBeUndefined();
+  });
+
+  it('answers a large binary tensor (written in parts, not joined) byte for byte, plain and gzip; binary inputs after JSON headers of every length mod 8 read right', async () => {
+    const exchange = (head: Record<string, string | number>, body: Buffer, acceptEncoding?: string) =>
+      new Promise<{ status: number; headers: Record<string, string>; body: Buffer }>((resolve, reject) => {
+        void openSocket(server.url).then((socket) => {
+          sockets.push(socket);
+          readAll(socket).then((bytes) => resolve(parseResponse(bytes)), reject);
+          socket.write(requestHead('POST', '/v2/models/identity/infer', { ...head, connection: 'close', ...(acceptEncoding === undefined ? {} : { 'accept-encoding': acceptEncoding }) }, body.length));
+          socket.write(body);
+        });
+      });
+    // 100 000 float32: a 400 KB output, past the size below which an answer is one buffer.
+    const { head, body } = binaryFp32Request('x_float32', [100_000], 'y_float32');
+    const data = body.subarray(Number(head['inference-header-content-length']));
+    const plain = await exchange(head, body);
+    expect(plain.status).toBe(200);
+    const headerLength = Number(plain.headers['inference-header-content-length']);
+    expect(Number(plain.headers['content-length'])).toBe(plain.body.length);
+    expect(plain.body.subarray(headerLength).equals(data)).toBe(true);
+    const zipped = await exchange(head, body, 'gzip');
+    expect(zipped.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(zipped.body).equals(plain.body)).toBe(true);
+    // The server places a body so that its binary part is aligned; every header length mod 8 (padded with spaces) gives the same answer.
+    const json = body.subarray(0, Number(head['inference-header-content-length']));
+    for (let extra = 0; extra < 8; extra++) {
+      const padded = Buffer.concat([json, Buffer.alloc(extra, ' ')]);
+      const answer = await exchange({ ...head, 'inference-header-content-length': padded.length }, Buffer.concat([padded, data]));
+      expect(answer.status, `${padded.length} header bytes`).toBe(200);
+      expect(answer.body.subarray(Number(answer.headers['inference-header-content-length'])).equals(data), `${padded.length} header bytes`).toBe(true);
+    }
   });
 });
 

@@ -10,11 +10,8 @@
  */
 import { Agent as HttpAgent, type ClientRequest, type IncomingMessage, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { HEADER_LENGTH } from './protocol/bodies.js';
+import { HEADER_LENGTH, JOIN_BELOW } from './protocol/bodies.js';
 import { ConnectionFailure, ERROR_BODY_BYTES, type Transport, type TransportRequest, type TransportResponse, abortReason, pastDeadline, tooLarge } from './transport.js';
-
-/** Bodies smaller than this are sent as one buffer (one write, one packet); larger ones part by part. */
-const GATHER_BELOW = 64 * 1024;
 
 /** A keep-alive pool on node:http(s). */
 export function nodeTransport(options: { readonly maxSockets: number }): Transport {
@@ -96,7 +93,7 @@ function send(request: TransportRequest, agent: HttpAgent): Promise<TransportRes
     });
     if (parts.length === 0) {
       req.end();
-    } else if (length < GATHER_BELOW || parts.length === 1) {
+    } else if (length < JOIN_BELOW || parts.length === 1) {
       req.end(parts.length === 1 ? parts[0] : gather(parts, length));
     } else {
       for (const part of parts) req.write(part);

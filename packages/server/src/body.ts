@@ -70,10 +70,13 @@ export function contentEncoding(request: IncomingMessage): Encoding {
 }
 
 /**
- * The whole body, decoded. Every byte read (and inflated) is taken from `hold`.
+ * The whole body, decoded. Every byte read (and inflated) is taken from `hold`. With
+ * `headerLength` (a request's `Inference-Header-Content-Length`), a plain body of declared
+ * length is placed so that the bytes after that many (the binary tensors) start at a
+ * multiple of 8 of their buffer, where typed arrays can view them without a copy.
  * @throws HttpError 413 `LIMIT_EXCEEDED` past `limit` bytes (compressed or inflated); 503 `LIMIT_EXCEEDED` when the server's budget is spent; 415 for an unknown encoding; 400 for a body that does not inflate
  */
-export async function readBody(request: IncomingMessage, limit: number, hold: Hold): Promise<Uint8Array<ArrayBuffer>> {
+export async function readBody(request: IncomingMessage, limit: number, hold: Hold, headerLength?: string | string[]): Promise<Uint8Array<ArrayBuffer>> {
   const encoding = contentEncoding(request);
   const declared = request.headers['content-length'];
   if (declared !== undefined && Number(declared) > limit) throw tooLarge(Number(declared), limit, '');
@@ -81,7 +84,7 @@ export async function readBody(request: IncomingMessage, limit: number, hold: Ho
   const reserved = declared === undefined ? 0 : Number(declared);
   hold.take(reserved);
   // The common case, a plain body of declared length (which Node's parser holds the body to): read straight into its own buffer.
-  if (encoding === undefined && declared !== undefined && !request.readableEnded) return readDeclared(request, reserved);
+  if (encoding === undefined && declared !== undefined && !request.readableEnded) return readDeclared(request, reserved, alignedStart(headerLength, reserved));
   const raw = await collect(request as AsyncIterable<Buffer>, limit, hold, reserved, '');
   if (encoding === undefined) return raw;
   // node:zlib at the first compressed body, not at start-up (see server.ts).
@@ -111,14 +114,24 @@ async function collect(source: AsyncIterable<Buffer>, limit: number, hold: Hold,
   return joined.byteOffset === 0 && joined.buffer.byteLength === size ? new Uint8Array(joined.buffer) : new Uint8Array(joined);
 }
 
+/** Where in its buffer a body of `size` bytes starts so that the part after a JSON header of `headerLength` bytes is 8-byte aligned (0 without one). */
+function alignedStart(headerLength: string | string[] | undefined, size: number): number {
+  const text = Array.isArray(headerLength) ? headerLength[0] : headerLength;
+  if (text === undefined || !/^\d+$/.test(text)) return 0;
+  const json = Number(text);
+  return json > 0 && json <= size ? (8 - (json % 8)) % 8 : 0;
+}
+
 /**
- * A body of `size` declared bytes, each chunk copied once into a buffer of its own (so
- * typed arrays over it start aligned). A stream that fails or closes early rejects with
- * its error and is destroyed, as reading it with `for await` would.
+ * A body of `size` declared bytes, each chunk copied once into a buffer of its own,
+ * starting `pad` bytes into it (so typed arrays over the part that must be aligned
+ * start aligned). A stream that fails or closes early rejects with its error and is
+ * destroyed, as reading it with `for await` would.
  */
-function readDeclared(request: IncomingMessage, size: number): Promise<Uint8Array<ArrayBuffer>> {
+function readDeclared(request: IncomingMessage, size: number, pad: number): Promise<Uint8Array<ArrayBuffer>> {
   return new Promise((resolve, reject) => {
-    const out = new Uint8Array(size);
+    const buffer = new Uint8Array(size + pad);
+    const out = pad === 0 ? buffer : buffer.subarray(pad);
     let length = 0;
     const done = (error: Error | undefined): void => {
       request.off('data', onData);

@@ -8,12 +8,13 @@
  * @module
  */
 import { InprocError, type ModelLease, type Outputs, type Repository, type RunOptions, type Tensor, isTensor } from '@inproc/core';
-import { HEADER_LENGTH, type RawInput, type ServerMetadata, decodeInferRequestAsync, encodeInferResponse, modelMetadata as metadataBody, parseJson, tritonConfig } from '@inproc/kserve/protocol';
+import { HEADER_LENGTH, JOIN_BELOW, type RawInput, type ServerMetadata, decodeInferRequestAsync, encodeInferResponse, modelMetadata as metadataBody, parseJson, tritonConfig } from '@inproc/kserve/protocol';
 import { HttpError, withoutRoot } from './http-errors.js';
 import { tritonModelOf } from './triton.js';
 
 /** What a handler answers: JSON, or an encoded body with its headers. */
-export type Answer = { readonly status: number; readonly json: unknown } | { readonly status: number; readonly body: Uint8Array; readonly headers: Readonly<Record<string, string>> };
+/** A handler's answer: a JSON value, or bytes (one buffer, or parts written one after the other without joining them). */
+export type Answer = { readonly status: number; readonly json: unknown } | { readonly status: number; readonly body: Uint8Array | readonly Uint8Array[]; readonly headers: Readonly<Record<string, string>> };
 
 /** What the handlers need from the server. */
 export interface RouteContext {
@@ -178,7 +179,8 @@ async function inferOn(ctx: RouteContext, lease: ModelLease, name: string, call:
       outputs: requested.map((o) => ({ name: o.name, tensor: outputs![o.name]!, binary: o.binary ?? request.binaryOutput })),
     });
     ctx.lastInference.set(`${name}@${lease.version}`, Date.now());
-    return { status: 200, body: encoded.body, headers: encoded.headers };
+    // A large answer goes out in its parts (the outputs' bytes as onnxruntime returned them, not copied into one buffer).
+    return { status: 200, body: encoded.byteLength < JOIN_BELOW ? encoded.body : encoded.parts, headers: encoded.headers };
   } finally {
     for (const tensor of Object.values(outputs ?? {}) as Tensor[]) tensor.dispose();
   }

@@ -98,6 +98,14 @@ async function preload(repo: Repository, log: ServeOptions['log']): Promise<void
   }
 }
 
+/** Bytes of a body held whole or in parts. */
+function byteLength(body: Uint8Array | readonly Uint8Array[]): number {
+  if (!Array.isArray(body)) return (body as Uint8Array).byteLength;
+  let n = 0;
+  for (const part of body as readonly Uint8Array[]) n += part.byteLength;
+  return n;
+}
+
 async function start(repo: Repository, owned: boolean, settings: Settings, log: ServeOptions['log']): Promise<InprocServer> {
   // prom-client is imported at the first scrape (metrics.ts).
   const metrics = new ServerMetrics();
@@ -122,7 +130,7 @@ async function start(repo: Repository, owned: boolean, settings: Settings, log: 
   const ctx: RouteContext = { repository: repo, server, unloaded: new Set(), closing: () => closing !== undefined, control: new PerModelQueue(), lastInference: new Map() };
 
   const send = async (request: IncomingMessage, response: ServerResponse, route: string, answer: Answer, started: number): Promise<void> => {
-    let body: Uint8Array;
+    let body: Uint8Array | readonly Uint8Array[];
     const headers: Record<string, string | number> = {};
     if ('json' in answer) {
       body = Buffer.from(JSON.stringify(answer.json));
@@ -131,35 +139,48 @@ async function start(repo: Repository, owned: boolean, settings: Settings, log: 
       body = answer.body;
       Object.assign(headers, answer.headers);
     }
-    const encoding = body.byteLength >= COMPRESS_FROM ? acceptedEncoding(request.headers['accept-encoding']) : undefined;
+    let size = byteLength(body);
+    const encoding = size >= COMPRESS_FROM ? acceptedEncoding(request.headers['accept-encoding']) : undefined;
     if (encoding !== undefined) {
-      body = await compress(encoding, body);
+      body = await compress(encoding, Array.isArray(body) ? Buffer.concat(body as readonly Uint8Array[], size) : (body as Uint8Array));
+      size = body.byteLength;
       headers['content-encoding'] = encoding;
     }
     if (encoding !== undefined || answer.status === 200) headers['vary'] = 'accept-encoding';
     if (response.destroyed) return;
     if (closing !== undefined) response.setHeader('connection', 'close');
-    headers['content-length'] = body.byteLength;
-    // A client that stops reading its answer: after writeTimeoutMs without progress the connection is closed and the bytes freed.
-    const size = body.byteLength;
-    unread.take(size);
-    let settled = false;
-    const settle = (): void => {
-      if (settled) return;
-      settled = true;
-      unread.give(size);
-    };
-    response.once('finish', settle);
-    response.once('close', settle);
-    response.setTimeout(settings.writeTimeoutMs, () => {
-      if (response.writableFinished) return;
-      writeTimeouts++;
-      log?.(`closed a connection whose client read none of its ${size}-byte answer for ${settings.writeTimeoutMs} ms (writeTimeoutMs)`);
-      settle();
-      response.destroy();
-    });
+    headers['content-length'] = size;
     response.writeHead(answer.status, headers);
-    response.end(body);
+    // The head and every part go out at once (one writev, corked); what the socket did not hand to the kernel stays in this process.
+    if (Array.isArray(body)) {
+      response.cork();
+      for (const part of body as readonly Uint8Array[]) response.write(part);
+      response.end();
+      response.uncork();
+    } else {
+      response.end(body);
+    }
+    // writableLength: bytes the socket has not handed to the kernel, and those of an answer still queued behind another (pipelining).
+    if (response.writableLength > 0) {
+      // A client that stops reading its answer: after writeTimeoutMs without progress the connection is closed and the bytes
+      // freed. An answer the kernel took whole (the usual case) holds nothing here, so it needs neither the timer nor the budget.
+      unread.take(size);
+      let settled = false;
+      const settle = (): void => {
+        if (settled) return;
+        settled = true;
+        unread.give(size);
+      };
+      response.once('finish', settle);
+      response.once('close', settle);
+      response.setTimeout(settings.writeTimeoutMs, () => {
+        if (response.writableFinished) return;
+        writeTimeouts++;
+        log?.(`closed a connection whose client read none of its ${size}-byte answer for ${settings.writeTimeoutMs} ms (writeTimeoutMs)`);
+        settle();
+        response.destroy();
+      });
+    }
     const key = `${route} ${answer.status}`;
     counts[key] = (counts[key] ?? 0) + 1;
     metrics.response(route, answer.status, (performance.now() - started) / 1000);
@@ -180,7 +201,7 @@ async function start(repo: Repository, owned: boolean, settings: Settings, log: 
       else busy.set(socket, left);
       if (active.size === 0) drained?.();
     });
-    const body = (limit = settings.maxBodyBytes): Promise<Uint8Array<ArrayBuffer>> => readBody(request, limit, hold);
+    const body = (limit = settings.maxBodyBytes, headerLength?: string | string[]): Promise<Uint8Array<ArrayBuffer>> => readBody(request, limit, hold, headerLength);
     // The repository extension's bodies are small JSON objects, parsed at once: they get a small limit.
     const controlBody = (): Promise<Uint8Array<ArrayBuffer>> => body(Math.min(settings.maxBodyBytes, CONTROL_BODY_BYTES));
     try {
@@ -223,8 +244,9 @@ async function start(repo: Repository, owned: boolean, settings: Settings, log: 
           break;
         }
         case 'infer': {
-          // The whole body first: a client trickling its body holds no inference slot.
-          const bytes = await body();
+          // The whole body first: a client trickling its body holds no inference slot. Its binary tensors (after the JSON header) land aligned.
+          const header = request.headers[HEADER_LENGTH];
+          const bytes = await body(settings.maxBodyBytes, header);
           if (unread.held > settings.maxUnreadResponseBytes) {
             rejectedBusy++;
             throw new HttpError(503, 'QUEUE_FULL', `clients have not read ${unread.held} bytes of answers, past this server's limit (maxUnreadResponseBytes); retry later`);
@@ -243,7 +265,6 @@ async function start(repo: Repository, owned: boolean, settings: Settings, log: 
           };
           response.on('close', onClose);
           try {
-            const header = request.headers[HEADER_LENGTH];
             answer = await infer(ctx, match.name!, match.version, {
               body: bytes,
               headerLength: Array.isArray(header) ? header[0] : header,

@@ -34,9 +34,9 @@ export interface ServeOptions {
    * been read; more get 503 with code `QUEUE_FULL` (clients retry) [256].
    */
   readonly maxInflight?: number;
-  /** Bytes of answers written to connections whose clients have not read them yet; past it new inference requests get 503 `QUEUE_FULL` [256 MiB]. */
+  /** Bytes of answers written to connections whose clients have not read them yet (held in this process: the kernel's socket buffers did not take them); past it new inference requests get 503 `QUEUE_FULL` [256 MiB]. */
   readonly maxUnreadResponseBytes?: number;
-  /** A connection whose client reads nothing of its answer for this long is closed and the answer's memory freed [30 000 ms]. */
+  /** A connection whose client reads nothing of its answer for this long, while part of it is still held in this process, is closed and the answer's memory freed [30 000 ms]. */
   readonly writeTimeoutMs?: number;
   /**
    * On `close()`, how long accepted requests may take to be answered and their answers
@@ -72,7 +72,7 @@ export interface ServerStats {
   /** Bytes of request bodies held now, and the most held at once (`maxBodiesBytes`). */
   readonly bodyBytesHeld: number;
   readonly peakBodyBytesHeld: number;
-  /** Bytes of answers written but not yet taken by their clients (`maxUnreadResponseBytes`). */
+  /** Bytes of answers written but not yet taken by their clients, counted for each answer the kernel did not take whole (`maxUnreadResponseBytes`). */
   readonly unreadResponseBytes: number;
   /** Connections closed because they sent no request within `headersTimeoutMs` of connecting. */
   readonly silentConnectionsClosed: number;

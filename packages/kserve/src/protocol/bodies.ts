@@ -28,7 +28,14 @@ export interface ServerMetadata {
  * (on little-endian platforms): write them one after the other (`writev`) to send the
  * body without copying tensor bytes. `body` joins them (one copy, made when read).
  */
+/**
+ * Bodies smaller than this are best sent as one buffer (one write, one packet: {@link EncodedBody.body});
+ * larger ones part by part ({@link EncodedBody.parts}), so that tensor bytes are not copied.
+ */
+export const JOIN_BELOW = 64 * 1024;
+
 export interface EncodedBody {
+  /** The body in parts: the JSON header's pieces, then views of each binary tensor's bytes. */
   readonly parts: readonly Uint8Array[];
   readonly byteLength: number;
   readonly body: Uint8Array<ArrayBuffer>;

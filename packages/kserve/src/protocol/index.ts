@@ -16,6 +16,7 @@ export { MAX_DEPTH, MAX_SKELETON_BYTES } from './json-body.js';
 export { float32Text } from './float32-text.js';
 export {
   HEADER_LENGTH,
+  JOIN_BELOW,
   encodeInferRequest,
   encodeInferResponse,
   decodeInferRequest,
