@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { Tensor } from 'inproc';
 import { decodeInferRequest, decodeInferResponse, encodeInferRequest, encodeInferResponse, parseJson } from '@inproc/kserve';
+import { alignmentPad } from '@inproc/kserve/protocol';
 import { code } from '../helpers/errors.js';
 
 const inputs = { input0: new Tensor('uint32', [1, 2, 3, 4], [2, 2]), input1: new Tensor('bool', [true, false, true], [3]) };
@@ -105,5 +106,21 @@ describe('responses', () => {
     expect(await code(bad('{"outputs": [{"name": "y", "shape": [2], "datatype": "FP32", "data": [1]}]}'))).toBe('RUN_FAILED');
     expect(await code(bad('{"outputs": [{"name": "y", "shape": [1], "datatype": "FP32", "parameters": {"binary_data_size": 4}}]}', '95'))).toBe('RUN_FAILED');
     expect(await code(bad('{"outputs": [{"name": "y", "shape": [1], "datatype": "BF16", "data": [1]}]}'))).toBe('RUN_FAILED');
+  });
+});
+
+describe('received bodies', () => {
+  it('are placed so that the binary part after a JSON header of any length starts at a multiple of 8', () => {
+    for (let json = 1; json <= 40; json++) {
+      const pad = alignmentPad(String(json), json + 24);
+      expect(pad).toBeGreaterThanOrEqual(0);
+      expect(pad).toBeLessThan(8);
+      expect((pad + json) % 8).toBe(0);
+      expect(alignmentPad([String(json), '3'], json + 24)).toBe(pad); // a repeated header: its first value, as the server reads it
+    }
+    // No usable header length: the body starts where its buffer does.
+    for (const header of [undefined, null, '', '-8', '1e3', ' 8', '0x10', '12.0']) expect(alignmentPad(header, 100)).toBe(0);
+    expect(alignmentPad('0', 100)).toBe(0); // all binary (nothing to skip)
+    expect(alignmentPad('101', 100)).toBe(0); // longer than the body: the decoder refuses it, nothing to align
   });
 });

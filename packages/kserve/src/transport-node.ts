@@ -10,7 +10,7 @@
  */
 import { Agent as HttpAgent, type ClientRequest, type IncomingMessage, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { HEADER_LENGTH, JOIN_BELOW } from './protocol/bodies.js';
+import { HEADER_LENGTH, JOIN_BELOW, alignmentPad } from './protocol/bodies.js';
 import { ConnectionFailure, ERROR_BODY_BYTES, type Transport, type TransportRequest, type TransportResponse, abortReason, pastDeadline, tooLarge } from './transport.js';
 
 /** A keep-alive pool on node:http(s). */
@@ -132,8 +132,7 @@ function gather(parts: readonly Uint8Array[], length: number): Uint8Array {
  */
 function bodyReader(size: number | undefined, headerLength: string | string[] | undefined): { length: number; push(chunk: Uint8Array): void; body(): Uint8Array } {
   if (size !== undefined) {
-    const json = typeof headerLength === 'string' && /^\d+$/.test(headerLength) ? Number(headerLength) : 0;
-    const pad = json > 0 && json <= size ? (8 - (json % 8)) % 8 : 0;
+    const pad = alignmentPad(headerLength, size);
     const out = new Uint8Array(size + pad);
     let length = 0;
     return {

@@ -12,6 +12,7 @@ import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import type * as Zlib from 'node:zlib';
 import { nodeModule } from '@inproc/core/backend';
+import { alignmentPad } from '@inproc/kserve/protocol';
 import { HttpError } from './http-errors.js';
 
 /** Bytes the server holds for a purpose, under a limit shared by every request. */
@@ -84,7 +85,7 @@ export async function readBody(request: IncomingMessage, limit: number, hold: Ho
   const reserved = declared === undefined ? 0 : Number(declared);
   hold.take(reserved);
   // The common case, a plain body of declared length (which Node's parser holds the body to): read straight into its own buffer.
-  if (encoding === undefined && declared !== undefined && !request.readableEnded) return readDeclared(request, reserved, alignedStart(headerLength, reserved));
+  if (encoding === undefined && declared !== undefined && !request.readableEnded) return readDeclared(request, reserved, alignmentPad(headerLength, reserved));
   const raw = await collect(request as AsyncIterable<Buffer>, limit, hold, reserved, '');
   if (encoding === undefined) return raw;
   // node:zlib at the first compressed body, not at start-up (see server.ts).
@@ -112,14 +113,6 @@ async function collect(source: AsyncIterable<Buffer>, limit: number, hold: Hold,
   // A buffer of its own (not a slice of Node's pool), so typed arrays over it start aligned.
   const joined = Buffer.concat(chunks, size);
   return joined.byteOffset === 0 && joined.buffer.byteLength === size ? new Uint8Array(joined.buffer) : new Uint8Array(joined);
-}
-
-/** Where in its buffer a body of `size` bytes starts so that the part after a JSON header of `headerLength` bytes is 8-byte aligned (0 without one). */
-function alignedStart(headerLength: string | string[] | undefined, size: number): number {
-  const text = Array.isArray(headerLength) ? headerLength[0] : headerLength;
-  if (text === undefined || !/^\d+$/.test(text)) return 0;
-  const json = Number(text);
-  return json > 0 && json <= size ? (8 - (json % 8)) % 8 : 0;
 }
 
 /**

@@ -23,17 +23,30 @@ export interface ServerMetadata {
 }
 
 /**
- * A request or response body, and the headers that describe it. `parts` are the JSON
- * header and each binary tensor's bytes, which are views of the tensors' own storage
- * (on little-endian platforms): write them one after the other (`writev`) to send the
- * body without copying tensor bytes. `body` joins them (one copy, made when read).
- */
-/**
  * Bodies smaller than this are best sent as one buffer (one write, one packet: {@link EncodedBody.body});
  * larger ones part by part ({@link EncodedBody.parts}), so that tensor bytes are not copied.
  */
 export const JOIN_BELOW = 64 * 1024;
 
+/**
+ * Where a received body of `size` bytes goes in a buffer of its own: the bytes to leave
+ * free before it so that its binary part (after `headerLength` bytes of JSON, the
+ * `Inference-Header-Content-Length` value) starts at a multiple of 8, where typed arrays
+ * of every element size view the tensors without a copy. 0 without a usable header length.
+ */
+export function alignmentPad(headerLength: string | readonly string[] | null | undefined, size: number): number {
+  const text = typeof headerLength === 'string' ? headerLength : headerLength?.[0];
+  if (text === undefined || !/^\d+$/.test(text)) return 0;
+  const json = Number(text);
+  return json > 0 && json <= size ? (8 - (json % 8)) % 8 : 0;
+}
+
+/**
+ * A request or response body, and the headers that describe it. `parts` are the JSON
+ * header and each binary tensor's bytes, which are views of the tensors' own storage
+ * (on little-endian platforms): write them one after the other (`writev`) to send the
+ * body without copying tensor bytes. `body` joins them (one copy, made when read).
+ */
 export interface EncodedBody {
   /** The body in parts: the JSON header's pieces, then views of each binary tensor's bytes. */
   readonly parts: readonly Uint8Array[];

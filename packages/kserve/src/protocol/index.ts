@@ -17,6 +17,7 @@ export { float32Text } from './float32-text.js';
 export {
   HEADER_LENGTH,
   JOIN_BELOW,
+  alignmentPad,
   encodeInferRequest,
   encodeInferResponse,
   decodeInferRequest,
