@@ -18,13 +18,16 @@
  * with `INPROC_DEBUG` set (`INPROC_DEBUG=1` or a list naming `webgpu`).
  * @module
  */
-import { delimiter, isAbsolute, join, resolve, dirname } from 'node:path';
 import type * as Fs from 'node:fs';
 import type * as Os from 'node:os';
 import type * as ChildProcess from 'node:child_process';
+import type * as Path from 'node:path';
 import { isSoftwareAdapter, nodeModule } from '@inproc/core/backend';
 
 const fs = nodeModule<typeof Fs>('node:fs');
+// Through nodeModule, not an ESM import: this module is loaded by `import 'inproc'`, and an ESM
+// import of a built-in builds its namespace there (see core's node-builtin.ts).
+const path = nodeModule<typeof Path>('node:path');
 
 /** The adapter a WebGPU session runs on, as `model.metadata.adapter` reports it. */
 export interface WebGpuAdapterInfo {
@@ -173,7 +176,7 @@ export function vulkanProblem(env: NodeJS.ProcessEnv = process.env): string | un
   }
   const listed = driverVariable(env);
   if (listed !== undefined) {
-    const missing = listed.split(delimiter).filter((p) => p !== '' && !fs.existsSync(p));
+    const missing = listed.split(path.delimiter).filter((p) => p !== '' && !fs.existsSync(p));
     if (missing.length > 0) return `no Vulkan driver: ${listed === env.VK_DRIVER_FILES ? 'VK_DRIVER_FILES' : 'VK_ICD_FILENAMES'} names ${missing.join(', ')}, which does not exist`;
   }
   if (vulkanDrivers(env).length === 0) {
@@ -190,8 +193,8 @@ function driverVariable(env: NodeJS.ProcessEnv): string | undefined {
 const LIBRARY_DIRECTORIES = ['/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu', '/lib/aarch64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/lib64', '/usr/lib64', '/lib', '/usr/lib', '/usr/local/lib'];
 
 function hasVulkanLoader(env: NodeJS.ProcessEnv): boolean {
-  const fromEnv = (env.LD_LIBRARY_PATH ?? '').split(delimiter).filter((d) => d !== '');
-  return [...fromEnv, ...LIBRARY_DIRECTORIES].some((dir) => fs.existsSync(join(dir, 'libvulkan.so.1')));
+  const fromEnv = (env.LD_LIBRARY_PATH ?? '').split(path.delimiter).filter((d) => d !== '');
+  return [...fromEnv, ...LIBRARY_DIRECTORIES].some((dir) => fs.existsSync(path.join(dir, 'libvulkan.so.1')));
 }
 
 interface IcdManifest {
@@ -205,17 +208,17 @@ export function vulkanDrivers(env: NodeJS.ProcessEnv = process.env): readonly Ic
   const add = env.VK_ADD_DRIVER_FILES;
   const home = env.HOME ?? nodeModule<typeof Os>('node:os').homedir();
   const standard = [
-    env.XDG_CONFIG_HOME ?? join(home, '.config'),
-    ...(env.XDG_CONFIG_DIRS ?? '/etc/xdg').split(delimiter),
+    env.XDG_CONFIG_HOME ?? path.join(home, '.config'),
+    ...(env.XDG_CONFIG_DIRS ?? '/etc/xdg').split(path.delimiter),
     '/etc',
-    env.XDG_DATA_HOME ?? join(home, '.local/share'),
-    ...(env.XDG_DATA_DIRS ?? '/usr/local/share:/usr/share').split(delimiter),
-  ].map((d) => join(d, 'vulkan', 'icd.d'));
-  const entries = [...(listed === undefined ? standard : listed.split(delimiter)), ...(add === undefined ? [] : add.split(delimiter))].filter((p) => p !== '');
+    env.XDG_DATA_HOME ?? path.join(home, '.local/share'),
+    ...(env.XDG_DATA_DIRS ?? '/usr/local/share:/usr/share').split(path.delimiter),
+  ].map((d) => path.join(d, 'vulkan', 'icd.d'));
+  const entries = [...(listed === undefined ? standard : listed.split(path.delimiter)), ...(add === undefined ? [] : add.split(path.delimiter))].filter((p) => p !== '');
   const files: string[] = [];
   for (const entry of entries) {
     try {
-      if (fs.statSync(entry).isDirectory()) files.push(...fs.readdirSync(entry).filter((f) => f.endsWith('.json')).map((f) => join(entry, f)));
+      if (fs.statSync(entry).isDirectory()) files.push(...fs.readdirSync(entry).filter((f) => f.endsWith('.json')).map((f) => path.join(entry, f)));
       else files.push(entry);
     } catch {
       // absent: the loader skips it too
@@ -226,7 +229,7 @@ export function vulkanDrivers(env: NodeJS.ProcessEnv = process.env): readonly Ic
     try {
       const json = JSON.parse(fs.readFileSync(file, 'utf8')) as { ICD?: { library_path?: unknown } };
       const library = json.ICD?.library_path;
-      if (typeof library === 'string' && library !== '') manifests.push({ file, library: isAbsolute(library) || !library.includes('/') ? library : resolve(dirname(file), library) });
+      if (typeof library === 'string' && library !== '') manifests.push({ file, library: path.isAbsolute(library) || !library.includes('/') ? library : path.resolve(path.dirname(file), library) });
     } catch {
       // not a driver manifest: the loader skips it too
     }
