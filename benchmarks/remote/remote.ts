@@ -16,13 +16,13 @@
  * model or protocol, the part of the remote det call that no server or client can save.
  * The load average is printed before and after: on a busy machine the figures are noise.
  *
- * `--onnx-spinning on|run|off` is passed to `inproc serve` (default: off, serve's own
+ * `--onnx-spinning on|off` is passed to `inproc serve` (default: off, serve's own
  * default); the output says which. The embedded runs keep onnxruntime's default (it
  * spins), what `loadModel` gives an application, and with the server's setting when it
  * differs; each ratio divides by the faster of the two, so that neither flatters remote. `--models mlp` or `--models det` runs
  * one model's cases (the summary then has only that model's targets).
  *
- *   npx tsx remote/remote.ts [--quick] [--json] [--onnx-spinning on|run|off] [--models mlp,det]
+ *   npx tsx remote/remote.ts [--quick] [--json] [--onnx-spinning on|off] [--models mlp,det]
  */
 import { spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
@@ -44,10 +44,10 @@ const { values } = parseArgs({
   options: { quick: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, 'onnx-spinning': { type: 'string', default: 'off' }, models: { type: 'string', default: 'mlp,det' } },
 });
 const spinning = values['onnx-spinning'];
-if (spinning !== 'on' && spinning !== 'run' && spinning !== 'off') throw new Error(`--onnx-spinning must be on, run or off, got ${spinning}`);
+if (spinning !== 'on' && spinning !== 'off') throw new Error(`--onnx-spinning must be on or off, got ${spinning}`);
 const only = new Set(values.models.split(','));
-/** onnxruntime's config entries for the server's setting, as inproc serve sets them (off: its default; run: spinning within a run only). */
-const SERVER_SPINNING = spinning === 'run' ? { extra: { session: { intra_op: { allow_spinning: '1' }, force_spinning_stop: '1' } } } : { extra: { session: { intra_op: { allow_spinning: '0' } } } };
+/** onnxruntime's config entry that turns the intra-op pool's spinning off, as inproc serve sets it by default. */
+const SPINNING_OFF = { extra: { session: { intra_op: { allow_spinning: '0' } } } };
 const seconds = values.quick ? 0.5 : 4;
 /** Each case runs for `seconds` and at least this many calls: a slow model (PP-OCR det, ~40 ms a call) still gets a p50 worth the name in a quick run. */
 const minCalls = values.quick ? 30 : 100;
@@ -270,7 +270,7 @@ try {
   for (const m of models.filter((m) => only.has(m.name))) {
     const file = join(root, m.name, '1', 'model.onnx');
     rows.push({ model: m.label, mode: 'embedded (onnx-node)', points: await measure(file, { device: 'cpu', concurrency: 1 }, m.input) });
-    if (spinning !== 'on') rows.push({ model: m.label, mode: `embedded (onnx-node), spinning ${spinning === 'run' ? 'within runs' : 'off'}`, points: await measure(file, { device: 'cpu', concurrency: 1, backendOptions: SERVER_SPINNING }, m.input) });
+    if (spinning === 'off') rows.push({ model: m.label, mode: 'embedded (onnx-node), spinning off', points: await measure(file, { device: 'cpu', concurrency: 1, backendOptions: SPINNING_OFF }, m.input) });
     rows.push({ model: m.label, mode: 'remote, binary', points: await measure(`${url}/v2/models/${m.name}`, { backend: 'kserve' }, m.input) });
     rows.push({ model: m.label, mode: 'remote, JSON', points: await measure(`${url}/v2/models/${m.name}`, { backend: 'kserve', backendOptions: { protocol: 'json' } }, m.input) });
     if (m.name === 'mlp') {
@@ -317,11 +317,11 @@ const fmt = (n: number): string => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixe
 const lines = [
   '### Embedded vs remote (inproc serve over loopback)',
   '',
-  `Closed loops, ${seconds} s and at least ${minCalls} calls per case; the server is \`inproc serve --onnx-spinning ${spinning}\` in a subprocess (models in its main thread; onnxruntime's intra-op threads ${spinning === 'on' ? 'spin after each run, onnxruntime\'s default' : spinning === 'run' ? 'spin within each run and stop when it ends' : 'sleep when idle, serve\'s default'}), the client the kserve backend; embedded runs keep onnxruntime's default (spinning on)${spinning === 'on' ? '' : `, and run again with the server's setting (spinning ${spinning === 'run' ? 'within runs' : 'off'})`}. Ratio: throughput against the faster embedded case at the same concurrency, in this run. Load average (1/5/15 min) before ${loadBefore.map((l) => l.toFixed(2)).join(' / ')}, after ${loadAfter.map((l) => l.toFixed(2)).join(' / ')}.`,
+  `Closed loops, ${seconds} s and at least ${minCalls} calls per case; the server is \`inproc serve --onnx-spinning ${spinning}\` in a subprocess (models in its main thread; onnxruntime's intra-op threads ${spinning === 'on' ? 'spin after each run, onnxruntime\'s default' : 'sleep when idle, serve\'s default'}), the client the kserve backend; embedded runs keep onnxruntime's default (spinning on)${spinning === 'off' ? ', and run again with spinning off' : ''}. Ratio: throughput against the faster embedded case at the same concurrency, in this run. Load average (1/5/15 min) before ${loadBefore.map((l) => l.toFixed(2)).join(' / ')}, after ${loadAfter.map((l) => l.toFixed(2)).join(' / ')}.`,
   '',
   Number.isNaN(floorP50)
     ? 'Loopback floor: not measured (the MLP was left out with --models).'
-    : `Loopback floor: a bare keep-alive \`http.request\` to a bare node:http server in another process, sending ${mlpRequest.byteLength} B and receiving ${mlpAnswer} B (the MLP call's sizes), 1 caller, each round trip paired with one kserve MLP call (${pairs} pairs), p50: **${fmt(floorP50)} ms**; the kserve call to \`inproc serve\`: ${fmt(remotePair.kserve)} ms. Against the same bare server answering a canned MLP response (the client alone): floor ${fmt(clientPair.floor)} ms, kserve ${fmt(clientPair.kserve)} ms. Global \`fetch\`, same sizes: ${fmt(fetchP50)} ms.${remotePair.serverCpu === undefined ? '' : ` CPU of the \`inproc serve\` process per kserve MLP call: main thread ${remotePair.serverCpu.main.toFixed(0)} µs, its other threads (onnxruntime's intra-op pool${spinning === 'on' ? ', which spins after each run' : spinning === 'run' ? ', which spins within each run' : ''}; V8 and libuv helpers) ${remotePair.serverCpu.other.toFixed(0)} µs.`}`,
+    : `Loopback floor: a bare keep-alive \`http.request\` to a bare node:http server in another process, sending ${mlpRequest.byteLength} B and receiving ${mlpAnswer} B (the MLP call's sizes), 1 caller, each round trip paired with one kserve MLP call (${pairs} pairs), p50: **${fmt(floorP50)} ms**; the kserve call to \`inproc serve\`: ${fmt(remotePair.kserve)} ms. Against the same bare server answering a canned MLP response (the client alone): floor ${fmt(clientPair.floor)} ms, kserve ${fmt(clientPair.kserve)} ms. Global \`fetch\`, same sizes: ${fmt(fetchP50)} ms.${remotePair.serverCpu === undefined ? '' : ` CPU of the \`inproc serve\` process per kserve MLP call: main thread ${remotePair.serverCpu.main.toFixed(0)} µs, its other threads (onnxruntime's intra-op pool${spinning === 'on' ? ', which spins after each run' : ''}; V8 and libuv helpers) ${remotePair.serverCpu.other.toFixed(0)} µs.`}`,
   ...(Number.isNaN(detFloor.p50)
     ? []
     : [

@@ -107,7 +107,7 @@ describe('inproc serve', () => {
     expect((await inproc(['serve'])).code).toBe(2);
     expect((await inproc(['serve', '.', '--port', 'http'])).code).toBe(2);
     expect((await inproc(['serve', '.', '--workers', '0'])).code).toBe(2);
-    expect((await inproc(['serve', '.', '--onnx-spinning', 'fast'])).stderr).toContain('--onnx-spinning must be on, run or off');
+    expect((await inproc(['serve', '.', '--onnx-spinning', 'fast'])).stderr).toContain('--onnx-spinning must be on or off');
     expect((await inproc(['serve', '.', '--model-control', 'poll'])).stderr).toContain('--model-control must be none or explicit');
     expect((await inproc(['serve', '.', '--token', 'correct-horse'])).stderr).toContain('need --model-control explicit');
     expect((await inproc(['serve', '.', '--model-control', 'explicit', '--token', 'short'])).code).toBe(2);

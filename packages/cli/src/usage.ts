@@ -165,12 +165,11 @@ Options:
                          environment variable, which other users cannot read in ps)
   --workers <n>          run each model in n worker threads, so that inference never blocks
                          the server's event loop (default: in the server's thread)
-  --onnx-spinning <on|run|off>
+  --onnx-spinning <on|off>
                          whether onnxruntime's intra-op threads spin (busy-wait) for more
                          work after each run (default off: the server's own thread, which
                          reads and writes every request between runs, needs the cores that
-                         spinning threads keep busy; run: they spin within a run and stop
-                         when it ends; a model's backendOptions.extra wins)
+                         spinning threads keep busy; a model's backendOptions.extra wins)
   --backend, --device    load the models with this backend / on this device
   -h, --help             this help`,
 

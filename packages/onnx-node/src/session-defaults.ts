@@ -7,9 +7,7 @@
  * more work after each parallel section and after each run, ORT's config entry
  * `session.intra_op.allow_spinning` (ORT's default: it spins). Spinning saves the wake-up
  * of the pool's threads (microseconds) when runs follow each other at once; the price is
- * cores kept busy doing nothing. `'run'` spins within a run only: between its parallel
- * sections the threads spin, and when the run ends they stop (ORT's
- * `session.force_spinning_stop`), so an idle session takes no core. Published with `worker_threads.setEnvironmentData`, so
+ * cores kept busy doing nothing. Published with `worker_threads.setEnvironmentData`, so
  * worker threads started afterwards (`isolation: 'worker'`) create their sessions with it too.
  * @module
  */
@@ -24,13 +22,10 @@ const ENVIRONMENT_KEY = 'inproc.onnx-node.session-defaults';
 /** Process-wide defaults for onnxruntime sessions. */
 export interface SessionDefaults {
   /**
-   * Whether the intra-op thread pool spins after its work (`session.intra_op.allow_spinning`):
-   * `true` after each parallel section and after each run, `false` never, `'run'` between
-   * the parallel sections of a run but not after it (`session.force_spinning_stop` too).
-   * Undefined: onnxruntime's default (it spins). A model's own `allow_spinning` entry wins
-   * (nothing is added then).
+   * Whether the intra-op thread pool spins after its work (`session.intra_op.allow_spinning`).
+   * Undefined: onnxruntime's default (it spins). A model's own `backendOptions.extra` entry wins.
    */
-  readonly intraOpSpinning?: boolean | 'run';
+  readonly intraOpSpinning?: boolean;
 }
 
 /** Sets the defaults for sessions created from now on, in this thread and in worker threads started after. */
@@ -45,7 +40,7 @@ function sessionDefaults(): SessionDefaults {
 }
 
 interface Extra {
-  readonly session?: { readonly intra_op?: { readonly allow_spinning?: unknown }; readonly force_spinning_stop?: unknown };
+  readonly session?: { readonly intra_op?: { readonly allow_spinning?: unknown } };
 }
 
 /**
@@ -57,9 +52,8 @@ export function withSessionDefaults<T extends { extra?: unknown }>(options: T, d
   if (defaults.intraOpSpinning === undefined) return options;
   const extra = (options.extra ?? {}) as Extra & Record<string, unknown>;
   if (extra.session?.intra_op?.allow_spinning !== undefined) return options;
-  const spinning = defaults.intraOpSpinning;
-  const session = { ...extra.session, intra_op: { ...extra.session?.intra_op, allow_spinning: spinning === false ? '0' : '1' } };
-  // 'run': the pool stops spinning when a run ends (a model's own force_spinning_stop entry is kept).
-  if (spinning === 'run' && session.force_spinning_stop === undefined) session.force_spinning_stop = '1';
-  return { ...options, extra: { ...extra, session } };
+  return {
+    ...options,
+    extra: { ...extra, session: { ...extra.session, intra_op: { ...extra.session?.intra_op, allow_spinning: defaults.intraOpSpinning ? '1' : '0' } } },
+  };
 }

@@ -18,10 +18,7 @@ import { parseCommand, positiveInt, UsageError } from '../usage.js';
  * and encodes every request: with spinning it competes for the cores with threads that
  * wait for nothing, and so does every other model, worker thread and process on the
  * machine. Off, the pool's threads sleep when idle and are woken (microseconds) by the
- * next parallel section. `run` keeps them spinning between the parallel sections of a
- * run, while the event loop is blocked in onnxruntime anyway, and stops them when the run
- * ends (onnxruntime's session.force_spinning_stop). benchmarks/remote measures each
- * (--onnx-spinning).
+ * next parallel section. benchmarks/remote measures both (--onnx-spinning).
  */
 export async function serveCommand(args: readonly string[], io: Io, s: Style): Promise<void> {
   const { values, positionals } = parseCommand('serve', args);
@@ -44,9 +41,9 @@ export async function serveCommand(args: readonly string[], io: Io, s: Style): P
   if (token !== undefined && modelControl !== 'explicit') throw new UsageError('--token guards load and unload, which need --model-control explicit', 'serve');
   if (token !== undefined && (token.length < 8 || /\s/.test(token))) throw new UsageError('--token must be at least 8 characters without spaces', 'serve');
   const spinning = values['onnx-spinning'] ?? 'off';
-  if (spinning !== 'on' && spinning !== 'run' && spinning !== 'off') throw new UsageError(`--onnx-spinning must be on, run or off, got "${spinning}"`, 'serve');
+  if (spinning !== 'on' && spinning !== 'off') throw new UsageError(`--onnx-spinning must be on or off, got "${spinning}"`, 'serve');
   // Before any model loads (workers started later inherit it). Off by default: see ONNX_SPINNING.
-  setSessionDefaults({ intraOpSpinning: spinning === 'run' ? 'run' : spinning === 'on' });
+  setSessionDefaults({ intraOpSpinning: spinning === 'on' });
   const server = await serve(root, {
     host: values.host ?? '127.0.0.1',
     port,
