@@ -12,7 +12,6 @@ import { HEADER_LENGTH, JOIN_BELOW, type RawInput, type ServerMetadata, decodeIn
 import { HttpError, withoutRoot } from './http-errors.js';
 import { tritonModelOf } from './triton.js';
 
-/** What a handler answers: JSON, or an encoded body with its headers. */
 /** A handler's answer: a JSON value, or bytes (one buffer, or parts written one after the other without joining them). */
 export type Answer = { readonly status: number; readonly json: unknown } | { readonly status: number; readonly body: Uint8Array | readonly Uint8Array[]; readonly headers: Readonly<Record<string, string>> };
 
