@@ -102,14 +102,15 @@ describe('memory held for clients', () => {
     expect((await inferMlp(server)).status).toBe(200);
   });
 
-  /** Sends a 16 MiB answer's request from a client that reads one chunk of it and then nothing. */
-  async function unreadBigAnswer(server: InprocServer): Promise<void> {
+  /** Sends a 16 MiB answer's request from a client that reads one chunk of it and then nothing; its socket. */
+  async function unreadBigAnswer(server: InprocServer): Promise<Socket> {
     const socket = await socketTo(server);
     const { head, body } = binaryFp32Request('x_float32', [4 << 20], 'y_float32');
     socket.on('data', () => socket.pause());
     socket.write(requestHead('POST', '/v2/models/identity/infer', head, body.byteLength));
     socket.write(body);
     await until(() => server.stats().unreadResponseBytes > 0, 'the big answer is being written');
+    return socket;
   }
 
   it('refuses inference with 503 while clients leave more than maxUnreadResponseBytes unread', async () => {
@@ -123,12 +124,7 @@ describe('memory held for clients', () => {
 
   it('counts an answer queued behind an unread one on its connection (pipelining), and frees both with the connection', async () => {
     const server = await start({ maxBodyBytes: 64 << 20, writeTimeoutMs: 600_000 });
-    const socket = await socketTo(server);
-    const { head, body } = binaryFp32Request('x_float32', [4 << 20], 'y_float32');
-    socket.on('data', () => socket.pause());
-    socket.write(requestHead('POST', '/v2/models/identity/infer', head, body.byteLength));
-    socket.write(body);
-    await until(() => server.stats().unreadResponseBytes > 0, 'the big answer is being written');
+    const socket = await unreadBigAnswer(server);
     const big = server.stats().unreadResponseBytes;
     // The next request on the same connection: its answer waits in the server behind the unread one.
     socket.write(requestHead('POST', '/v2/models/mlp/infer', { 'content-type': 'application/json' }, mlpBody.length));
